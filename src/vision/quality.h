@@ -1,0 +1,47 @@
+// Face quality: is this face good enough to search a watchlist with?
+//
+// Combines the detector score, the inter-eye distance in input pixels, the sharpness of
+// the aligned crop (variance of the Laplacian) and the head pose estimated from the five
+// landmarks (yaw and roll in degrees; pitch as a ratio) into a score in 0..1, plus the
+// human-readable reasons a face fails the gate. Pure functions; thread-safe.
+#ifndef LFR_VISION_QUALITY_H_
+#define LFR_VISION_QUALITY_H_
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "vision/face.h"
+
+namespace lfr {
+
+struct QualityOptions {
+  float min_detector_score = 0.6f;
+  float min_inter_eye_px = 16.0f;    // ~ a 40 px wide face
+  float min_sharpness = 20.0f;       // Laplacian variance of the aligned grey crop
+  float max_abs_yaw_deg = 45.0f;
+  float max_abs_roll_deg = 35.0f;
+  float min_score = 0.0f;            // overall score must also reach this
+};
+
+struct QualityReport {
+  float score = 0.0f;            // 0..1, higher is better
+  float detector_score = 0.0f;
+  float inter_eye_px = 0.0f;
+  float sharpness = 0.0f;
+  float yaw_deg = 0.0f;          // + = subject turned to their left (nose image-right)
+  float roll_deg = 0.0f;         // in-plane rotation of the eye line
+  float pitch_ratio = 0.0f;      // (nose - eye line) / (mouth - eye line) vertical ratio
+  bool passed = false;
+  std::vector<std::string> reasons;  // empty iff passed, e.g. "eyes 9.5 px apart (< 16)"
+};
+
+// aligned: the face aligned for the recogniser (8-bit BGR); may be empty, in which case
+// sharpness is not assessed (reported as 0 and not a rejection reason).
+QualityReport AssessQuality(const Face& face, const cv::Mat& aligned,
+                            const QualityOptions& options = {});
+
+}  // namespace lfr
+
+#endif  // LFR_VISION_QUALITY_H_
