@@ -1,0 +1,142 @@
+// Watchlist folders and enrolment: what is listed, what is enrolled, and the reason each
+// rejected image gives. Enrolment tests use the real models and the Hamilton stills.
+#include "match/watchlist.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "testing/shared.h"
+#include "vision/image_io.h"
+
+namespace lfr {
+namespace {
+namespace fs = std::filesystem;
+
+void WriteGrey(const fs::path& p, int w = 64, int h = 64) {
+  ASSERT_TRUE(cv::imwrite(p.string(), cv::Mat(h, w, CV_8UC3, cv::Scalar(128, 128, 128))));
+}
+
+TEST(ListWatchlistDir, FilesAndFoldersBecomeSubjects) {
+  const fs::path dir = lfr::testing::TempDir("wl-list");
+  WriteGrey(dir / "Jane_Doe.jpg");
+  fs::create_directories(dir / "John_Roe");
+  WriteGrey(dir / "John_Roe" / "b.png");
+  WriteGrey(dir / "John_Roe" / "a.jpg");
+  fs::create_directories(dir / "Empty_Folder");
+  std::ofstream(dir / "notes.txt") << "not an image";
+  auto list = ListWatchlistDir(dir);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].first, "Jane_Doe");
+  ASSERT_EQ((*list)[0].second.size(), 1u);
+  EXPECT_EQ((*list)[1].first, "John_Roe");
+  ASSERT_EQ((*list)[1].second.size(), 2u);
+  EXPECT_EQ((*list)[1].second[0].filename(), "a.jpg");
+}
+
+TEST(ListWatchlistDir, MissingEmptyAndNonFolder) {
+  auto missing = ListWatchlistDir("/no/such/watchlist");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(missing.status().message().find("/no/such/watchlist"), std::string::npos);
+  const fs::path empty = lfr::testing::TempDir("wl-empty");
+  auto e = ListWatchlistDir(empty);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(e.status().message().find("no images"), std::string::npos);
+  const fs::path file = empty / "x.jpg";
+  WriteGrey(file);
+  auto f = ListWatchlistDir(file);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().code(), Status::Code::kInvalidArgument);
+}
+
+class EnrolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto det = lfr::testing::FindModel("yunet-2022mar");
+    auto rec = lfr::testing::FindModel("mobilefacenet-arcface");
+    auto stills = lfr::testing::FindData("video/hamilton/watchlist_stills");
+    if (!det || !rec || !stills) LFR_MISSING_SHARED_("yunet-2022mar, mobilefacenet-arcface, video/hamilton");
+    auto d = CreateDetector(*det);
+    auto e = Embedder::Create(*rec);
+    ASSERT_TRUE(d.ok() && e.ok());
+    analyzer_ = std::make_unique<FaceAnalyzer>(std::move(d).value(), std::move(e).value());
+    stills_ = *stills;
+  }
+  std::unique_ptr<FaceAnalyzer> analyzer_;
+  fs::path stills_;
+};
+
+TEST_F(EnrolTest, EnrolsTheHamiltonStills) {
+  auto list = ListWatchlistDir(stills_);
+  ASSERT_TRUE(list.ok());
+  Watchlist wl;
+  auto r = EnrolImages(*list, *analyzer_, {}, &wl);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->subjects_enrolled, 2);
+  EXPECT_EQ(r->images_enrolled, 2);
+  EXPECT_TRUE(r->rejected.empty());
+  ASSERT_EQ(wl.rows(), 2);
+  EXPECT_EQ(wl.dim(), 128);
+  EXPECT_EQ(wl.subject_name(0), "alex-lacamoire");
+  // Different people: their enrolled embeddings are far apart.
+  double dot = 0;
+  for (int i = 0; i < 128; ++i) dot += double(wl.row(0)[i]) * wl.row(1)[i];
+  EXPECT_LT(dot, 0.3);
+}
+
+TEST_F(EnrolTest, RejectsNoFaceSeveralFacesLowQualityAndUnreadableWithReasons) {
+  const fs::path dir = lfr::testing::TempDir("wl-reject");
+  auto lin = ReadImage(stills_ / "lin-manuel-miranda.png");
+  auto alex = ReadImage(stills_ / "alex-lacamoire.png");
+  ASSERT_TRUE(lin.ok() && alex.ok());
+  // Two people side by side, same height.
+  cv::Mat a, b, both;
+  const int h = 400;
+  cv::resize(*lin, a, cv::Size(lin->cols * h / lin->rows, h));
+  cv::resize(*alex, b, cv::Size(alex->cols * h / alex->rows, h));
+  cv::hconcat(a, b, both);
+  ASSERT_TRUE(cv::imwrite((dir / "two.png").string(), both));
+  // The same face so small its eyes are a few pixels apart.
+  cv::Mat tiny;
+  const double f = 70.0 / std::max(lin->cols, lin->rows);
+  cv::resize(*lin, tiny, cv::Size(), f, f, cv::INTER_AREA);
+  cv::Mat canvas(160, 160, CV_8UC3, cv::Scalar(90, 90, 90));
+  tiny.copyTo(canvas(cv::Rect(40, 40, tiny.cols, tiny.rows)));
+  ASSERT_TRUE(cv::imwrite((dir / "tiny.png").string(), canvas));
+  WriteGrey(dir / "blank.png", 300, 300);
+  std::ofstream(dir / "broken.jpg") << "not really a jpeg";
+
+  std::vector<SubjectImages> subjects = {{"Two", {dir / "two.png"}},
+                                         {"Tiny", {dir / "tiny.png"}},
+                                         {"Blank", {dir / "blank.png"}},
+                                         {"Broken", {dir / "broken.jpg"}},
+                                         {"Lin", {stills_ / "lin-manuel-miranda.png"}}};
+  Watchlist wl;
+  int progress_calls = 0;
+  auto r = EnrolImages(subjects, *analyzer_, {}, &wl, [&](int done, int total) {
+    ++progress_calls;
+    EXPECT_EQ(total, 5);
+    EXPECT_EQ(done, progress_calls);
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(progress_calls, 5);
+  EXPECT_EQ(r->subjects_enrolled, 1);
+  EXPECT_EQ(wl.subjects(), 1);
+  EXPECT_EQ(wl.subject_name(0), "Lin");
+  ASSERT_EQ(r->rejected.size(), 4u);
+  std::map<std::string, std::string> why;
+  for (const auto& rej : r->rejected) why[rej.subject] = rej.reason;
+  EXPECT_EQ(why["Two"], "2 faces found (need exactly one)");
+  EXPECT_NE(why["Tiny"].find("quality gate"), std::string::npos) << why["Tiny"];
+  EXPECT_NE(why["Tiny"].find("eyes"), std::string::npos) << why["Tiny"];
+  EXPECT_EQ(why["Blank"], "no face found");
+  EXPECT_NE(why["Broken"].find("broken.jpg"), std::string::npos) << why["Broken"];
+}
+
+}  // namespace
+}  // namespace lfr
