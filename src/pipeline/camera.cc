@@ -1,0 +1,278 @@
+#include "pipeline/camera.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "alert/alert.h"
+#include "util/secure.h"
+
+namespace lfr {
+namespace fs = std::filesystem;
+
+Result<SourceSpec> ParseSource(const std::string& uri) {
+  SourceSpec s;
+  s.uri = uri;
+  if (uri.empty()) return Status::InvalidArgument("empty camera source");
+  auto starts = [&](const char* p) { return uri.rfind(p, 0) == 0; };
+  if (starts("rtsp://") || starts("rtsps://") || starts("http://") || starts("https://") ||
+      starts("udp://") || starts("tcp://") || starts("rtmp://")) {
+    s.kind = SourceKind::kStream;
+    s.location = uri;
+  } else if (starts("v4l2:")) {
+    s.kind = SourceKind::kDevice;
+    try {
+      size_t used = 0;
+      s.device_index = std::stoi(uri.substr(5), &used);
+      if (used != uri.size() - 5 || s.device_index < 0) throw std::invalid_argument("x");
+    } catch (const std::exception&) {
+      return Status::InvalidArgument("camera source " + uri + ": expected v4l2:N (N = device number)");
+    }
+    s.location = "/dev/video" + std::to_string(s.device_index);
+  } else if (starts("/dev/video")) {
+    s.kind = SourceKind::kDevice;
+    s.location = uri;
+  } else if (starts("file://")) {
+    s.kind = SourceKind::kFile;
+    s.location = uri.substr(7);
+  } else if (uri.find("://") != std::string::npos) {
+    return Status::InvalidArgument("camera source " + uri +
+                                   ": unsupported scheme (use a file path, rtsp://, http(s)://, "
+                                   "/dev/videoN or v4l2:N)");
+  } else {
+    s.kind = SourceKind::kFile;
+    s.location = uri;
+  }
+  return s;
+}
+
+const char* HealthName(CameraHealth h) {
+  switch (h) {
+    case CameraHealth::kStarting: return "starting";
+    case CameraHealth::kUp: return "up";
+    case CameraHealth::kReconnecting: return "reconnecting";
+    case CameraHealth::kFailed: return "failed";
+    case CameraHealth::kEnded: return "ended";
+  }
+  return "?";
+}
+
+CameraReader::CameraReader(std::string name, SourceSpec source, CameraOptions options,
+                           LatestFrameSlot* slot)
+    : name_(std::move(name)), source_(std::move(source)), options_(options), slot_(slot) {}
+
+CameraReader::~CameraReader() {
+  Stop();
+  Join();
+}
+
+void CameraReader::SetHealth(CameraHealth h, const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.health = h;
+  if (!error.empty()) status_.error = error;
+}
+
+CameraStatus CameraReader::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  CameraStatus s = status_;
+  s.frames_dropped += slot_->dropped();
+  return s;
+}
+
+Status CameraReader::Start() {
+  if (source_.kind == SourceKind::kFile) {
+    std::error_code ec;
+    if (!fs::exists(source_.location, ec)) {
+      Status s = Status::NotFound("camera " + name_ + ": video file " + source_.location +
+                                  " does not exist");
+      SetHealth(CameraHealth::kFailed, s.message());
+      slot_->Close();
+      return s;
+    }
+  }
+  running_ = true;
+  thread_ = std::thread([this] { Loop(); });
+  return Status::Ok();
+}
+
+void CameraReader::Stop() {
+  stop_ = true;
+  slot_->Close();
+}
+
+void CameraReader::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+bool CameraReader::SleepFor(double seconds) {
+  const auto until = SteadyClock::now() + std::chrono::duration<double>(seconds);
+  while (!stop_ && SteadyClock::now() < until) {
+    std::this_thread::sleep_for(std::min<std::chrono::duration<double>>(
+        std::chrono::milliseconds(50), until - SteadyClock::now()));
+  }
+  return !stop_;
+}
+
+bool CameraReader::Open(cv::VideoCapture* cap) {
+  bool ok = false;
+  try {
+    if (source_.kind == SourceKind::kDevice) {
+      ok = source_.device_index >= 0 ? cap->open(source_.device_index, cv::CAP_V4L2)
+                                     : cap->open(source_.location, cv::CAP_V4L2);
+    } else if (source_.kind == SourceKind::kStream) {
+      ok = cap->open(source_.location, cv::CAP_FFMPEG,
+                     {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, options_.open_timeout_ms,
+                      cv::CAP_PROP_READ_TIMEOUT_MSEC, options_.read_timeout_ms});
+    } else {
+      ok = cap->open(source_.location, cv::CAP_FFMPEG);
+      if (!ok) ok = cap->open(source_.location, cv::CAP_ANY);
+    }
+  } catch (const cv::Exception& e) {
+    ok = false;
+  }
+  if (ok && cap->isOpened()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.fps = cap->get(cv::CAP_PROP_FPS);
+    if (!std::isfinite(status_.fps) || status_.fps > 1000) status_.fps = 0;
+    status_.width = static_cast<int>(cap->get(cv::CAP_PROP_FRAME_WIDTH));
+    status_.height = static_cast<int>(cap->get(cv::CAP_PROP_FRAME_HEIGHT));
+    return true;
+  }
+  return false;
+}
+
+void CameraReader::Loop() {
+  const bool is_file = source_.kind == SourceKind::kFile;
+  const auto start = SteadyClock::now();
+  cv::VideoCapture cap;
+  Frame frame;
+  int64_t index = 0;
+  int failures = 0;
+  double backoff = options_.backoff_initial_s;
+  auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
+  auto limits_hit = [&] {
+    return (options_.max_seconds > 0 && elapsed() >= options_.max_seconds) ||
+           (options_.max_frames > 0 && index >= options_.max_frames);
+  };
+  // Files: frame i is due at pace_start + (i - pace_base)/fps.
+  SteadyClock::time_point pace_start;
+  int64_t pace_base = 0;
+  int64_t file_pos = 0;  // frame position within the file (for media time when looping)
+  double media_offset = 0;
+
+  while (!stop_ && !limits_hit()) {
+    if (!cap.isOpened()) {
+      if (Open(&cap)) {
+        failures = 0;
+        backoff = options_.backoff_initial_s;
+        pace_start = SteadyClock::now();
+        pace_base = index;
+        SetHealth(CameraHealth::kUp);
+        continue;
+      }
+      const std::string what = is_file ? "cannot open video file " + source_.location +
+                                             " (not a video FFmpeg can decode?)"
+                                       : "cannot open " + source_.location;
+      if (is_file) {
+        SetHealth(CameraHealth::kFailed, "camera " + name_ + ": " + what);
+        break;
+      }
+      ++failures;
+      if (options_.max_reconnects >= 0 && failures > options_.max_reconnects) {
+        SetHealth(CameraHealth::kFailed, "camera " + name_ + ": " + what + " (gave up after " +
+                                             std::to_string(failures) + " attempts)");
+        break;
+      }
+      SetHealth(CameraHealth::kReconnecting, "camera " + name_ + ": " + what);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_.reconnects++;
+      }
+      if (!SleepFor(backoff)) break;
+      backoff = std::min(backoff * 2, options_.backoff_max_s);
+      continue;
+    }
+
+    double fps;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fps = status_.fps;
+    }
+    // Pacing: wait until this frame is due; if more than a frame late, skip (grab only).
+    bool skip = false;
+    if (is_file && options_.realtime && fps > 0) {
+      const auto due = pace_start + std::chrono::duration_cast<SteadyClock::duration>(
+                                        std::chrono::duration<double>((index - pace_base) / fps));
+      const auto now = SteadyClock::now();
+      if (now < due) {
+        std::this_thread::sleep_until(due);
+      } else if (now - due > std::chrono::duration<double>(1.0 / fps)) {
+        skip = true;
+      }
+    }
+    const bool grab_only = !skip && options_.decode_every > 1 && index % options_.decode_every != 0;
+    if (grab_only) skip = true;
+    const auto t0 = SteadyClock::now();
+    bool got = false;
+    try {
+      got = skip ? cap.grab() : cap.read(frame.image);
+    } catch (const cv::Exception& e) {
+      got = false;
+    }
+    const auto t1 = SteadyClock::now();
+    if (!got || (!skip && frame.image.empty())) {
+      if (is_file) {
+        if (options_.loop && file_pos > 0) {
+          media_offset += fps > 0 ? file_pos / fps : 0;
+          file_pos = 0;
+          cap.release();
+          continue;  // reopen at the start; pacing restarts at index
+        }
+        if (file_pos == 0) {
+          SetHealth(CameraHealth::kFailed, "camera " + name_ + ": video file " + source_.location +
+                                               " has no decodable frames");
+        } else {
+          SetHealth(CameraHealth::kEnded);
+        }
+        break;
+      }
+      // Stream lost: reconnect with back-off.
+      cap.release();
+      SetHealth(CameraHealth::kReconnecting,
+                "camera " + name_ + ": stream " + source_.location + " stopped delivering frames");
+      continue;
+    }
+    const double media = is_file && fps > 0 ? media_offset + file_pos / fps : elapsed();
+    ++file_pos;
+    ++index;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.frames_read++;
+      if (grab_only) {
+        status_.frames_grab_only++;
+      } else if (skip) {
+        status_.frames_dropped++;
+      }
+      status_.last_frame_time = UtcNowIso8601();
+      status_.health = CameraHealth::kUp;
+    }
+    if (skip) continue;
+    decode_ms_.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    frame.index = index - 1;
+    frame.media_time_s = media;
+    frame.read_time = t1;
+    if (!slot_->Put(&frame)) break;  // closed: stopping
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (status_.health == CameraHealth::kUp || status_.health == CameraHealth::kStarting) {
+      status_.health = CameraHealth::kEnded;
+    }
+  }
+  WipeMat(&frame.image);
+  cap.release();
+  slot_->Close();
+  running_ = false;
+}
+
+}  // namespace lfr

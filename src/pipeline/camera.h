@@ -1,0 +1,118 @@
+// Camera sources: one reader thread per camera that decodes frames with cv::VideoCapture
+// (FFmpeg for files and RTSP/HTTP streams, V4L2 for devices) and hands them to the camera's
+// worker through a LatestFrameSlot.
+//
+// Source URIs: a file path or file://PATH; rtsp://, rtsps://, http://, https://, udp://,
+// tcp:// streams; /dev/videoN or v4l2:N devices.
+//
+// Files are either paced at their frame rate (behaving like a live camera; a reader that
+// falls more than a frame behind skips frames, counted as dropped) or read as fast as the
+// worker takes them (lossless). A file that cannot be opened fails the camera at once with
+// a message naming it. Streams and devices that cannot be opened or stop delivering
+// (EOF, timeout, decoder error) are reopened with exponential back-off; after
+// max_reconnects failed attempts in a row the camera is failed. Other cameras are not
+// affected by one camera's failure.
+//
+// Thread-safety: Start/Stop/Join from one controlling thread; status() from any thread.
+#ifndef LFR_PIPELINE_CAMERA_H_
+#define LFR_PIPELINE_CAMERA_H_
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <opencv2/videoio.hpp>
+
+#include "pipeline/frame_slot.h"
+#include "pipeline/stats.h"
+#include "util/status.h"
+
+namespace lfr {
+
+enum class SourceKind { kFile, kStream, kDevice };
+
+struct SourceSpec {
+  SourceKind kind = SourceKind::kFile;
+  std::string uri;       // as given
+  std::string location;  // file path, stream URL or device path
+  int device_index = -1; // for v4l2:N
+};
+
+// Classifies a source URI. InvalidArgument for an empty or unsupported scheme.
+Result<SourceSpec> ParseSource(const std::string& uri);
+
+enum class CameraHealth { kStarting, kUp, kReconnecting, kFailed, kEnded };
+const char* HealthName(CameraHealth h);
+
+struct CameraOptions {
+  bool realtime = true;          // files: pace at the file's fps; false = as fast as taken
+  bool loop = false;             // files: start again at the end (benchmarks)
+  double max_seconds = 0;        // stop after this long (wall clock); 0 = no limit
+  int64_t max_frames = 0;        // stop after this many frames; 0 = no limit
+  // Fully decode (colour-convert and hand over) only every n-th frame; the others are
+  // grabbed (the codec still decodes them, as it must) but not converted to BGR nor handed
+  // over. The pipeline sets this to its detect_every, since skipped frames are not looked at.
+  int decode_every = 1;
+  double backoff_initial_s = 0.5;
+  double backoff_max_s = 8.0;
+  int max_reconnects = 10;       // consecutive failed attempts before kFailed; < 0 = forever
+  int open_timeout_ms = 10000;   // streams
+  int read_timeout_ms = 10000;   // streams
+};
+
+struct CameraStatus {
+  CameraHealth health = CameraHealth::kStarting;
+  std::string error;             // the last problem, naming the source
+  int64_t frames_read = 0;       // frames decoded and handed over (or skipped while late)
+  int64_t frames_dropped = 0;    // replaced in the slot or skipped while late
+  int64_t frames_grab_only = 0;  // skipped on purpose (decode_every), not dropped
+  int64_t reconnects = 0;
+  std::string last_frame_time;   // UTC ISO 8601 of the last frame, "" if none yet
+  double fps = 0;                // the source's nominal frame rate (0 if unknown)
+  int width = 0, height = 0;
+};
+
+class CameraReader {
+ public:
+  // slot must outlive the reader.
+  CameraReader(std::string name, SourceSpec source, CameraOptions options, LatestFrameSlot* slot);
+  ~CameraReader();
+
+  // Starts the reader thread. A file source that does not exist fails here (NotFound) and
+  // the camera's health becomes kFailed; everything else is reported through status().
+  Status Start();
+  // Asks the thread to stop; Join() waits. The slot is closed when the thread ends.
+  void Stop();
+  void Join();
+  bool running() const { return running_.load(); }
+
+  CameraStatus status() const;
+  const std::string& name() const { return name_; }
+  const SourceSpec& source() const { return source_; }
+  // Decode (+ colour conversion) time per frame, milliseconds. Read after Join().
+  const LatencyStats& decode_ms() const { return decode_ms_; }
+
+ private:
+  void Loop();
+  bool Open(cv::VideoCapture* cap);
+  void SetHealth(CameraHealth h, const std::string& error = "");
+  bool SleepFor(double seconds);  // false if stopped meanwhile
+
+  const std::string name_;
+  const SourceSpec source_;
+  const CameraOptions options_;
+  LatestFrameSlot* slot_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
+  mutable std::mutex mu_;
+  CameraStatus status_;
+  LatencyStats decode_ms_;
+};
+
+}  // namespace lfr
+
+#endif  // LFR_PIPELINE_CAMERA_H_

@@ -1,0 +1,359 @@
+#include "pipeline/pipeline.h"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "util/secure.h"
+#include "vision/align.h"
+#include "vision/embedder.h"
+
+namespace lfr {
+namespace {
+
+double MsSince(SteadyClock::time_point t) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
+}
+
+}  // namespace
+
+// Processes one camera's frames. Owns the per-camera models and all face buffers.
+class CameraWorker {
+ public:
+  CameraWorker(std::string name, std::unique_ptr<Detector> detector,
+               std::unique_ptr<Embedder> embedder, const Matcher* matcher, AlertPolicy* policy,
+               AlertSink* sink, const PipelineOptions& options)
+      : name_(std::move(name)),
+        detector_(std::move(detector)),
+        embedder_(std::move(embedder)),
+        matcher_(matcher),
+        policy_(policy),
+        sink_(sink),
+        options_(options),
+        tracker_(options.tracker) {}
+
+  ~CameraWorker() { WipeBuffers(); }
+
+  Status Process(const Frame& frame);
+  void WipeBuffers() {
+    WipeMats(&crops_);
+    WipeMat(&embeddings_);
+    WipeMat(&thumb_);
+    WipeMat(&last_thumb_);
+    WipeMat(&grey_);
+  }
+  CameraSummary& summary() { return summary_; }
+  int64_t tracks() const { return tracker_.tracks_started(); }
+
+ private:
+  bool QuietFrame(const cv::Mat& image);
+
+  std::string name_;
+  std::unique_ptr<Detector> detector_;
+  std::unique_ptr<Embedder> embedder_;
+  const Matcher* matcher_;
+  AlertPolicy* policy_;
+  AlertSink* sink_;
+  const PipelineOptions& options_;
+  Tracker tracker_;
+  CameraSummary summary_;
+  int64_t last_detect_frame_ = -1;
+  int64_t quiet_skipped_ = 0;
+
+  // Reused buffers (wiped when the worker stops).
+  std::vector<Face> faces_;
+  std::vector<float> quality_;
+  std::vector<TrackedFace> tracked_;
+  std::vector<cv::Mat> crops_;
+  std::vector<cv::Mat> batch_;
+  std::vector<int> batch_det_;
+  cv::Mat embeddings_;
+  cv::Mat thumb_, last_thumb_, grey_;
+  std::vector<MatchHit> hits_;
+  std::vector<float> scores_;
+  std::map<int64_t, TrackScoreFusion> fusion_;
+  std::map<int64_t, int64_t> first_frame_;
+};
+
+bool CameraWorker::QuietFrame(const cv::Mat& image) {
+  // A 64x36 nearest-neighbour grey thumbnail: costs microseconds at any resolution.
+  cv::resize(image, grey_, cv::Size(64, 36), 0, 0, cv::INTER_NEAREST);
+  cv::cvtColor(grey_, thumb_, cv::COLOR_BGR2GRAY);
+  bool quiet = false;
+  if (!last_thumb_.empty() && tracker_.live_tracks() == 0 && last_detect_frame_ >= 0 &&
+      quiet_skipped_ < options_.quiet_max_skip) {
+    const double diff = cv::norm(thumb_, last_thumb_, cv::NORM_L1) / static_cast<double>(thumb_.total());
+    quiet = diff < options_.quiet_mean_diff;
+  }
+  return quiet;
+}
+
+Status CameraWorker::Process(const Frame& frame) {
+  summary_.frames_processed++;
+  // 1. Decide whether to run the detector on this frame.
+  bool detect = true;
+  if (options_.detect_every > 1 && last_detect_frame_ >= 0 &&
+      frame.index - last_detect_frame_ < options_.detect_every) {
+    detect = false;
+  }
+  if (detect && options_.skip_quiet) {
+    if (QuietFrame(frame.image)) {
+      detect = false;
+      ++quiet_skipped_;
+    }
+  }
+  if (!detect) {
+    tracker_.Skip(frame.index);
+    for (int64_t id : tracker_.TakeEnded()) {
+      fusion_.erase(id);
+      first_frame_.erase(id);
+    }
+    summary_.total_ms.Add(MsSince(frame.read_time));
+    return Status::Ok();
+  }
+  if (options_.skip_quiet) {
+    std::swap(last_thumb_, thumb_);
+    quiet_skipped_ = 0;
+  }
+  last_detect_frame_ = frame.index;
+
+  // 2. Detect.
+  auto t0 = SteadyClock::now();
+  Status s = detector_->Detect(frame.image, &faces_);
+  if (!s.ok()) return s;
+  summary_.detector_runs++;
+  summary_.detect_ms.Add(MsSince(t0));
+  summary_.faces_detected += static_cast<int64_t>(faces_.size());
+
+  // 3. Align + quality gate + track.
+  t0 = SteadyClock::now();
+  if (crops_.size() < faces_.size()) crops_.resize(faces_.size());
+  quality_.assign(faces_.size(), -1.0f);
+  const auto& tmpl = embedder_->alignment_template();
+  for (size_t i = 0; i < faces_.size(); ++i) {
+    AlignFace(frame.image, faces_[i], tmpl, embedder_->input_size(), &crops_[i]);
+    QualityReport q = AssessQuality(faces_[i], crops_[i], options_.quality);
+    if (q.passed) {
+      quality_[i] = q.score;
+      summary_.faces_passed_quality++;
+    }
+  }
+  tracker_.Update(frame.index, faces_, quality_, &tracked_);
+  for (const TrackedFace& tf : tracked_) {
+    if (tf.new_track) first_frame_[tf.track_id] = frame.index;
+  }
+  summary_.analyse_ms.Add(MsSince(t0));
+
+  // 4. Embed only the faces the tracker asks for.
+  batch_.clear();
+  batch_det_.clear();
+  for (const TrackedFace& tf : tracked_) {
+    if (tf.embed) {
+      batch_.push_back(crops_[tf.detection]);  // shallow header
+      batch_det_.push_back(tf.detection);
+    }
+  }
+  if (!batch_.empty() && matcher_->watchlist().rows() > 0) {
+    t0 = SteadyClock::now();
+    s = options_.flip_average ? embedder_->EmbedWithFlip(batch_, &embeddings_)
+                              : embedder_->Embed(batch_, &embeddings_);
+    batch_.clear();
+    if (!s.ok()) return s;
+    summary_.embeddings += embeddings_.rows;
+    summary_.embed_ms.Add(MsSince(t0));
+
+    // 5. Search, fuse along the track, decide.
+    t0 = SteadyClock::now();
+    for (int k = 0; k < embeddings_.rows; ++k) {
+      const int det = batch_det_[k];
+      const TrackedFace& tf = tracked_[det];
+      const float* emb = embeddings_.ptr<float>(k);
+      const int64_t id = tracker_.ReportEmbedding(tf.track_id, frame.index,
+                                                  std::max(0.0f, quality_[det]), emb,
+                                                  embeddings_.cols);
+      if (id != tf.track_id) {  // re-linked to an ended track of the same person
+        auto it = first_frame_.find(tf.track_id);
+        if (it != first_frame_.end()) {
+          if (!first_frame_.count(id)) first_frame_[id] = it->second;
+          first_frame_.erase(it);
+        }
+        auto fit = fusion_.find(tf.track_id);
+        if (fit != fusion_.end()) {
+          if (!fusion_.count(id)) fusion_.emplace(id, std::move(fit->second));
+          fusion_.erase(tf.track_id);
+        }
+      }
+      matcher_->Search(emb, options_.search_k, &hits_, &scores_);
+      auto fit = fusion_.try_emplace(id, options_.fusion).first;
+      TrackScoreFusion& fusion = fit->second;
+      fusion.Add(hits_);
+      if (fusion.ready()) {
+        for (int subject : fusion.Subjects()) {
+          const float fused = fusion.Fused(subject);
+          if (fused < options_.threshold) continue;
+          const std::string& who = matcher_->watchlist().subject_name(subject);
+          const double media = frame.media_time_s;
+          if (!policy_->ShouldRaise(name_, id, who, media)) continue;
+          Alert a;
+          a.camera = name_;
+          a.track_id = id;
+          a.subject = who;
+          a.score = -1;
+          for (const MatchHit& h : hits_) {
+            if (h.subject == subject) a.score = h.score;
+          }
+          a.fused_score = fused;
+          a.threshold = options_.threshold;
+          a.frame_index = frame.index;
+          a.media_time_s = media;
+          auto ff = first_frame_.find(id);
+          a.track_first_frame = ff != first_frame_.end() ? ff->second : frame.index;
+          a.wall_time = UtcNowIso8601();
+          a.latency_ms = MsSince(frame.read_time);
+          summary_.alerts++;
+          // The crop goes out only because this face matched a watchlist subject.
+          Status es = sink_->Emit(a, crops_[det]);
+          if (!es.ok()) return es;
+        }
+      }
+      WipeBytes(const_cast<float*>(emb), sizeof(float) * embeddings_.cols);
+    }
+    summary_.match_ms.Add(MsSince(t0));
+  }
+  batch_.clear();
+  for (int64_t id : tracker_.TakeEnded()) {
+    fusion_.erase(id);
+    first_frame_.erase(id);
+  }
+  summary_.total_ms.Add(MsSince(frame.read_time));
+  return Status::Ok();
+}
+
+struct Pipeline::Camera {
+  CameraSpec spec;
+  SourceSpec source;
+  std::unique_ptr<LatestFrameSlot> slot;
+  std::unique_ptr<CameraReader> reader;
+  std::unique_ptr<CameraWorker> worker;
+  std::thread thread;
+  Status worker_status;
+};
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>& cameras,
+                                                   const InstalledModel& detector,
+                                                   const InstalledModel& recogniser,
+                                                   const Watchlist* watchlist, AlertSink* sink,
+                                                   const PipelineOptions& options) {
+  if (cameras.empty()) return Status::InvalidArgument("no camera source given");
+  std::unique_ptr<Pipeline> p(new Pipeline());
+  p->options_ = options;
+  p->matcher_ = std::make_unique<Matcher>(watchlist);
+  p->policy_ = std::make_unique<AlertPolicy>(options.alert);
+  for (size_t i = 0; i < cameras.size(); ++i) {
+    auto src = ParseSource(cameras[i].uri);
+    if (!src.ok()) return src.status();
+    auto cam = std::make_unique<Camera>();
+    cam->spec = cameras[i];
+    if (cam->spec.name.empty()) cam->spec.name = "cam" + std::to_string(i + 1);
+    cam->source = *src;
+    auto det = CreateDetector(detector, options.detector);
+    if (!det.ok()) return det.status();
+    auto emb = Embedder::Create(recogniser);
+    if (!emb.ok()) return emb.status();
+    if (watchlist->rows() > 0 && (*emb)->dim() != watchlist->dim()) {
+      return Status::InvalidArgument("watchlist has " + std::to_string(watchlist->dim()) +
+                                     "-d embeddings but recogniser " + recogniser.spec->id +
+                                     " gives " + std::to_string((*emb)->dim()));
+    }
+    cam->slot = std::make_unique<LatestFrameSlot>(!options.camera.realtime);
+    CameraOptions copts = options.camera;
+    copts.decode_every = std::max(copts.decode_every, options.detect_every);
+    cam->reader = std::make_unique<CameraReader>(cam->spec.name, cam->source, copts,
+                                                 cam->slot.get());
+    cam->worker = std::make_unique<CameraWorker>(cam->spec.name, std::move(det).value(),
+                                                 std::move(emb).value(), p->matcher_.get(),
+                                                 p->policy_.get(), sink, p->options_);
+    p->cameras_.push_back(std::move(cam));
+  }
+  return p;
+}
+
+Pipeline::~Pipeline() {
+  RequestStop();
+  for (auto& c : cameras_) {
+    c->reader->Join();
+    if (c->thread.joinable()) c->thread.join();
+    c->slot->WipeAll();
+  }
+}
+
+void Pipeline::RequestStop() {
+  stop_ = true;
+  for (auto& c : cameras_) c->reader->Stop();
+}
+
+Status Pipeline::Run() {
+  const int old_threads = cv::getNumThreads();
+  const int cores = std::max(1u, std::thread::hardware_concurrency());
+  const int threads = options_.cv_threads > 0
+                          ? options_.cv_threads
+                          : std::max(1, cores / static_cast<int>(cameras_.size()));
+  cv::setNumThreads(threads);
+  for (auto& c : cameras_) {
+    Status s = c->reader->Start();  // a missing file fails this camera only
+    (void)s;
+    Camera* cam = c.get();
+    cam->thread = std::thread([cam, this] {
+      Frame frame;
+      while (true) {
+        if (!cam->slot->Take(&frame, std::chrono::milliseconds(200))) {
+          if (cam->slot->closed()) {
+            // Closed: drain a last frame if one is waiting, then stop.
+            if (!cam->slot->Take(&frame, std::chrono::milliseconds(0))) break;
+          } else {
+            continue;
+          }
+        }
+        Status s = cam->worker->Process(frame);
+        if (!s.ok()) {
+          cam->worker_status = Status::Internal("camera " + cam->spec.name + ": " + s.message());
+          cam->reader->Stop();
+          break;
+        }
+      }
+      WipeMat(&frame.image);
+      cam->worker->WipeBuffers();
+    });
+  }
+  Status first;
+  for (auto& c : cameras_) {
+    if (c->thread.joinable()) c->thread.join();
+    c->reader->Stop();
+    c->reader->Join();
+    c->slot->WipeAll();
+    if (!c->worker_status.ok() && first.ok()) first = c->worker_status;
+  }
+  cv::setNumThreads(old_threads);
+  return first;
+}
+
+std::vector<CameraSummary> Pipeline::Summaries() const {
+  std::vector<CameraSummary> out;
+  for (const auto& c : cameras_) {
+    CameraSummary s = c->worker->summary();
+    s.name = c->spec.name;
+    s.uri = c->spec.uri;
+    s.status = c->reader->status();
+    // Frames not decoded on purpose (detect_every) count as processed: nothing was due.
+    s.frames_processed += s.status.frames_grab_only;
+    s.tracks = c->worker->tracks();
+    s.decode_ms = c->reader->decode_ms();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace lfr

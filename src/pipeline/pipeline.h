@@ -1,0 +1,112 @@
+// The live pipeline: N cameras, each with a reader thread (pipeline/camera.h) and a worker
+// thread that runs detect -> align -> quality gate -> track -> embed (only what the tracker
+// asks for) -> 1:N search -> score fusion along the track -> alert policy -> sinks.
+//
+// Each worker owns its Detector, Embedder and Tracker (none is thread-safe); the Watchlist,
+// Matcher, AlertPolicy and sinks are shared (read-only or internally locked). OpenCV's
+// own thread pool is process-wide: Run() sets cv::setNumThreads to
+// max(1, cores / cameras) unless PipelineOptions::cv_threads says otherwise, so several
+// cameras do not oversubscribe the machine, and restores it afterwards.
+//
+// Privacy: frames, aligned crops and embeddings live in buffers owned by the reader and
+// the worker that are reused frame to frame and wiped (util/secure.h) when the camera
+// stops; only an alert's crop is ever passed outside (to the sinks). Nothing about faces
+// that matched nobody is logged or written. (FFmpeg's own decoder buffers are outside
+// OpenLFR's control; they are freed by FFmpeg when the capture closes.)
+//
+// Thread-safety: Create/Run/Summaries from one thread; RequestStop() from any thread
+// (e.g. a signal-handling thread).
+#ifndef LFR_PIPELINE_PIPELINE_H_
+#define LFR_PIPELINE_PIPELINE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alert/alert.h"
+#include "match/matcher.h"
+#include "match/watchlist.h"
+#include "models/store.h"
+#include "pipeline/camera.h"
+#include "pipeline/stats.h"
+#include "track/tracker.h"
+#include "vision/detector.h"
+#include "vision/quality.h"
+
+namespace lfr {
+
+struct PipelineOptions {
+  CameraOptions camera;
+  DetectorOptions detector;          // working_long_side: e.g. 640 for 1080p
+  QualityOptions quality;
+  TrackerOptions tracker;
+  FusionOptions fusion;
+  AlertPolicyOptions alert;
+  // Fused cosine score needed for an alert. 0.6 for MobileFaceNet: on the opera-house clip
+  // against 1,000 LFW people the best impostor face scored 0.57 (docs/PERFORMANCE.md);
+  // prefer a calibrated "fpir:..." threshold (match/calibration.h) where one exists.
+  float threshold = 0.6f;
+  int search_k = 3;                  // subjects kept per search
+  int detect_every = 1;              // run the detector on every n-th frame (tracks coast);
+                                     // the other frames are not even colour-converted
+  bool skip_quiet = true;            // skip detection on frames unchanged since the last
+  float quiet_mean_diff = 1.5f;      //   detection (mean abs grey difference, 0..255) when
+  int quiet_max_skip = 10;           //   no track is live, for at most this many frames
+  bool flip_average = false;         // embed face + mirror (2x embedding cost)
+  int cv_threads = 0;                // 0 = max(1, cores / cameras)
+};
+
+struct CameraSpec {
+  std::string name;  // "" = "cam<N>"
+  std::string uri;
+};
+
+struct CameraSummary {
+  std::string name, uri;
+  CameraStatus status;
+  int64_t frames_processed = 0;
+  int64_t detector_runs = 0;
+  int64_t faces_detected = 0;
+  int64_t faces_passed_quality = 0;
+  int64_t tracks = 0;
+  int64_t embeddings = 0;
+  int64_t alerts = 0;
+  LatencyStats decode_ms, detect_ms, analyse_ms, embed_ms, match_ms, total_ms;
+};
+
+class CameraWorker;
+
+class Pipeline {
+ public:
+  // Parses every source (InvalidArgument names a malformed one) and loads one detector
+  // and one embedder per camera. watchlist and sink must outlive the pipeline.
+  static Result<std::unique_ptr<Pipeline>> Create(const std::vector<CameraSpec>& cameras,
+                                                  const InstalledModel& detector,
+                                                  const InstalledModel& recogniser,
+                                                  const Watchlist* watchlist, AlertSink* sink,
+                                                  const PipelineOptions& options);
+  ~Pipeline();
+
+  // Runs every camera until its source ends or fails, or RequestStop(). A camera whose
+  // source is missing or fails is reported in its summary; the others keep running.
+  // Returns OK unless a worker hit an internal error (then the first such Status).
+  Status Run();
+  void RequestStop();
+
+  std::vector<CameraSummary> Summaries() const;
+  int64_t alerts_suppressed() const { return policy_ ? policy_->suppressed() : 0; }
+
+ private:
+  Pipeline() = default;
+  struct Camera;
+  std::vector<std::unique_ptr<Camera>> cameras_;
+  std::unique_ptr<Matcher> matcher_;
+  std::unique_ptr<AlertPolicy> policy_;
+  PipelineOptions options_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace lfr
+
+#endif  // LFR_PIPELINE_PIPELINE_H_
