@@ -1,0 +1,342 @@
+// `lfr bench pipeline|match`: throughput benchmarks of the live pipeline and of watchlist
+// search (docs/PERFORMANCE.md). (Named cmd_benchmark.cc: CMake treats *_bench.cc as Google
+// Benchmark sources.) Benchmarks, not tests: numbers depend on the machine and its load, so
+// they print the machine and load next to the results.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <faiss/IndexFlat.h>
+#include <omp.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "match/matcher.h"
+#include "match/watchlist.h"
+#include "pipeline/pipeline.h"
+#include "util/secure.h"
+
+namespace lfr::cli {
+namespace {
+
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
+std::string MachineLine() {
+  std::string cpu = "unknown CPU";
+  std::ifstream f("/proc/cpuinfo");
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(2) << cpu << ", " << std::thread::hardware_concurrency()
+    << " logical CPUs, load average " << load[0] << " " << load[1] << " " << load[2];
+  return s.str();
+}
+
+std::vector<int> ParseList(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(std::stoi(item));
+  }
+  return out;
+}
+
+// Random unit vectors: the synthetic watchlist of the benchmarks (no face data).
+void RandomUnitRows(int n, int dim, uint64_t seed, std::vector<float>* out) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  out->resize(static_cast<size_t>(n) * dim);
+  for (int i = 0; i < n; ++i) {
+    float* r = out->data() + static_cast<size_t>(i) * dim;
+    double n2 = 0;
+    for (int j = 0; j < dim; ++j) {
+      r[j] = g(rng);
+      n2 += double(r[j]) * r[j];
+    }
+    const float inv = static_cast<float>(1.0 / std::sqrt(n2));
+    for (int j = 0; j < dim; ++j) r[j] *= inv;
+  }
+}
+
+struct PipelineBenchArgs {
+  std::string source;
+  std::string cameras = "1,2,4";
+  double seconds = 20;
+  int watchlist_size = 1000;
+  int working_size = 640;
+  int detect_every = 1;
+  int embed_every = 10;
+  bool json = false;
+  int threads = 0;
+};
+
+void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
+  std::vector<int> ns;
+  try {
+    ns = ParseList(args.cameras);
+  } catch (const std::exception&) {
+    return Fail(ctx, Status::InvalidArgument("--cameras: expected N or N,N,... (e.g. 1,2,4)"));
+  }
+  for (int n : ns) {
+    if (n < 1 || n > 64) return Fail(ctx, Status::InvalidArgument("--cameras: each N must be 1..64"));
+  }
+  if (!std::filesystem::exists(args.source)) {
+    return Fail(ctx, Status::NotFound("video file " + args.source + " does not exist"));
+  }
+  auto store = OpenStore();
+  if (!store.ok()) return Fail(ctx, store.status());
+  auto det = store->DefaultFor(ModelRole::kDetector);
+  auto rec = store->DefaultFor(ModelRole::kRecogniser);
+  for (const auto* m : {&det, &rec}) {
+    if (!m->ok()) {
+      *ctx.err << "lfr: " << m->status().message() << "\n";
+      ctx.exit_code = kExitMissingModel;
+      return;
+    }
+  }
+  auto emb = Embedder::Create(*rec);
+  if (!emb.ok()) return Fail(ctx, emb.status());
+  const int dim = (*emb)->dim();
+  Watchlist watchlist(dim);
+  std::vector<float> rows;
+  RandomUnitRows(args.watchlist_size, dim, 42, &rows);
+  for (int i = 0; i < args.watchlist_size; ++i) {
+    auto r = watchlist.Add("synthetic_" + std::to_string(i), rows.data() + static_cast<size_t>(i) * dim);
+    if (!r.ok()) return Fail(ctx, r.status());
+  }
+
+  nlohmann::json results = nlohmann::json::array();
+  const std::string machine = MachineLine();
+  if (!args.json) {
+    *ctx.out << "machine: " << machine << "\nsource: " << args.source << ", " << args.seconds
+             << " s per run (file looped, paced at its frame rate), synthetic watchlist of "
+             << args.watchlist_size << ", working size " << args.working_size << ", detect every "
+             << args.detect_every << ", embed every " << args.embed_every << "\n"
+             << "cameras  frames_read  processed%  dropped%  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
+  }
+  for (int n : ns) {
+    std::vector<CameraSpec> cams;
+    for (int i = 0; i < n; ++i) cams.push_back({"cam" + std::to_string(i + 1), args.source});
+    PipelineOptions opts;
+    opts.camera.realtime = true;
+    opts.camera.loop = true;
+    opts.camera.max_seconds = args.seconds;
+    opts.detector.working_long_side = args.working_size;
+    opts.detect_every = args.detect_every;
+    opts.tracker.embed_every = args.embed_every;
+    opts.threshold = 0.99f;  // random vectors never reach it; alerts are not the point
+    opts.cv_threads = args.threads;
+    std::ostringstream sink_out;
+    JsonLinesSink sink(&sink_out);
+    auto p = Pipeline::Create(cams, *det, *rec, &watchlist, &sink, opts);
+    if (!p.ok()) return Fail(ctx, p.status());
+    const double cpu0 = CpuSeconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    Status s = (*p)->Run();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = CpuSeconds() - cpu0;
+    if (!s.ok()) return Fail(ctx, s);
+    int64_t read = 0, processed = 0, dropped = 0, embeddings = 0, faces = 0;
+    LatencyStats total, detect, decode;
+    for (const auto& c : (*p)->Summaries()) {
+      if (c.status.health == CameraHealth::kFailed) return Fail(ctx, Status::InvalidArgument(c.status.error));
+      read += c.status.frames_read;
+      processed += c.frames_processed;
+      dropped += c.status.frames_dropped;
+      embeddings += c.embeddings;
+      faces += c.faces_detected;
+      total.Merge(c.total_ms);
+      detect.Merge(c.detect_ms);
+      decode.Merge(c.decode_ms);
+    }
+    const double cores = cpu / wall;
+    const double pct_processed = read ? 100.0 * processed / read : 0;
+    const double pct_dropped = read ? 100.0 * dropped / read : 0;
+    const double machine_pct = 100.0 * cores / std::max(1u, std::thread::hardware_concurrency());
+    // CPU time (all threads: decode, detect, embed, ...) per processed frame: the cost that
+    // bounds how many cameras an idle machine could carry, less sensitive to other load.
+    const double cpu_ms_per_frame = processed ? 1000.0 * cpu / processed : 0;
+    nlohmann::json j = {{"cameras", n},
+                        {"frames_read", read},
+                        {"processed_pct", pct_processed},
+                        {"dropped_pct", pct_dropped},
+                        {"cpu_cores", cores},
+                        {"cpu_pct_of_machine", machine_pct},
+                        {"cpu_ms_per_processed_frame", cpu_ms_per_frame},
+                        {"decision_p50_ms", total.Percentile(50)},
+                        {"decision_p95_ms", total.Percentile(95)},
+                        {"detect_p50_ms", detect.Percentile(50)},
+                        {"decode_p50_ms", decode.Percentile(50)},
+                        {"embeddings", embeddings},
+                        {"faces_detected", faces},
+                        {"seconds", wall}};
+    results.push_back(j);
+    if (!args.json) {
+      *ctx.out << std::fixed << std::setprecision(1) << std::setw(7) << n << std::setw(13) << read
+               << std::setw(12) << pct_processed << std::setw(10) << std::setprecision(2)
+               << pct_dropped << std::setw(11) << cores << std::setw(6) << std::setprecision(0)
+               << machine_pct << std::setprecision(1) << std::setw(14) << cpu_ms_per_frame
+               << std::setw(17) << total.Percentile(50)
+               << std::setw(17) << total.Percentile(95) << std::setw(15) << detect.Percentile(50)
+               << std::setw(15) << decode.Percentile(50) << std::setw(12) << embeddings
+               << std::setw(7) << faces << std::endl;
+    }
+  }
+  if (args.json) {
+    *ctx.out << nlohmann::json{{"machine", machine}, {"source", args.source}, {"results", results}}.dump(2) << "\n";
+  }
+}
+
+struct MatchBenchArgs {
+  std::string sizes = "1000,10000,100000";
+  int dim = 128;
+  int queries = 1000;
+  int k = 5;
+  bool json = false;
+};
+
+void RunMatchBench(const MatchBenchArgs& args, Context& ctx) {
+  std::vector<int> sizes;
+  try {
+    sizes = ParseList(args.sizes);
+  } catch (const std::exception&) {
+    return Fail(ctx, Status::InvalidArgument("--sizes: expected N,N,... (e.g. 1000,10000)"));
+  }
+  const std::string machine = MachineLine();
+  nlohmann::json results = nlohmann::json::array();
+  if (!args.json) {
+    *ctx.out << "machine: " << machine << "\nup to " << args.queries << " probes per size (fewer for big watchlists), " << args.dim
+             << "-d random unit vectors, top-" << args.k
+             << "; probes are noisy copies of watchlist rows; best of 3 rounds; FAISS with "
+             << omp_get_max_threads() << " OpenMP thread(s)\n"
+             << "watchlist  ours_us/probe  faiss_flatip_us/probe  faiss_batch_us/probe  top1_agree\n";
+  }
+  for (int n : sizes) {
+    if (n < 1) return Fail(ctx, Status::InvalidArgument("--sizes: each size must be >= 1"));
+    // Fewer probes for big watchlists so a size takes seconds, not minutes.
+    const int nq = static_cast<int>(std::min<int64_t>(
+        args.queries, std::max<int64_t>(50, int64_t{2000000000} / (int64_t{n} * args.dim * 10))));
+    std::vector<float> rows, noise;
+    RandomUnitRows(n, args.dim, 7 + n, &rows);
+    RandomUnitRows(nq, args.dim, 99 + n, &noise);
+    // Probes: row (i * 7919) % n plus noise, re-normalised (a known nearest neighbour).
+    std::vector<float> probes(static_cast<size_t>(nq) * args.dim);
+    for (int q = 0; q < nq; ++q) {
+      const float* r = rows.data() + static_cast<size_t>((q * 7919LL) % n) * args.dim;
+      float* p = probes.data() + static_cast<size_t>(q) * args.dim;
+      double n2 = 0;
+      for (int j = 0; j < args.dim; ++j) {
+        p[j] = r[j] + 0.8f * noise[static_cast<size_t>(q) * args.dim + j];
+        n2 += double(p[j]) * p[j];
+      }
+      for (int j = 0; j < args.dim; ++j) p[j] = static_cast<float>(p[j] / std::sqrt(n2));
+    }
+    Watchlist wl(args.dim);
+    for (int i = 0; i < n; ++i) {
+      auto r = wl.Add(std::to_string(i), rows.data() + static_cast<size_t>(i) * args.dim);
+      if (!r.ok()) return Fail(ctx, r.status());
+    }
+    Matcher matcher(&wl);
+    faiss::IndexFlatIP index(args.dim);
+    index.add(n, rows.data());
+
+    std::vector<MatchHit> hits;
+    std::vector<float> scratch;
+    std::vector<int> ours_top1(nq);
+    // Warm-up, then time each method over all probes, best of 3 rounds.
+    auto time_it = [&](auto&& fn) {
+      double best = 1e30;
+      fn();
+      for (int round = 0; round < 3; ++round) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fn();
+        best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+      }
+      return best / nq;
+    };
+    const double ours = time_it([&] {
+      for (int q = 0; q < nq; ++q) {
+        matcher.Search(probes.data() + static_cast<size_t>(q) * args.dim, args.k, &hits, &scratch);
+        ours_top1[q] = hits.empty() ? -1 : hits[0].row;
+      }
+    });
+    std::vector<float> D(static_cast<size_t>(nq) * args.k);
+    std::vector<faiss::Index::idx_t> I(static_cast<size_t>(nq) * args.k);
+    const double faiss_single = time_it([&] {
+      for (int q = 0; q < nq; ++q) {
+        index.search(1, probes.data() + static_cast<size_t>(q) * args.dim, args.k,
+                     D.data() + static_cast<size_t>(q) * args.k, I.data() + static_cast<size_t>(q) * args.k);
+      }
+    });
+    const double faiss_batch = time_it([&] { index.search(nq, probes.data(), args.k, D.data(), I.data()); });
+    int agree = 0;
+    for (int q = 0; q < nq; ++q) agree += ours_top1[q] == I[static_cast<size_t>(q) * args.k];
+    const double agree_pct = 100.0 * agree / nq;
+    results.push_back({{"watchlist", n}, {"ours_us_per_probe", ours}, {"faiss_flatip_us_per_probe", faiss_single},
+                       {"faiss_batch_us_per_probe", faiss_batch}, {"top1_agree_pct", agree_pct}, {"probes", nq}});
+    if (!args.json) {
+      *ctx.out << std::fixed << std::setprecision(1) << std::setw(9) << n << std::setw(15) << ours
+               << std::setw(23) << faiss_single << std::setw(22) << faiss_batch << std::setw(11)
+               << agree_pct << "%" << std::endl;
+    }
+  }
+  if (args.json) *ctx.out << nlohmann::json{{"machine", machine}, {"results", results}}.dump(2) << "\n";
+}
+
+}  // namespace
+
+void RegisterBenchCommand(CLI::App& app, Context& ctx) {
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks (results depend on the machine and its load)");
+  bench->require_subcommand(1);
+
+  auto pa = std::make_shared<PipelineBenchArgs>();
+  CLI::App* p = bench->add_subcommand(
+      "pipeline",
+      "Replay a video file as N live cameras at its frame rate; report per N the share of frames "
+      "processed and dropped, CPU use and frame-to-decision latency p50/p95");
+  p->add_option("--source", pa->source, "Video file")->required();
+  p->add_option("--cameras", pa->cameras, "Numbers of cameras to try, e.g. 1,2,4")->capture_default_str();
+  p->add_option("--seconds", pa->seconds, "Seconds per run (the file loops)")
+      ->check(CLI::Range(1.0, 3600.0))->capture_default_str();
+  p->add_option("--watchlist-size", pa->watchlist_size, "Synthetic watchlist subjects")
+      ->check(CLI::Range(1, 10000000))->capture_default_str();
+  p->add_option("--working-size", pa->working_size, "Detection working long side")
+      ->check(CLI::Range(0, 8192))->capture_default_str();
+  p->add_option("--detect-every", pa->detect_every, "Run the detector on every n-th frame")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  p->add_option("--embed-every", pa->embed_every, "Re-embed a track at least every K frames")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  p->add_option("--threads", pa->threads, "OpenCV threads (0 = cores / cameras)")
+      ->check(CLI::Range(0, 256))->capture_default_str();
+  p->add_flag("--json", pa->json, "JSON output");
+  p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
+
+  auto ma = std::make_shared<MatchBenchArgs>();
+  CLI::App* m = bench->add_subcommand(
+      "match", "Watchlist search time per probe: our exact matcher vs FAISS IndexFlatIP on the same data");
+  m->add_option("--sizes", ma->sizes, "Watchlist sizes")->capture_default_str();
+  m->add_option("--dim", ma->dim, "Embedding dimension")->check(CLI::Range(1, 4096))->capture_default_str();
+  m->add_option("--queries", ma->queries, "Probes per size")->check(CLI::Range(1, 1000000))->capture_default_str();
+  m->add_option("--k", ma->k, "Top-k")->check(CLI::Range(1, 100))->capture_default_str();
+  m->add_flag("--json", ma->json, "JSON output");
+  m->callback([ma, &ctx] { RunMatchBench(*ma, ctx); });
+}
+
+}  // namespace lfr::cli

@@ -1,0 +1,517 @@
+// `lfr eval verify` and `lfr eval identify`: OpenLFR measuring itself on the public LFW and
+// FairFace data ($LFR_DATA), through the same FaceAnalyzer the live system runs. See
+// docs/ACCURACY.md for the runs and src/eval/ for the protocols and metrics.
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "eval/det_plot.h"
+#include "eval/extract.h"
+#include "eval/identify.h"
+#include "eval/lfw.h"
+#include "eval/metrics.h"
+#include "match/calibration.h"
+#include "util/paths.h"
+
+namespace lfr::cli {
+namespace {
+namespace fs = std::filesystem;
+using namespace lfr::eval;
+
+struct EvalArgs {
+  std::string data;             // "" = DataDir()
+  std::string cache;            // "" = $LFR_HOME/cache/eval
+  bool no_cache = false;
+  bool json = false;
+  bool no_flip = false;
+  int threads = 1;
+  std::string recogniser_id;
+  DetectFlags flags;
+  // identify
+  std::string sizes = "100,1000,5000";
+  uint64_t seed = 1;
+  int max_probes = 10;
+  int enrol_images = 1;
+  int reserve = 1;
+  bool quality_gate = false;
+  bool no_fairface = false;
+  std::string write_calibration;
+  std::string det_plot;
+  std::string subcommand;         // "verify" or "identify", for provenance
+};
+
+std::string Pct(double v, int prec = 2) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(prec) << 100.0 * v << " %";
+  return s.str();
+}
+
+std::string Num(double v, int prec = 4) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(prec) << v;
+  return s.str();
+}
+
+std::string UtcNow() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// The data root: --data, else LFR_DATA / ../shared/data. NotFound with a clear message.
+Result<fs::path> DataRoot(const EvalArgs& a, const std::string& needed) {
+  std::optional<fs::path> root = a.data.empty() ? DataDir() : std::optional<fs::path>(a.data);
+  if (!root) {
+    return Status::NotFound("no evaluation data: set LFR_DATA or pass --data DIR (a folder with " +
+                            needed + ")");
+  }
+  std::error_code ec;
+  if (!fs::is_directory(*root, ec)) {
+    return Status::NotFound("evaluation data folder " + root->string() + " does not exist");
+  }
+  if (!fs::exists(*root / needed, ec)) {
+    return Status::NotFound("evaluation data folder " + root->string() + " has no " + needed);
+  }
+  return *root;
+}
+
+Result<std::unique_ptr<FaceExtractor>> MakeExtractor(const EvalArgs& a, Context& ctx) {
+  auto store = OpenStore();
+  if (!store.ok()) return store.status();
+  ExtractOptions eo;
+  eo.detector_id = a.flags.detector_id;
+  eo.recogniser_id = a.recogniser_id;
+  eo.detector = a.flags.ToOptions();
+  eo.threads = a.threads;
+  if (!a.no_cache) eo.cache_dir = a.cache.empty() ? HomeDir() / "cache" / "eval" : fs::path(a.cache);
+  eo.progress = ctx.quiet ? nullptr : ctx.err;
+  return FaceExtractor::Create(*store, eo);
+}
+
+void FailModel(Context& ctx, const Status& s) {
+  *ctx.err << "lfr: " << s.message() << "\n";
+  ctx.exit_code = s.code() == Status::Code::kIOError ? kExitInternal : kExitMissingModel;
+}
+
+// The command as it could be retyped (the options that change results; paths of outputs
+// and caches are left out).
+std::string CommandLine(const EvalArgs& a) {
+  std::string s = "lfr eval " + a.subcommand;
+  if (a.subcommand == "identify") {
+    s += " --watchlist-size " + a.sizes + " --seed " + std::to_string(a.seed);
+    if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
+    if (a.enrol_images != 1) s += " --enrol-images " + std::to_string(a.enrol_images);
+    if (a.reserve != 1) s += " --reserve " + std::to_string(a.reserve);
+    if (a.quality_gate) s += " --quality-gate";
+    if (a.no_fairface) s += " --no-fairface";
+  }
+  if (a.no_flip) s += " --no-flip";
+  if (!a.recogniser_id.empty()) s += " --recogniser " + a.recogniser_id;
+  if (!a.flags.detector_id.empty()) s += " --detector " + a.flags.detector_id;
+  if (a.flags.working_long_side != 640) s += " --working-size " + std::to_string(a.flags.working_long_side);
+  return s;
+}
+
+nlohmann::json ExtractJson(const ExtractStats& st) {
+  return {{"images", st.images}, {"from_cache", st.cached}, {"computed", st.computed},
+          {"no_face", st.no_face}, {"seconds", st.seconds}};
+}
+
+// ---------------------------------------------------------------- verify
+
+void RunVerify(const EvalArgs& a, Context& ctx) {
+  auto root = DataRoot(a, "lfw/pairs.txt");
+  if (!root.ok()) return Fail(ctx, root.status());
+  const fs::path lfw = *root / "lfw";
+  auto pairs = LoadLfwPairs(lfw / "pairs.txt");
+  if (!pairs.ok()) return Fail(ctx, pairs.status());
+  auto ex = MakeExtractor(a, ctx);
+  if (!ex.ok()) return FailModel(ctx, ex.status());
+  const auto t0 = std::chrono::steady_clock::now();
+
+  // Every distinct image of the protocol, once.
+  std::map<LfwImageRef, size_t> index;
+  std::vector<fs::path> paths;
+  for (const auto& p : pairs->pairs) {
+    for (const LfwImageRef* r : {&p.a, &p.b}) {
+      if (index.emplace(*r, paths.size()).second) paths.push_back(LfwImagePath(lfw, *r));
+    }
+  }
+  std::vector<ImageResult> results;
+  ExtractStats st;
+  Status s = (*ex)->Run(paths, "verify: embedding", &results, &st);
+  if (!s.ok()) return Fail(ctx, s);
+
+  const bool flip = !a.no_flip;
+  std::vector<VerificationPair> vp;
+  int pairs_with_failure = 0;
+  std::vector<float> genuine, impostor;
+  for (const auto& p : pairs->pairs) {
+    const ImageResult& ra = results[index[p.a]];
+    const ImageResult& rb = results[index[p.b]];
+    VerificationPair v;
+    v.fold = p.fold;
+    v.same = p.same;
+    if (ra.found && rb.found) {
+      const auto& ea = flip ? ra.flip : ra.plain;
+      const auto& eb = flip ? rb.flip : rb.plain;
+      double dot = 0;
+      for (size_t d = 0; d < ea.size(); ++d) dot += static_cast<double>(ea[d]) * eb[d];
+      v.score = static_cast<float>(dot);
+    } else {
+      ++pairs_with_failure;  // scored kNoScore: always "different person"
+    }
+    (p.same ? genuine : impostor).push_back(v.score);
+    vp.push_back(v);
+  }
+  const VerificationResult cv = CrossValidate(vp, pairs->folds);
+  const ThresholdChoice far3 = ThresholdForRate(impostor, 1e-3);
+  const Rate tar_miss = RateBelow(genuine, far3.threshold);
+  const double tar = genuine.empty() ? 0.0 : 1.0 - tar_miss.value();
+  const Interval tar_ci = ClopperPearson(tar_miss.trials - tar_miss.events, tar_miss.trials);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (a.json) {
+    nlohmann::json folds = nlohmann::json::array();
+    for (const auto& f : cv.folds) {
+      folds.push_back({{"accuracy", f.accuracy}, {"threshold", f.threshold}, {"pairs", f.pairs}});
+    }
+    nlohmann::json j = {
+        {"protocol", "LFW View 2, pairs.txt, 10-fold, threshold chosen on 9 folds"},
+        {"accuracy", cv.mean_accuracy},
+        {"accuracy_std", cv.std_accuracy},
+        {"pairs", vp.size()},
+        {"mated_pairs", genuine.size()},
+        {"nonmated_pairs", impostor.size()},
+        {"folds", folds},
+        {"failures_to_enrol", st.no_face},
+        {"pairs_with_failure", pairs_with_failure},
+        {"failure_scoring", "an image with no detected face gives its pairs similarity -inf: "
+                            "called 'different person' (wrong for mated pairs, right for non-mated)"},
+        {"tar_at_far_1e-3", tar},
+        {"tar_at_far_1e-3_ci95", {tar_ci.lo, tar_ci.hi}},
+        {"threshold_at_far_1e-3", far3.threshold},
+        {"far_at_threshold", RateToJson(far3.achieved)},
+        {"detector", (*ex)->detector_id()},
+        {"recogniser", (*ex)->recogniser_id()},
+        {"flip_average", flip},
+        {"images", ExtractJson(st)},
+        {"seconds", secs},
+        {"command", CommandLine(a)},
+    };
+    *ctx.out << j.dump(2) << "\n";
+    return;
+  }
+  std::ostream& o = *ctx.out;
+  o << "LFW View 2 verification: " << vp.size() << " pairs (" << pairs->folds << " folds x "
+    << pairs->per_fold << " mated + " << pairs->per_fold << " non-mated), detector "
+    << (*ex)->detector_id() << ", recogniser " << (*ex)->recogniser_id()
+    << (flip ? " (face + mirror averaged)" : " (face only)") << "\n";
+  o << "accuracy " << Pct(cv.mean_accuracy) << " +/- " << Pct(cv.std_accuracy)
+    << " (mean +/- std over folds; threshold chosen on the other 9 folds)\n";
+  o << "TAR " << Pct(tar) << " [" << Pct(tar_ci.lo) << ", " << Pct(tar_ci.hi) << "] at FAR <= 1e-3 (threshold "
+    << Num(far3.threshold) << "; " << impostor.size() << " non-mated pairs allow " << far3.allowed
+    << " false accepts)\n";
+  o << "failures to detect: " << st.no_face << " of " << st.images << " images, in "
+    << pairs_with_failure << " pairs, scored as 'different person' (never dropped)\n";
+  o << "images: " << st.cached << " from cache, " << st.computed << " embedded; " << Num(secs, 1) << " s\n";
+}
+
+// ---------------------------------------------------------------- identify
+
+Result<std::vector<int>> ParseSizes(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto b = item.find_first_not_of(' ');
+    const auto e = item.find_last_not_of(' ');
+    item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    bool digits = !item.empty() && item.size() <= 9;
+    for (char c : item) digits = digits && c >= '0' && c <= '9';
+    if (!digits || std::stoi(item) < 1) {
+      return Status::InvalidArgument("--watchlist-size: '" + item +
+                                     "' is not a positive whole number (expected e.g. 100,1000,5000)");
+    }
+    out.push_back(std::stoi(item));
+  }
+  if (out.empty()) return Status::InvalidArgument("--watchlist-size: no sizes given (expected e.g. 100,1000,5000)");
+  return out;
+}
+
+void PrintGroups(std::ostream& o, const std::string& title, const std::vector<GroupRate>& groups,
+                 double ratio) {
+  o << "    " << title << ":";
+  if (ratio > 0) o << " max/min " << Num(ratio, 2);
+  else o << " max/min undefined (a group has no events)";
+  o << "\n";
+  for (const auto& g : groups) {
+    const Interval ci = g.rate.ci();
+    o << "      " << std::left << std::setw(24) << g.group << std::right << " " << std::setw(4)
+      << g.rate.events << "/" << std::setw(5) << g.rate.trials << " = " << std::setw(9)
+      << Num(g.rate.value(), 5) << " [" << Num(ci.lo, 5) << ", " << Num(ci.hi, 5) << "]";
+    if (!g.resolvable) o << "  (too few searches to resolve)";
+    o << "\n";
+  }
+}
+
+void RunIdentify(const EvalArgs& a, Context& ctx) {
+  auto sizes = ParseSizes(a.sizes);
+  if (!sizes.ok()) return Fail(ctx, sizes.status());
+  auto root = DataRoot(a, "lfw/images");
+  if (!root.ok()) return Fail(ctx, root.status());
+  const fs::path lfw = *root / "lfw";
+  auto people = ScanLfwPeople(lfw);
+  if (!people.ok()) return Fail(ctx, people.status());
+  std::map<std::string, std::string> sex;
+  if (auto labels = LoadLfwSexLabels(lfw / "labels" / "lfw_identity_sex_from_gender_lists.csv"); labels.ok()) {
+    sex = std::move(labels).value();
+  } else {
+    *ctx.err << "lfr: warning: " << labels.status().message() << " (FNIR by sex not available)\n";
+  }
+  std::vector<FairFaceImage> fairface;
+  if (!a.no_fairface) {
+    auto ff = LoadFairFace(*root / "fairface-dev");
+    if (!ff.ok()) return Fail(ctx, ff.status());
+    fairface = std::move(ff).value();
+  }
+  auto ex = MakeExtractor(a, ctx);
+  if (!ex.ok()) return FailModel(ctx, ex.status());
+  const auto t0 = std::chrono::steady_clock::now();
+
+  std::vector<fs::path> paths;
+  for (const auto& p : *people) {
+    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
+  }
+  for (const auto& f : fairface) paths.push_back(f.path);
+  std::vector<ImageResult> results;
+  ExtractStats st;
+  Status s = (*ex)->Run(paths, "identify: embedding", &results, &st);
+  if (!s.ok()) return Fail(ctx, s);
+
+  std::vector<EvalIdentity> ids;
+  size_t k = 0;
+  for (const auto& p : *people) {
+    EvalIdentity id;
+    id.name = p.name;
+    id.source = "lfw";
+    auto it = sex.find(p.name);
+    id.sex = it == sex.end() ? "unknown" : it->second;
+    for (size_t j = 0; j < p.images.size(); ++j, ++k) id.images.push_back({paths[k].string(), std::move(results[k])});
+    ids.push_back(std::move(id));
+  }
+  for (const auto& f : fairface) {
+    EvalIdentity id;
+    id.name = "fairface:" + f.path.filename().string();
+    id.source = "fairface";
+    id.sex = f.gender;
+    id.group = f.group();
+    id.images.push_back({paths[k].string(), std::move(results[k])});
+    ++k;
+    ids.push_back(std::move(id));
+  }
+
+  IdentifyOptions io;
+  io.watchlist_sizes = *sizes;
+  io.seed = a.seed;
+  io.max_probes_per_person = a.max_probes;
+  io.enrol_images = a.enrol_images;
+  io.reserve = a.reserve;
+  io.flip = !a.no_flip;
+  io.quality_gate = a.quality_gate;
+  auto res = RunIdentification(ids, io);
+  if (!res.ok()) return Fail(ctx, res.status());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  nlohmann::json calibration_json;
+  if (!a.write_calibration.empty()) {
+    const auto tc = std::chrono::steady_clock::now();
+    const ImpostorTail tail = ComputeImpostorTail(ids, io.flip);
+    nlohmann::json validation = nlohmann::json::array();
+    for (const auto& r : *res) {
+      for (const auto& p : r.points) {
+        if (!p.choice.resolvable) continue;
+        validation.push_back({{"watchlist_size", r.watchlist_size},
+                              {"threshold", p.choice.threshold},
+                              {"measured_fpir", p.choice.achieved.value()},
+                              {"measured_fpir_events", p.choice.achieved.events},
+                              {"nonmated_searches", p.choice.achieved.trials}});
+      }
+    }
+    calibration_json = {
+        {"format", 1},
+        {"model_id", (*ex)->recogniser_id()},
+        {"model_sha256", (*ex)->recogniser_sha256()},
+        {"detector", (*ex)->detector_id()},
+        {"flip_average", io.flip},
+        {"method",
+         "Per-comparison impostor score tail (false match rate FMR(t) = count_ge / comparisons) over "
+         "every pair of face images of different identities in LFW and FairFace-dev; "
+         "FPIR(t, N) = 1 - (1 - FMR(t))^N (independent comparisons). The validation entries are FPIRs "
+         "measured directly with `lfr eval identify` at the same thresholds."},
+        {"provenance",
+         {{"command", CommandLine(a)},
+          {"data", "LFW (13,233 images, 5,749 people) + FairFace-dev (2,100 images): $LFR_DATA"},
+          {"seed", a.seed},
+          {"date", UtcNow()},
+          {"lfr_version", LFR_VERSION}}},
+        {"comparisons", tail.comparisons},
+        {"max_impostor_score", tail.max_score},
+        {"grid_start", tail.start},
+        {"grid_step", tail.step},
+        {"count_ge", tail.count_ge},
+        {"validation", validation},
+    };
+    // Check the independence model against what was measured directly.
+    if (auto table = CalibrationTable::Parse(calibration_json.dump()); table.ok()) {
+      for (auto& v : calibration_json["validation"]) {
+        v["predicted_fpir"] = table->FpirAt(v["threshold"].get<float>(), v["watchlist_size"].get<int>());
+      }
+    }
+    std::ofstream out(a.write_calibration);
+    out << calibration_json.dump(1) << "\n";
+    if (!out) return Fail(ctx, Status::IOError(a.write_calibration + ": cannot write calibration table"));
+    *ctx.err << "lfr: highest-scoring impostor pairs (different names, same score scale):\n";
+    for (const auto& p : tail.top) {
+      *ctx.err << "  " << Num(p.score, 4) << "  " << fs::path(p.a).filename().string() << "  "
+               << fs::path(p.b).filename().string() << "\n";
+    }
+    *ctx.err << "lfr: wrote calibration table " << a.write_calibration << " (" << tail.comparisons
+             << " impostor comparisons, "
+             << Num(std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count(), 1)
+             << " s)\n";
+  }
+  if (!a.det_plot.empty()) {
+    std::vector<DetSeries> series;
+    for (const auto& r : *res) series.push_back({"N=" + std::to_string(r.watchlist_size), r.det});
+    DetPlotOptions po;
+    po.title = "Open-set identification on LFW + FairFace, " + (*ex)->recogniser_id() + " (seed " +
+               std::to_string(a.seed) + ")";
+    Status ps = WriteDetPlots(a.det_plot, series, po);
+    if (!ps.ok()) return Fail(ctx, ps);
+  }
+
+  if (a.json) {
+    nlohmann::json sizes_json = nlohmann::json::array();
+    for (const auto& r : *res) sizes_json.push_back(SizeResultToJson(r));
+    nlohmann::json j = {
+        {"protocol", "open-set 1:N, rank 1; watchlist from LFW people with >= 2 images, one enrolment "
+                     "image each; mated probes capped per person; non-mated: LFW people not enrolled + "
+                     "FairFace-dev"},
+        {"seed", a.seed},
+        {"max_probes_per_person", a.max_probes},
+        {"enrol_images", a.enrol_images},
+        {"reserve", std::max(a.reserve, a.enrol_images)},
+        {"flip_average", io.flip},
+        {"quality_gate", io.quality_gate},
+        {"fairface", !a.no_fairface},
+        {"detector", (*ex)->detector_id()},
+        {"recogniser", (*ex)->recogniser_id()},
+        {"images", ExtractJson(st)},
+        {"seconds", secs},
+        {"command", CommandLine(a)},
+        {"results", sizes_json},
+    };
+    *ctx.out << j.dump(2) << "\n";
+    return;
+  }
+  std::ostream& o = *ctx.out;
+  o << "Open-set identification (rank 1), detector " << (*ex)->detector_id() << ", recogniser "
+    << (*ex)->recogniser_id() << (io.flip ? " (face + mirror averaged)" : " (face only)")
+    << ", seed " << a.seed << ", enrolment images " << a.enrol_images
+    << (io.quality_gate ? ", quality-gated probes" : "") << "\n";
+  o << "images: " << st.images << " (" << st.no_face << " without a detected face; " << st.cached
+    << " from cache, " << st.computed << " embedded)\n";
+  for (const auto& r : *res) {
+    o << "\nwatchlist " << r.watchlist_size << ": " << r.mated_people << " mated people + " << r.filler
+      << " filler; failures to enrol " << r.failures_to_enrol << "\n";
+    o << "  searches: " << r.mated_searches << " mated (" << r.mated_not_searched << " not searched: no face"
+      << (io.quality_gate ? "/quality" : "") << "), " << r.nonmated_searches << " non-mated ("
+      << r.nonmated_fairface << " FairFace; " << r.nonmated_not_searched << " not searched)\n";
+    const Interval r1 = r.rank1.ci();
+    o << "  rank-1 (investigation, no threshold): " << Pct(r.rank1.value()) << " [" << Pct(r1.lo) << ", "
+      << Pct(r1.hi) << "]\n";
+    for (const auto& p : r.points) {
+      const Interval fn = p.fnir.ci(), fp = p.choice.achieved.ci();
+      o << "  FPIR target " << (p.name == "min" ? "1/" + std::to_string(r.nonmated_searches) + " (smallest)" : p.name)
+        << ": ";
+      if (!p.choice.resolvable) {
+        o << "cannot be resolved with " << r.nonmated_searches << " non-mated searches\n";
+        continue;
+      }
+      o << "threshold " << Num(p.choice.threshold) << ", FNIR " << Num(p.fnir.value()) << " ["
+        << Num(fn.lo) << ", " << Num(fn.hi) << "] (" << p.fnir.events << "/" << p.fnir.trials << "), FPIR "
+        << Num(p.choice.achieved.value(), 5) << " [" << Num(fp.lo, 5) << ", " << Num(fp.hi, 5) << "] ("
+        << p.choice.achieved.events << "/" << p.choice.achieved.trials << ")\n";
+      PrintGroups(o, "FNIR by sex (LFW mated)", p.fnir_by_sex, p.fnir_sex_max_min);
+      PrintGroups(o, "FPIR by race x gender (FairFace non-mated)", p.fpir_by_group, p.fpir_group_max_min);
+    }
+  }
+  o << "\n" << Num(secs, 1) << " s\n";
+}
+
+void AddCommon(CLI::App* cmd, EvalArgs* a) {
+  cmd->add_option("--data", a->data, "Evaluation data folder with lfw/ and fairface-dev/ (default: $LFR_DATA)");
+  cmd->add_option("--cache", a->cache,
+                  "Embedding cache folder for this public test data (default: $LFR_HOME/cache/eval)");
+  cmd->add_flag("--no-cache", a->no_cache, "Do not read or write the embedding cache");
+  cmd->add_flag("--json", a->json, "Print JSON");
+  cmd->add_flag("--no-flip", a->no_flip, "Use face-only embeddings instead of face + mirror averages");
+  cmd->add_option("--threads", a->threads, "Worker threads for embedding (each runs OpenCV single-threaded)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--recogniser", a->recogniser_id, "Recogniser model id (default: highest-priority installed)");
+  AddDetectFlags(cmd, &a->flags);
+}
+
+}  // namespace
+
+void RegisterEvalCommand(CLI::App& app, Context& ctx) {
+  CLI::App* eval = app.add_subcommand(
+      "eval", "Measure accuracy on public data ($LFR_DATA): LFW verification, open-set identification, "
+              "demographic differentials, threshold calibration (docs/ACCURACY.md).");
+  eval->require_subcommand(1);
+
+  auto va = std::make_shared<EvalArgs>();
+  CLI::App* verify = eval->add_subcommand(
+      "verify", "LFW View 2: 6,000 pairs, 10-fold accuracy (threshold chosen on 9 folds), TAR at FAR 1e-3, "
+                "failures to detect.");
+  AddCommon(verify, va.get());
+  va->subcommand = "verify";
+  verify->callback([va, &ctx] { RunVerify(*va, ctx); });
+
+  auto ia = std::make_shared<EvalArgs>();
+  ia->subcommand = "identify";
+  CLI::App* identify = eval->add_subcommand(
+      "identify", "Open-set 1:N on LFW + FairFace: FNIR at FPIR 1e-2/1e-3/smallest, thresholds, rank-1, "
+                  "95 % intervals, FNIR by sex and FPIR by race x gender, DET curves, calibration tables.");
+  AddCommon(identify, ia.get());
+  identify->add_option("--watchlist-size", ia->sizes, "Comma-separated watchlist sizes")->capture_default_str();
+  identify->add_option("--seed", ia->seed, "Sampling seed (recorded in the output)")->capture_default_str();
+  identify->add_option("--max-probes", ia->max_probes, "Probe images per person at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  identify->add_option("--enrol-images", ia->enrol_images, "Images averaged into each enrolment")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  identify->add_option("--reserve", ia->reserve,
+                       "Images per person reserved for enrolment before the probes start (>= --enrol-images; "
+                       "fix it to compare enrolment counts on the same probes)")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  identify->add_flag("--quality-gate", ia->quality_gate, "Do not search probes that fail the quality gate");
+  identify->add_flag("--no-fairface", ia->no_fairface, "Leave out the FairFace non-mated probes");
+  identify->add_option("--write-calibration", ia->write_calibration,
+                       "Write the recogniser's calibration table (models/calibration/<id>.json) to this file");
+  identify->add_option("--det-plot", ia->det_plot, "Write the DET curves to PREFIX.png and PREFIX.svg");
+  identify->callback([ia, &ctx] { RunIdentify(*ia, ctx); });
+}
+
+}  // namespace lfr::cli

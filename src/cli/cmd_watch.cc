@@ -1,0 +1,287 @@
+// `lfr watch --watchlist DIR --source URI [--source URI ...]`: the live pipeline. Enrols the
+// watchlist, runs every camera, prints alerts (JSON lines with --json) and a summary.
+#include <atomic>
+#include <csignal>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "alert/alert.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "match/calibration.h"
+#include "match/watchlist.h"
+#include "pipeline/pipeline.h"
+
+namespace lfr::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnSignal(int) { g_interrupted = true; }
+
+struct WatchArgs {
+  std::string watchlist;
+  std::vector<std::string> sources;
+  std::string threshold = "0.6";
+  bool json = false;
+  std::string alerts_dir;
+  bool realtime = false;
+  bool fast = false;
+  bool loop = false;
+  double max_seconds = 0;
+  std::string recogniser_id;
+  std::string detector_id;
+  int working_size = 640;
+  float min_face = 0.0f;
+  int detect_every = 1;
+  int embed_every = 10;
+  double cooldown = 60.0;
+  int fusion_k = 2;
+  int min_observations = 2;
+  bool flip = false;
+  int threads = 0;
+};
+
+nlohmann::json StatsJson(const LatencyStats& s) {
+  auto r = [](double v) { return std::round(v * 100) / 100; };
+  return {{"count", s.count()}, {"p50_ms", r(s.Percentile(50))}, {"p95_ms", r(s.Percentile(95))}};
+}
+
+nlohmann::json SummaryJson(const CameraSummary& c) {
+  return {{"camera", c.name},
+          {"source", c.uri},
+          {"health", HealthName(c.status.health)},
+          {"error", c.status.error},
+          {"last_frame_time", c.status.last_frame_time},
+          {"reconnects", c.status.reconnects},
+          {"frames_read", c.status.frames_read},
+          {"frames_processed", c.frames_processed},
+          {"frames_dropped", c.status.frames_dropped},
+          {"detector_runs", c.detector_runs},
+          {"faces_detected", c.faces_detected},
+          {"faces_passed_quality", c.faces_passed_quality},
+          {"tracks", c.tracks},
+          {"embeddings", c.embeddings},
+          {"alerts", c.alerts},
+          {"latency", {{"decode", StatsJson(c.decode_ms)},
+                       {"detect", StatsJson(c.detect_ms)},
+                       {"align_quality_track", StatsJson(c.analyse_ms)},
+                       {"embed", StatsJson(c.embed_ms)},
+                       {"match", StatsJson(c.match_ms)},
+                       {"frame_to_decision", StatsJson(c.total_ms)}}}};
+}
+
+void PrintSummaryText(std::ostream& o, const std::vector<CameraSummary>& cams) {
+  o << "summary:\n";
+  for (const auto& c : cams) {
+    o << "  camera " << c.name << " (" << c.uri << "): " << HealthName(c.status.health);
+    if (!c.status.error.empty() && c.status.health != CameraHealth::kUp &&
+        c.status.health != CameraHealth::kEnded) {
+      o << " - " << c.status.error;
+    }
+    o << "\n    frames read " << c.status.frames_read << ", processed " << c.frames_processed
+      << ", dropped " << c.status.frames_dropped << "; detector runs " << c.detector_runs
+      << ", faces detected " << c.faces_detected << " (" << c.faces_passed_quality
+      << " passed quality), tracks " << c.tracks << ", embeddings " << c.embeddings
+      << ", alerts " << c.alerts << "\n";
+    if (!c.status.last_frame_time.empty()) o << "    last frame " << c.status.last_frame_time << "\n";
+    o << std::fixed << std::setprecision(1) << "    latency p50/p95 ms:";
+    const std::pair<const char*, const LatencyStats*> stages[] = {
+        {"decode", &c.decode_ms}, {"detect", &c.detect_ms}, {"align+quality+track", &c.analyse_ms},
+        {"embed", &c.embed_ms},   {"match", &c.match_ms},   {"frame-to-decision", &c.total_ms}};
+    for (const auto& [n, s] : stages) {
+      o << " " << n << " " << s->Percentile(50) << "/" << s->Percentile(95) << ";";
+    }
+    o << "\n";
+    o.unsetf(std::ios::floatfield);
+  }
+}
+
+void RunWatch(const WatchArgs& args, Context& ctx) {
+  if (args.realtime && args.fast) {
+    return Fail(ctx, Status::InvalidArgument("--realtime and --fast are mutually exclusive"));
+  }
+  std::vector<CameraSpec> cams;
+  for (size_t i = 0; i < args.sources.size(); ++i) {
+    auto src = ParseSource(args.sources[i]);
+    if (!src.ok()) return Fail(ctx, src.status());
+    cams.push_back({"cam" + std::to_string(i + 1), args.sources[i]});
+  }
+  auto listing = ListWatchlistDir(args.watchlist);
+  if (!listing.ok()) return Fail(ctx, listing.status());
+
+  auto store = OpenStore();
+  if (!store.ok()) return Fail(ctx, store.status());
+  auto det_model = args.detector_id.empty() ? store->DefaultFor(ModelRole::kDetector)
+                                            : store->Locate(args.detector_id);
+  auto rec_model = args.recogniser_id.empty() ? store->DefaultFor(ModelRole::kRecogniser)
+                                              : store->Locate(args.recogniser_id);
+  for (const auto* m : {&det_model, &rec_model}) {
+    if (!m->ok()) {
+      *ctx.err << "lfr: " << m->status().message() << "\n";
+      ctx.exit_code = kExitMissingModel;
+      return;
+    }
+  }
+
+  // Enrolment uses the still-image path at full resolution.
+  auto analyzer = FaceAnalyzer::FromStore(*store, det_model->spec->id, rec_model->spec->id);
+  if (!analyzer.ok()) {
+    *ctx.err << "lfr: " << analyzer.status().message() << "\n";
+    ctx.exit_code = kExitMissingModel;
+    return;
+  }
+  Watchlist watchlist;
+  EnrolOptions eopts;
+  auto progress = [&ctx](int done, int total) {
+    if (!ctx.quiet && total >= 100 && (done % 100 == 0 || done == total)) {
+      *ctx.err << "lfr: watchlist: enrolling " << done << "/" << total << " images\n";
+    }
+  };
+  auto report = EnrolImages(*listing, **analyzer, eopts, &watchlist, progress);
+  if (!report.ok()) return Fail(ctx, report.status());
+  analyzer->reset();
+  for (const auto& r : report->rejected) {
+    *ctx.err << "lfr: watchlist: " << r.image.string() << " (" << r.subject << ") rejected: " << r.reason << "\n";
+  }
+  *ctx.err << "lfr: watchlist: enrolled " << report->subjects_enrolled << " of " << listing->size()
+           << " subjects (" << report->images_enrolled << " images, " << report->rejected.size()
+           << " rejected)\n";
+  if (watchlist.subjects() == 0) {
+    return Fail(ctx, Status::InvalidArgument("watchlist " + args.watchlist + ": no subject could be enrolled"));
+  }
+
+  auto threshold = ResolveThreshold(args.threshold, rec_model->spec->id, watchlist.subjects());
+  if (!threshold.ok()) return Fail(ctx, threshold.status());
+  if (!ctx.quiet) {
+    *ctx.err << "lfr: threshold " << *threshold << " (" << args.threshold << ", "
+             << rec_model->spec->id << ", " << watchlist.subjects() << " subjects)\n";
+  }
+
+  PipelineOptions opts;
+  opts.camera.realtime = !args.fast;
+  opts.camera.loop = args.loop;
+  opts.camera.max_seconds = args.max_seconds;
+  opts.detector.working_long_side = args.working_size;
+  opts.detector.min_face_px = args.min_face;
+  opts.tracker.embed_every = args.embed_every;
+  opts.fusion.top_k = args.fusion_k;
+  opts.fusion.min_observations = args.min_observations;
+  opts.alert.cooldown_s = args.cooldown;
+  opts.threshold = *threshold;
+  opts.detect_every = args.detect_every;
+  opts.flip_average = args.flip;
+  opts.cv_threads = args.threads;
+
+  std::unique_ptr<AlertSink> primary;
+  if (args.json) {
+    primary = std::make_unique<JsonLinesSink>(ctx.out);
+  } else {
+    primary = std::make_unique<TextSink>(ctx.out);
+  }
+  MultiSink sinks;
+  sinks.Add(primary.get());
+  std::unique_ptr<AlertsDirSink> dir_sink;
+  if (!args.alerts_dir.empty()) {
+    auto d = AlertsDirSink::Create(args.alerts_dir);
+    if (!d.ok()) return Fail(ctx, d.status());
+    dir_sink = std::move(d).value();
+    sinks.Add(dir_sink.get());
+  }
+
+  auto pipeline = Pipeline::Create(cams, *det_model, *rec_model, &watchlist, &sinks, opts);
+  if (!pipeline.ok()) return Fail(ctx, pipeline.status());
+
+  g_interrupted = false;
+  auto old_int = std::signal(SIGINT, OnSignal);
+  auto old_term = std::signal(SIGTERM, OnSignal);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done) {
+      if (g_interrupted) {
+        (*pipeline)->RequestStop();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  Status run = (*pipeline)->Run();
+  done = true;
+  watcher.join();
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+
+  const auto summaries = (*pipeline)->Summaries();
+  if (args.json) {
+    nlohmann::json j = {{"summary",
+                         {{"watchlist_subjects", watchlist.subjects()},
+                          {"threshold", *threshold},
+                          {"alerts_suppressed_by_cooldown", (*pipeline)->alerts_suppressed()},
+                          {"cameras", nlohmann::json::array()}}}};
+    for (const auto& c : summaries) j["summary"]["cameras"].push_back(SummaryJson(c));
+    *ctx.out << j.dump() << "\n";
+  } else {
+    PrintSummaryText(*ctx.out, summaries);
+  }
+  for (const auto& c : summaries) {
+    if (c.status.health == CameraHealth::kFailed) {
+      Fail(ctx, Status::InvalidArgument(c.status.error));
+    }
+  }
+  if (!run.ok()) Fail(ctx, run);
+}
+
+}  // namespace
+
+void RegisterWatchCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<WatchArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "watch",
+      "Live facial recognition: watch camera feeds for the people on a watchlist. Alerts go to "
+      "stdout (JSON lines with --json), then a per-camera summary. Faces that match nobody are "
+      "never written anywhere. Exit 2 if a source or the watchlist is bad (other cameras still run).");
+  cmd->add_option("--watchlist", args->watchlist,
+                  "Folder of Name.jpg images (one person each) or of one folder of images per person")
+      ->required();
+  cmd->add_option("--source", args->sources,
+                  "Camera: video file, rtsp://..., http(s)://..., /dev/videoN or v4l2:N (repeat for more cameras)")
+      ->required();
+  cmd->add_option("--threshold", args->threshold,
+                  "Alert threshold: a fused cosine score (e.g. 0.6) or a false-alert rate "
+                  "\"fpir:1/6000\" resolved with the recogniser's calibration for the watchlist size")
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "Alerts and the summary as JSON lines on stdout");
+  cmd->add_option("--alerts-dir", args->alerts_dir,
+                  "Save each alert's probe crop and JSON here (alerts only, never other faces)");
+  cmd->add_flag("--realtime", args->realtime, "Files: play at the file's frame rate like a live camera (default)");
+  cmd->add_flag("--fast", args->fast, "Files: process every frame as fast as possible (no drops)");
+  cmd->add_flag("--loop", args->loop, "Files: start again at the end (stop with Ctrl-C or --max-seconds)");
+  cmd->add_option("--max-seconds", args->max_seconds, "Stop each camera after this many seconds")
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--detector", args->detector_id, "Detector model id (default: highest priority installed)");
+  cmd->add_option("--recogniser", args->recogniser_id, "Recogniser model id (default: highest priority installed)");
+  cmd->add_option("--working-size", args->working_size,
+                  "Long side in pixels frames are scaled to for detection (0 = full size)")
+      ->check(CLI::Range(0, 8192))->capture_default_str();
+  cmd->add_option("--min-face", args->min_face, "Ignore faces narrower than this (frame pixels)")
+      ->check(CLI::Range(0.0f, 10000.0f))->capture_default_str();
+  cmd->add_option("--detect-every", args->detect_every, "Run the detector on every n-th frame")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--embed-every", args->embed_every,
+                  "Re-embed a track at least every K frames (also when its quality improves)")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  cmd->add_option("--cooldown", args->cooldown, "Seconds before the same subject alerts again on the same camera")
+      ->check(CLI::Range(0.0, 1e9))->capture_default_str();
+  cmd->add_option("--fusion-k", args->fusion_k, "Fused score = mean of a track's best k scores")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--min-observations", args->min_observations,
+                  "Embeddings of a track needed before it can alert")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_flag("--flip", args->flip, "Embed each face and its mirror (more accurate, 2x embedding cost)");
+  cmd->add_option("--threads", args->threads, "OpenCV threads (0 = cores / cameras)")
+      ->check(CLI::Range(0, 256))->capture_default_str();
+  cmd->callback([args, &ctx] { RunWatch(*args, ctx); });
+}
+
+}  // namespace lfr::cli

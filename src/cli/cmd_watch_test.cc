@@ -1,0 +1,136 @@
+// `lfr watch` and `lfr bench` as a user meets them: argument errors, exit codes, the JSON
+// alert lines and summary on real video, and a broken camera that does not stop the others.
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "testing/cli_run.h"
+#include "testing/shared.h"
+#include "util/paths.h"
+
+namespace lfr::cli {
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+using lfr::testing::CliRun;
+
+CliRun Lfr(std::vector<std::string> args) { return lfr::testing::RunLfr(std::move(args)); }
+
+TEST(CliWatch, NeedsWatchlistAndSource) {
+  EXPECT_EQ(Lfr({"watch", "--source", "x.mp4"}).code, kExitBadInput);
+  EXPECT_EQ(Lfr({"watch", "--watchlist", "/tmp"}).code, kExitBadInput);
+}
+
+TEST(CliWatch, BadSourceSchemeIsBadInput) {
+  CliRun r = Lfr({"watch", "--watchlist", "/tmp", "--source", "gopher://x"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("gopher://x"));
+}
+
+TEST(CliWatch, MissingWatchlistFolderIsBadInputNamingIt) {
+  CliRun r = Lfr({"watch", "--watchlist", "/no/such/folder", "--source", "a.mp4"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("/no/such/folder"));
+}
+
+TEST(CliWatch, RealtimeAndFastConflict) {
+  CliRun r = Lfr({"watch", "--watchlist", "/tmp", "--source", "a.mp4", "--realtime", "--fast"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("mutually exclusive"));
+}
+
+TEST(CliBench, UnknownSubcommandAndBadCameraList) {
+  EXPECT_EQ(Lfr({"bench"}).code, kExitBadInput);
+  CliRun r = Lfr({"bench", "pipeline", "--source", "/no/such.mp4", "--cameras", "0"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("--cameras"));
+}
+
+TEST(CliBench, MatchAgreesWithFaissOnASmallWatchlist) {
+  CliRun r = Lfr({"bench", "match", "--sizes", "200", "--queries", "20", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 1u);
+  EXPECT_EQ(j["results"][0]["watchlist"], 200);
+  EXPECT_DOUBLE_EQ(j["results"][0]["top1_agree_pct"].get<double>(), 100.0);
+}
+
+// Sets LFR_HOME to a store with the two models installed from the mirror for one test.
+class CliWatchModels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto det = lfr::testing::FindModel("yunet-2022mar");
+    auto rec = lfr::testing::FindModel("mobilefacenet-arcface");
+    video_ = lfr::testing::FindData("video/hamilton");
+    if (!det || !rec || !video_) LFR_MISSING_SHARED_("models and video/hamilton");
+    home_ = lfr::testing::TempDir("watch-home");
+    // Install by linking the mirror's files into a fresh store layout.
+    for (const auto* m : {&*det, &*rec}) {
+      const fs::path dir = home_ / "models" / m->spec->id;
+      fs::create_directories(dir);
+      for (const auto& f : m->files) fs::create_symlink(fs::absolute(f), dir / f.filename());
+    }
+    if (const char* old = std::getenv("LFR_HOME")) old_home_ = old;
+    setenv("LFR_HOME", home_.c_str(), 1);
+  }
+  void TearDown() override {
+    if (old_home_) setenv("LFR_HOME", old_home_->c_str(), 1); else unsetenv("LFR_HOME");
+  }
+  fs::path home_;
+  std::optional<fs::path> video_;
+  std::optional<std::string> old_home_;
+};
+
+TEST_F(CliWatchModels, HamiltonJsonAlertsSummaryAndABrokenSecondCamera) {
+  const fs::path alerts = lfr::testing::TempDir("watch-alerts") / "out";
+  CliRun r = Lfr({"watch", "--watchlist", (*video_ / "watchlist_stills").string(), "--source",
+                    (*video_ / "short_hamilton_clip.mp4").string(), "--source", "/no/such/cam.mp4",
+                    "--fast", "--json", "--alerts-dir", alerts.string()});
+  // The broken camera makes the run exit 2, but the good one ran to the end.
+  EXPECT_EQ(r.code, kExitBadInput) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("/no/such/cam.mp4"));
+  EXPECT_THAT(r.err, HasSubstr("enrolled 2 of 2 subjects"));
+  std::istringstream lines(r.out);
+  int alerts_seen = 0;
+  nlohmann::json summary;
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("summary")) {
+      summary = j["summary"];
+      continue;
+    }
+    ++alerts_seen;
+    for (const char* key : {"camera", "track_id", "time", "frame_index", "subject", "score", "fused_score"}) {
+      EXPECT_TRUE(j.contains(key)) << key << " missing in " << line;
+    }
+    EXPECT_EQ(j["camera"], "cam1");
+  }
+  EXPECT_GE(alerts_seen, 1);
+  ASSERT_TRUE(summary.is_object()) << r.out;
+  ASSERT_EQ(summary["cameras"].size(), 2u);
+  const auto& c1 = summary["cameras"][0];
+  EXPECT_EQ(c1["health"], "ended");
+  EXPECT_EQ(c1["frames_read"], 275);
+  EXPECT_EQ(c1["frames_processed"], 275);
+  EXPECT_EQ(c1["frames_dropped"], 0);
+  EXPECT_EQ(c1["alerts"], alerts_seen);
+  EXPECT_TRUE(c1["latency"]["detect"].contains("p95_ms"));
+  EXPECT_EQ(summary["cameras"][1]["health"], "failed");
+  // --alerts-dir holds exactly one crop and one JSON per alert, nothing else.
+  int jpg = 0, json = 0, other = 0;
+  for (const auto& e : fs::directory_iterator(alerts)) {
+    if (e.path().extension() == ".jpg") ++jpg;
+    else if (e.path().extension() == ".json") ++json;
+    else ++other;
+  }
+  EXPECT_EQ(jpg, alerts_seen);
+  EXPECT_EQ(json, alerts_seen);
+  EXPECT_EQ(other, 0);
+}
+
+}  // namespace
+}  // namespace lfr::cli
