@@ -1,0 +1,71 @@
+// Retention, enforced by the software: alert data is deleted 24 hours after the alert
+// (configurable, never above 31 days) and recorded footage after 31 days, every minute
+// while OpenLFR runs and once at start-up, so downtime never extends retention.
+//
+// RetentionEnforcer::RunOnce() computes cutoffs from the injected Clock, calls
+// Store::PurgeAlertData and deletes footage files older than the footage limit under the
+// footage folder ($LFR_HOME/footage/<deployment>/<camera>/…), and audits each purge with
+// counts, never content. Start() runs RunOnce() immediately and then every interval on a
+// background thread until Stop() or destruction.
+//
+// Thread-safety: RunOnce may be called from any thread; Start/Stop from one thread.
+#ifndef LFR_PRIVACY_RETENTION_H_
+#define LFR_PRIVACY_RETENTION_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace lfr {
+
+constexpr int64_t kMaxRetentionMs = 31 * 24 * 3600 * 1000LL;
+
+struct RetentionPolicy {
+  int64_t alert_data_ms = 24 * 3600 * 1000LL;  // default 24 h
+  int64_t footage_ms = kMaxRetentionMs;        // 31 days
+  int64_t interval_ms = 60 * 1000;             // how often Start() enforces it
+  // InvalidArgument if a limit is <= 0 or above 31 days.
+  Status Validate() const;
+};
+
+struct RetentionRun {
+  int64_t alerts_purged = 0;
+  int64_t footage_files_deleted = 0;
+  int64_t footage_bytes_deleted = 0;
+};
+
+// $LFR_HOME/footage.
+std::filesystem::path DefaultFootageDir();
+
+class RetentionEnforcer {
+ public:
+  // store and clock must outlive the enforcer.
+  RetentionEnforcer(Store* store, Clock* clock, RetentionPolicy policy,
+                    std::filesystem::path footage_dir);
+  ~RetentionEnforcer();
+
+  Result<RetentionRun> RunOnce();
+  // Runs RunOnce() now (returning its error, if any) and then every interval.
+  Status Start();
+  void Stop();
+
+ private:
+  Store* store_;
+  Clock* clock_;
+  RetentionPolicy policy_;
+  std::filesystem::path footage_dir_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace lfr
+
+#endif  // LFR_PRIVACY_RETENTION_H_

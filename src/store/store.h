@@ -1,0 +1,310 @@
+// Store: everything OpenLFR keeps — deployments, their cameras and watchlists, alerts and
+// their adjudication, face counts, users, and the audit log — behind one interface, so a
+// central database (PostgreSQL) can be added later without touching callers. The embedded
+// implementation is SQLite (store/sqlite_store.h).
+//
+// Safeguards that are properties of the store, not of its callers:
+//  * Face data is sealed before it is written. Watchlist images and embeddings, entry
+//    display names, alert probe crops and frame thumbnails are sealed (privacy/crypto.h)
+//    under the deployment's own data key, which is stored only wrapped by the master key.
+//    Callers pass and receive plaintext; they cannot forget to encrypt.
+//  * Closing a deployment shreds it: its wrapped key, watchlist images, embeddings, display
+//    names and alert media are deleted in one transaction, with SQLite's secure_delete on
+//    and the WAL checkpointed and truncated afterwards, so neither the database file nor the
+//    WAL holds them in any form. The watchlist *composition* stays on record: references,
+//    categories, reasons, image sources, who added them and when, counts.
+//  * Every mutation and every view of face data appends an audit row (privacy/audit.h) in
+//    the same transaction as the change: a change without its audit row cannot happen.
+//  * Nothing about faces that matched nobody is ever passed to the store: the only face
+//    traffic is counts (AddFacesSeen).
+//
+// Errors: NotFound for unknown ids; FailedPrecondition for a state that forbids the call
+// (e.g. adding to a closed deployment, deciding a purged alert, watchlist at its cap);
+// InvalidArgument for bad values (empty reference, unknown camera name); IOError for disk
+// trouble (full disk, read-only file); Corrupt when the database or a sealed blob fails a
+// check (including a wrong master key). Every method is atomic: on error nothing changed.
+//
+// Times are UTC milliseconds since the epoch from the store's Clock.
+// Thread-safety: all methods may be called from several threads (the implementation
+// serialises them).
+#ifndef LFR_STORE_STORE_H_
+#define LFR_STORE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "privacy/audit.h"
+#include "privacy/crypto.h"
+#include "util/status.h"
+
+namespace lfr {
+
+// Who is doing something, for the audit log: a console user ("alice"), "system" (retention,
+// the pipeline) or "cli:<unix user>".
+struct Actor {
+  std::string name;
+};
+
+// ---- Deployments -------------------------------------------------------------------------
+
+enum class DeploymentStatus { kPlanned, kActive, kClosed };
+const char* DeploymentStatusName(DeploymentStatus s);  // "planned", "active", "closed"
+
+// What a supervisor fills in. Site → location → cameras: a deployment happens at one
+// location of one site and has one or more cameras there.
+struct DeploymentSpec {
+  std::string name;                 // unique, e.g. "Cardiff-2026-12-05-Principality"
+  std::string site;                 // e.g. "Cardiff city centre"
+  std::string location;             // e.g. "Westgate Street, Principality Stadium gates"
+  int64_t planned_start_ms = 0;
+  int64_t planned_end_ms = 0;       // > planned_start_ms
+  std::string purpose;              // why LFR is used here
+  std::string legal_basis;          // e.g. "common law policing powers; SWP LFR policy v3"
+  std::string authorising_officer;  // rank and name, superintendent or above
+  std::string threshold = "0.6";    // a fused score or "fpir:1/6000" (match/calibration.h)
+  int watchlist_cap = 2000;         // most entries the watchlist may hold
+  std::string contact;              // how the public can ask questions (for the notice)
+};
+
+struct Deployment {
+  int64_t id = 0;
+  DeploymentSpec spec;
+  DeploymentStatus status = DeploymentStatus::kPlanned;
+  std::string recogniser_id;        // the model the watchlist embeddings belong to
+  int64_t created_ms = 0;
+  std::string created_by;
+  int64_t started_ms = 0;           // 0 until started
+  int64_t closed_ms = 0;            // 0 until closed
+  std::string closed_by;
+  std::string notice_text;          // the advance public notice, "" until published
+  int64_t notice_published_ms = 0;
+};
+
+struct Camera {
+  int64_t id = 0;
+  int64_t deployment_id = 0;
+  std::string name;                 // unique in the deployment, e.g. "gate-a"
+  std::string uri;                  // file path, rtsp://…, /dev/video0
+  std::string position;             // free text: where it points
+  bool record_footage = false;      // footage is kept at most 31 days (privacy/retention.h)
+};
+
+// ---- Watchlist ---------------------------------------------------------------------------
+
+// Metadata of one person on a deployment's watchlist. Everything here except display_name
+// stays on record after the deployment closes (the composition).
+struct WatchlistEntry {
+  int64_t id = 0;
+  int64_t deployment_id = 0;
+  std::string reference;            // force reference (e.g. PNC id), unique per deployment
+  std::string display_name;         // sealed at rest; "" once the deployment is closed
+  std::string category;             // offence category, e.g. "wanted: violence"
+  std::string reason;               // why this person is on this watchlist
+  std::string image_source;         // e.g. "custody image 2024-05-01"
+  std::string added_by;
+  int64_t added_ms = 0;
+  float quality = 0;                // enrolment quality score (vision/quality.h)
+  std::string quality_notes;        // reasons, "" if none
+  std::optional<int64_t> duplicate_of;  // another entry whose face this one resembles
+  float duplicate_score = 0;
+  bool removed = false;             // removed before close (kept for the record)
+  bool shredded = false;            // face data destroyed (deployment closed)
+};
+
+// A new entry: metadata plus the face data the store seals.
+struct WatchlistEntryInput {
+  WatchlistEntry meta;              // id, deployment_id, added_*, removed, shredded ignored
+  std::vector<float> embedding;     // unit norm; the deployment's recogniser's dimension
+  std::vector<uint8_t> image_jpeg;  // the enrolment image (re-encoded JPEG)
+};
+
+// An entry's embedding, opened for the live pipeline. The SecretBytes hold floats.
+struct EntryEmbedding {
+  int64_t entry_id = 0;
+  std::string reference;
+  SecretBytes embedding;            // dim * sizeof(float) bytes
+};
+
+struct CategoryCount {
+  std::string category;
+  int64_t entries = 0;
+};
+
+// ---- Alerts ------------------------------------------------------------------------------
+
+enum class AlertState { kPending, kConfirmedTrue, kConfirmedFalse, kNoAction };
+const char* AlertStateName(AlertState s);  // "pending", "true", "false", "no_action"
+bool ParseAlertState(const std::string& text, AlertState* s);
+
+enum class AlertOutcome { kNone, kEngaged, kArrested, kNoFurtherAction };
+const char* AlertOutcomeName(AlertOutcome o);  // "none", "engaged", "arrested", "nfa"
+bool ParseAlertOutcome(const std::string& text, AlertOutcome* o);
+
+struct AlertRecord {
+  int64_t id = 0;
+  int64_t deployment_id = 0;
+  std::string camera;               // camera name
+  int64_t time_ms = 0;              // when the alert was raised
+  std::optional<int64_t> entry_id;  // the matched watchlist entry (cleared by retention)
+  std::string subject_reference;    // its reference (cleared by retention)
+  int64_t track_id = 0;
+  float score = 0;
+  float fused_score = 0;
+  float threshold = 0;
+  AlertState state = AlertState::kPending;
+  AlertOutcome outcome = AlertOutcome::kNone;
+  std::string note;                 // cleared by retention
+  std::string decided_by;
+  int64_t decided_ms = 0;
+  bool media_purged = false;        // crop/thumbnail/note/subject removed by retention or close
+};
+
+struct AlertInput {
+  int64_t deployment_id = 0;
+  std::string camera;
+  int64_t entry_id = 0;
+  int64_t track_id = 0;
+  float score = 0, fused_score = 0, threshold = 0;
+  std::vector<uint8_t> crop_jpeg;       // the aligned probe face
+  std::vector<uint8_t> thumbnail_jpeg;  // the frame, long side <= 320 px
+};
+
+struct AlertQuery {
+  std::optional<int64_t> deployment_id;
+  std::optional<AlertState> state;
+  int64_t after_id = 0;             // only alerts with id > after_id
+  int limit = 100;                  // newest first
+};
+
+struct AlertDecision {
+  AlertState state = AlertState::kPending;  // must not be kPending
+  AlertOutcome outcome = AlertOutcome::kNone;
+  std::string note;
+};
+
+enum class AlertMedia { kCrop, kThumbnail };
+
+// ---- Counters, retention -----------------------------------------------------------------
+
+// Faces seen (new tracks) by one camera in one minute. Counts only, never faces.
+struct FacesSeenRow {
+  int64_t deployment_id = 0;
+  std::string camera;
+  int64_t minute_ms = 0;            // start of the minute
+  int64_t faces = 0;
+};
+
+struct PurgeCounts {
+  int64_t alerts_purged = 0;        // alerts whose media and subject link were deleted
+};
+
+struct CloseReport {
+  int64_t entries_shredded = 0;
+  int64_t alerts_purged = 0;
+};
+
+// ---- Users -------------------------------------------------------------------------------
+
+enum class Role { kAdmin, kSupervisor, kOperator, kAuditor };
+const char* RoleName(Role r);  // "admin", "supervisor", "operator", "auditor"
+bool ParseRole(const std::string& text, Role* r);
+
+struct User {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kOperator;
+  std::string password_hash;        // Argon2id string (crypto_pwhash_str)
+  bool disabled = false;
+  int64_t created_ms = 0;
+};
+
+// ---- The interface -----------------------------------------------------------------------
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Deployments. Create: InvalidArgument for a missing name/location/purpose/authorising
+  // officer or end <= start; FailedPrecondition if the name is taken. Update: planned only.
+  virtual Result<Deployment> CreateDeployment(const DeploymentSpec& spec,
+                                              const std::string& recogniser_id,
+                                              const Actor& by) = 0;
+  virtual Result<Deployment> UpdateDeployment(int64_t id, const DeploymentSpec& spec,
+                                              const Actor& by) = 0;
+  virtual Result<Deployment> GetDeployment(int64_t id) = 0;
+  // By numeric id or by name.
+  virtual Result<Deployment> FindDeployment(const std::string& id_or_name) = 0;
+  virtual Result<std::vector<Deployment>> ListDeployments() = 0;
+  // Stores the advance notice text and its publication time (planned or active only).
+  virtual Status PublishNotice(int64_t id, const std::string& text, const Actor& by) = 0;
+  // planned -> active. FailedPrecondition if not planned, no camera or an empty watchlist.
+  virtual Result<Deployment> StartDeployment(int64_t id, const Actor& by) = 0;
+  // planned|active -> closed, shredding as described above. FailedPrecondition if closed.
+  virtual Result<CloseReport> CloseDeployment(int64_t id, const Actor& by) = 0;
+
+  // Cameras (planned or active deployments).
+  virtual Result<Camera> AddCamera(const Camera& camera, const Actor& by) = 0;
+  virtual Result<std::vector<Camera>> ListCameras(int64_t deployment_id) = 0;
+  virtual Status RemoveCamera(int64_t camera_id, const Actor& by) = 0;
+
+  // Watchlist. Add: FailedPrecondition if closed or at watchlist_cap; InvalidArgument for an
+  // empty or duplicate reference, an empty image or an embedding of the wrong size.
+  virtual Result<WatchlistEntry> AddWatchlistEntry(const WatchlistEntryInput& input,
+                                                   const Actor& by) = 0;
+  // Metadata only (no face data, not audited as a view). include_removed: removed entries too.
+  virtual Result<std::vector<WatchlistEntry>> ListWatchlist(int64_t deployment_id,
+                                                            bool include_removed) = 0;
+  virtual Result<WatchlistEntry> GetWatchlistEntry(int64_t entry_id) = 0;
+  // The enrolment image (audited as a view). NotFound once shredded.
+  virtual Result<SecretBytes> GetEntryImage(int64_t entry_id, const Actor& by) = 0;
+  // Opened embeddings of the active (not removed) entries, for matching.
+  virtual Result<std::vector<EntryEmbedding>> LoadEmbeddings(int64_t deployment_id,
+                                                             const Actor& by) = 0;
+  // Removes an entry from a planned or active deployment: its face data is deleted now,
+  // its metadata kept (removed = true).
+  virtual Status RemoveWatchlistEntry(int64_t entry_id, const Actor& by) = 0;
+  virtual Result<std::vector<CategoryCount>> WatchlistComposition(int64_t deployment_id) = 0;
+
+  // Alerts. Record: active deployments only (FailedPrecondition otherwise).
+  virtual Result<AlertRecord> RecordAlert(const AlertInput& input, const Actor& by) = 0;
+  virtual Result<std::vector<AlertRecord>> ListAlerts(const AlertQuery& query) = 0;
+  virtual Result<AlertRecord> GetAlert(int64_t alert_id) = 0;
+  // Crop or thumbnail JPEG (audited as a view). NotFound once purged.
+  virtual Result<SecretBytes> GetAlertMedia(int64_t alert_id, AlertMedia which,
+                                            const Actor& by) = 0;
+  // Records an operator's decision (a pending or already-decided alert may be re-decided
+  // while its deployment is active; each decision is audited). FailedPrecondition if the
+  // deployment is closed; InvalidArgument for state kPending.
+  virtual Result<AlertRecord> DecideAlert(int64_t alert_id, const AlertDecision& decision,
+                                          const Actor& by) = 0;
+
+  // Counters. Adds n to the (deployment, camera, minute) bucket.
+  virtual Status AddFacesSeen(int64_t deployment_id, const std::string& camera,
+                              int64_t minute_ms, int64_t n) = 0;
+  virtual Result<std::vector<FacesSeenRow>> FacesSeen(int64_t deployment_id) = 0;
+
+  // Retention: deletes the media, note and subject link of every alert raised before
+  // cutoff_ms (keeping its camera, time, scores, state and outcome for the results report)
+  // and audits the purge with counts. Idempotent.
+  virtual Result<PurgeCounts> PurgeAlertData(int64_t cutoff_ms, const Actor& by) = 0;
+
+  // Audit. Append is for actions the store does not see itself (login, export, report).
+  virtual Status Audit(const Actor& by, const std::string& action, const std::string& target,
+                       const std::string& details_json) = 0;
+  // Rows with seq > after_seq, oldest first, at most limit.
+  virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+  virtual Result<AuditVerification> VerifyAudit() = 0;
+
+  // Users (issue 5's console). Create: FailedPrecondition if the name is taken.
+  virtual Result<User> CreateUser(const std::string& name, Role role,
+                                  const std::string& password_hash, const Actor& by) = 0;
+  virtual Result<User> GetUser(const std::string& name) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Status UpdateUser(const User& user, const Actor& by) = 0;  // role, hash, disabled
+};
+
+}  // namespace lfr
+
+#endif  // LFR_STORE_STORE_H_
