@@ -1,0 +1,185 @@
+#include "server/auth.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+
+namespace lfr::server {
+namespace {
+
+// sodium_init() is idempotent and thread-safe; it fails only without an entropy source.
+bool SodiumReady() { return sodium_init() >= 0; }
+
+std::string RandomHex32() {
+  uint8_t bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  sodium_memzero(bytes, sizeof bytes);
+  return std::string(hex, 64);
+}
+
+}  // namespace
+
+Status CheckPasswordPolicy(std::string_view password) {
+  if (password.size() < 12) {
+    return Status::InvalidArgument("password too short: use at least 12 characters (a phrase of "
+                                   "several words is easiest to remember)");
+  }
+  if (password.size() > 1024) {
+    return Status::InvalidArgument("password too long: at most 1024 characters");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> HashPassword(std::string_view password) {
+  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return Status::Internal("password hashing failed (out of memory?)");
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(const std::string& hash, std::string_view password) {
+  if (!SodiumReady() || hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+SessionManager::SessionManager(Clock* clock, int64_t idle_ms, int64_t absolute_ms)
+    : clock_(clock), idle_ms_(idle_ms), absolute_ms_(absolute_ms) {}
+
+Session SessionManager::Create(const std::string& user, Role role) {
+  if (!SodiumReady()) std::abort();  // no entropy: cannot make safe tokens
+  Session s;
+  s.token = RandomHex32();
+  s.csrf = RandomHex32();
+  s.user = user;
+  s.role = role;
+  s.created_ms = s.last_seen_ms = clock_->NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_[s.token] = s;
+  return s;
+}
+
+std::optional<Session> SessionManager::Lookup(const std::string& token) {
+  if (token.size() != 64) return std::nullopt;
+  const int64_t now = clock_->NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(token);
+  if (it == sessions_.end()) return std::nullopt;
+  Session& s = it->second;
+  if (now - s.last_seen_ms > idle_ms_ || now - s.created_ms > absolute_ms_) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  s.last_seen_ms = now;
+  return s;
+}
+
+void SessionManager::Revoke(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.erase(token);
+}
+
+void SessionManager::RevokeUser(const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user == user; });
+}
+
+size_t SessionManager::live_sessions() {
+  const int64_t now = clock_->NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(sessions_, [&](const auto& kv) {
+    return now - kv.second.last_seen_ms > idle_ms_ || now - kv.second.created_ms > absolute_ms_;
+  });
+  return sessions_.size();
+}
+
+bool CsrfMatches(const Session& session, std::string_view presented) {
+  if (presented.size() != session.csrf.size() || session.csrf.empty()) return false;
+  return sodium_memcmp(presented.data(), session.csrf.data(), presented.size()) == 0;
+}
+
+LoginThrottle::LoginThrottle(Clock* clock, int max_failures, int64_t window_ms, int64_t lockout_ms)
+    : clock_(clock), max_failures_(max_failures), window_ms_(window_ms), lockout_ms_(lockout_ms) {}
+
+int64_t LoginThrottle::Wait(const Record& r, int64_t now) const {
+  return r.locked_until_ms > now ? r.locked_until_ms - now : 0;
+}
+
+int64_t LoginThrottle::RetryAfterMs(const std::string& user, const std::string& address) {
+  const int64_t now = clock_->NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t wait = 0;
+  if (auto it = by_user_.find(user); it != by_user_.end()) wait = std::max(wait, Wait(it->second, now));
+  if (auto it = by_address_.find(address); it != by_address_.end()) {
+    wait = std::max(wait, Wait(it->second, now));
+  }
+  return wait;
+}
+
+void LoginThrottle::Fail(Record* r, int64_t now) {
+  if (now - r->window_start_ms > window_ms_) {
+    r->failures = 0;
+    r->window_start_ms = now;
+  }
+  if (++r->failures >= max_failures_) {
+    const int shift = std::min(r->lockouts, 10);
+    r->locked_until_ms = now + std::min<int64_t>(lockout_ms_ << shift, int64_t{24} * 3600 * 1000);
+    r->lockouts++;
+    r->failures = 0;
+    r->window_start_ms = now;
+  }
+}
+
+void LoginThrottle::RecordFailure(const std::string& user, const std::string& address) {
+  const int64_t now = clock_->NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  Fail(&by_user_[user], now);
+  Fail(&by_address_[address], now);
+}
+
+void LoginThrottle::RecordSuccess(const std::string& user, const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_user_.erase(user);
+  by_address_.erase(address);
+}
+
+bool Allows(Role role, Permission p) {
+  using P = Permission;
+  switch (role) {
+    case Role::kAdmin:
+      return p == P::kManageUsers;
+    case Role::kSupervisor:
+      return p == P::kReadDeployments || p == P::kManageDeployments || p == P::kViewWatchlist ||
+             p == P::kViewFaceImages || p == P::kReadAlerts || p == P::kReadReports;
+    case Role::kOperator:
+      return p == P::kReadDeployments || p == P::kViewWatchlist || p == P::kViewFaceImages ||
+             p == P::kReadAlerts || p == P::kDecideAlerts;
+    case Role::kAuditor:
+      return p == P::kReadDeployments || p == P::kReadAlerts || p == P::kReadReports ||
+             p == P::kReadAudit;
+  }
+  return false;
+}
+
+const char* PermissionName(Permission p) {
+  switch (p) {
+    case Permission::kManageUsers: return "manage users";
+    case Permission::kReadDeployments: return "read deployments";
+    case Permission::kManageDeployments: return "manage deployments";
+    case Permission::kViewWatchlist: return "view watchlists";
+    case Permission::kViewFaceImages: return "view face images";
+    case Permission::kReadAlerts: return "read alerts";
+    case Permission::kDecideAlerts: return "decide alerts";
+    case Permission::kReadReports: return "read reports";
+    case Permission::kReadAudit: return "read the audit log";
+  }
+  return "?";
+}
+
+}  // namespace lfr::server
