@@ -1,0 +1,83 @@
+// Internal to server/: the pieces the route files share — who is calling, how a route is
+// declared with its permission, and JSON forms of the store's records.
+#ifndef LFR_SERVER_API_H_
+#define LFR_SERVER_API_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "server/auth.h"
+#include "server/events.h"
+#include "server/http.h"
+#include "server/server.h"
+#include "store/store.h"
+
+namespace lfr::server {
+
+inline constexpr const char* kSessionCookie = "lfr_session";
+
+struct Caller {
+  Session session;
+  Actor actor;
+  bool can(Permission p) const { return Allows(session.role, p); }
+};
+
+using ApiHandler =
+    std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+
+// Everything a route handler may use. Pointers are owned by the Server (or outlive it).
+struct Api {
+  Store* store;
+  Clock* clock;
+  LiveRunner* runner;            // may be null
+  EnrolmentService* enrolment;   // may be null
+  EventBus* events;
+  SessionManager* sessions;
+  LoginThrottle* throttle;
+  const ServerOptions* options;
+  httplib::Server* http;
+
+  // Declares an authenticated route: the session cookie must be valid (else 401), the role
+  // must have `permission` (else 403), state-changing methods must carry the session's CSRF
+  // token (else 403), and the request is audited after the handler ran.
+  void Route(const std::string& method, const std::string& pattern, Permission permission,
+             ApiHandler handler);
+  // The caller of a request, or nullopt (and the error response written).
+  std::optional<Caller> Authenticate(const httplib::Request& req, httplib::Response& res,
+                                     bool state_changing);
+};
+
+void RegisterAuthRoutes(Api& api);
+void RegisterDeploymentRoutes(Api& api);
+void RegisterAlertRoutes(Api& api);
+void RegisterPublicRoutes(Api& api);
+
+// Prometheus text exposition of the cameras' counters and latencies.
+std::string PrometheusText(const std::vector<LiveRunner::CameraLive>& cameras);
+
+// JSON forms (times as UTC ISO 8601 strings plus *_ms numbers).
+nlohmann::json DeploymentJson(const Deployment& d);
+nlohmann::json CameraJson(const Camera& c);
+// with_name: include display_name (roles that may see personal data).
+nlohmann::json EntryJson(const WatchlistEntry& e, bool with_name);
+nlohmann::json AlertJson(const AlertRecord& a);
+nlohmann::json UserJson(const User& u);
+nlohmann::json AuditJson(const AuditEvent& e);
+nlohmann::json CameraLiveJson(const LiveRunner::CameraLive& c);
+
+// Parses the JSON form of a DeploymentSpec (name, site, location, start, end as ISO 8601
+// UTC, purpose, legal_basis, authorising_officer, threshold, watchlist_cap, contact).
+// base supplies values for absent optional fields.
+Result<DeploymentSpec> ParseDeploymentSpec(const nlohmann::json& body, const DeploymentSpec& base);
+
+// Sends bytes of a face image: image/jpeg, never cached by the browser.
+void SendFaceImage(httplib::Response& res, const std::string& bytes);
+
+}  // namespace lfr::server
+
+#endif  // LFR_SERVER_API_H_

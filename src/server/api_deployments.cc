@@ -1,0 +1,269 @@
+// Deployments, their cameras and watchlists (supervisors), and live camera status.
+#include <spdlog/spdlog.h>
+
+#include "pipeline/camera.h"
+#include "server/api.h"
+
+namespace lfr::server {
+namespace {
+
+Result<int64_t> PathId(const httplib::Request& req, const char* what) {
+  return ParseId(req.matches[1], what);
+}
+
+// The deployment named by the first path group, or the error response sent.
+std::optional<Deployment> LoadDeployment(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto id = PathId(req, "deployment id");
+  if (!id.ok()) {
+    SendStatus(res, id.status());
+    return std::nullopt;
+  }
+  auto d = api.store->GetDeployment(*id);
+  if (!d.ok()) {
+    SendStatus(res, d.status());
+    return std::nullopt;
+  }
+  return *d;
+}
+
+nlohmann::json DeploymentDetail(Api& api, const Deployment& d) {
+  nlohmann::json j = DeploymentJson(d);
+  nlohmann::json cams = nlohmann::json::array();
+  if (auto c = api.store->ListCameras(d.id); c.ok()) {
+    for (const Camera& cam : *c) cams.push_back(CameraJson(cam));
+  }
+  j["cameras"] = cams;
+  nlohmann::json comp = nlohmann::json::array();
+  int64_t total = 0;
+  if (auto c = api.store->WatchlistComposition(d.id); c.ok()) {
+    for (const CategoryCount& cc : *c) {
+      comp.push_back({{"category", cc.category}, {"entries", cc.entries}});
+      total += cc.entries;
+    }
+  }
+  j["watchlist"] = {{"entries", total}, {"by_category", comp}};
+  return j;
+}
+
+// Form field of a multipart upload, "" if absent.
+std::string FormField(const httplib::Request& req, const char* name) {
+  return req.has_file(name) ? req.get_file_value(name).content : "";
+}
+
+void CreateDeployment(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto body = JsonBody(req);
+  if (!body.ok()) return SendStatus(res, body.status());
+  auto spec = ParseDeploymentSpec(*body, DeploymentSpec{});
+  if (!spec.ok()) return SendStatus(res, spec.status());
+  if (api.options->recogniser_id.empty()) {
+    return SendError(res, 503, "no recogniser model is installed: run `lfr models fetch`");
+  }
+  auto d = api.store->CreateDeployment(*spec, api.options->recogniser_id, caller.actor);
+  if (!d.ok()) return SendStatus(res, d.status());
+  api.events->Publish("deployment", nlohmann::json({{"id", d->id}, {"status", "planned"}}).dump());
+  SendJson(res, 201, DeploymentDetail(api, *d));
+}
+
+void StartDeployment(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  if (api.runner == nullptr) return SendError(res, 503, "this server runs no cameras (no live runner)");
+  auto started = api.store->StartDeployment(d->id, caller.actor);
+  if (!started.ok()) return SendStatus(res, started.status());
+  nlohmann::json out = DeploymentDetail(api, *started);
+  if (Status s = api.runner->StartDeployment(d->id); !s.ok()) {
+    // The deployment is active (on record) but its cameras did not start: say so plainly.
+    out["camera_error"] = s.message();
+    spdlog::error("deployment {}: cameras failed to start: {}", d->id, s.ToString());
+  }
+  api.events->Publish("deployment", nlohmann::json({{"id", d->id}, {"status", "active"}}).dump());
+  SendJson(res, 200, out);
+}
+
+void CloseDeployment(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  auto body = JsonBody(req);
+  if (!body.ok()) return SendStatus(res, body.status());
+  auto confirm = RequiredString(*body, "confirm", 300);
+  if (!confirm.ok() || *confirm != d->spec.name) {
+    return SendError(res, 400,
+                     "closing shreds the watchlist and all alert media for good: confirm by sending "
+                     "{\"confirm\": \"<the deployment's name>\"}");
+  }
+  if (api.runner != nullptr) api.runner->StopDeployment(d->id);
+  auto report = api.store->CloseDeployment(d->id, caller.actor);
+  if (!report.ok()) return SendStatus(res, report.status());
+  api.events->Publish("deployment", nlohmann::json({{"id", d->id}, {"status", "closed"}}).dump());
+  SendJson(res, 200, {{"closed", true},
+                      {"entries_shredded", report->entries_shredded},
+                      {"alerts_purged", report->alerts_purged}});
+}
+
+void AddCamera(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  auto body = JsonBody(req);
+  if (!body.ok()) return SendStatus(res, body.status());
+  auto name = RequiredString(*body, "name", 100);
+  if (!name.ok()) return SendStatus(res, name.status());
+  auto uri = RequiredString(*body, "uri", 2000);
+  if (!uri.ok()) return SendStatus(res, uri.status());
+  if (auto src = ParseSource(*uri); !src.ok()) return SendStatus(res, src.status());
+  auto position = OptionalString(*body, "position", 500);
+  if (!position.ok()) return SendStatus(res, position.status());
+  auto record = OptionalBool(*body, "record_footage");
+  if (!record.ok()) return SendStatus(res, record.status());
+  Camera cam;
+  cam.deployment_id = d->id;
+  cam.name = *name;
+  cam.uri = *uri;
+  cam.position = position->value_or("");
+  cam.record_footage = record->value_or(false);
+  auto added = api.store->AddCamera(cam, caller.actor);
+  if (!added.ok()) return SendStatus(res, added.status());
+  SendJson(res, 201, CameraJson(*added));
+}
+
+void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  if (!req.is_multipart_form_data()) {
+    return SendError(res, 400, "upload the photo as multipart/form-data with fields image, reference, "
+                               "name, category, reason, image_source");
+  }
+  if (!req.has_file("image") || req.get_file_value("image").content.empty()) {
+    return SendError(res, 400, "field 'image' (the photo file) is required");
+  }
+  WatchlistEntry meta;
+  meta.deployment_id = d->id;
+  meta.reference = FormField(req, "reference");
+  meta.display_name = FormField(req, "name");
+  meta.category = FormField(req, "category");
+  meta.reason = FormField(req, "reason");
+  meta.image_source = FormField(req, "image_source");
+  for (const auto& [field, value] : {std::pair<const char*, std::string*>{"reference", &meta.reference},
+                                     {"name", &meta.display_name}, {"category", &meta.category},
+                                     {"reason", &meta.reason}}) {
+    if (value->find_first_not_of(" \t\r\n") == std::string::npos) {
+      return SendError(res, 400, std::string("field '") + field + "' is required");
+    }
+    if (value->size() > 1000) return SendError(res, 400, std::string("field '") + field + "' is too long");
+  }
+  if (api.enrolment == nullptr) return SendError(res, 503, "enrolment is not available (no models loaded)");
+  auto outcome = api.enrolment->Enrol(meta, req.get_file_value("image").content, caller.actor);
+  if (!outcome.ok()) return SendStatus(res, outcome.status());
+  if (!outcome->entry) {
+    return SendJson(res, 422, {{"error", "photo not enrolled: " + outcome->rejection},
+                               {"rejection", outcome->rejection}});
+  }
+  nlohmann::json out = EntryJson(*outcome->entry, true);
+  out["warnings"] = outcome->warnings;
+  SendJson(res, 201, out);
+}
+
+}  // namespace
+
+void RegisterDeploymentRoutes(Api& api) {
+  api.Route("GET", "/api/deployments", Permission::kReadDeployments,
+            [&api](const httplib::Request&, httplib::Response& res, const Caller&) {
+              auto list = api.store->ListDeployments();
+              if (!list.ok()) return SendStatus(res, list.status());
+              nlohmann::json out = nlohmann::json::array();
+              for (const Deployment& d : *list) out.push_back(DeploymentJson(d));
+              SendJson(res, 200, {{"deployments", out}});
+            });
+  api.Route("POST", "/api/deployments", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              CreateDeployment(api, req, res, c);
+            });
+  api.Route("GET", R"(/api/deployments/(\d+))", Permission::kReadDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
+              if (auto d = LoadDeployment(api, req, res)) SendJson(res, 200, DeploymentDetail(api, *d));
+            });
+  api.Route("PUT", R"(/api/deployments/(\d+))", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              auto d = LoadDeployment(api, req, res);
+              if (!d) return;
+              auto body = JsonBody(req);
+              if (!body.ok()) return SendStatus(res, body.status());
+              auto spec = ParseDeploymentSpec(*body, d->spec);
+              if (!spec.ok()) return SendStatus(res, spec.status());
+              auto updated = api.store->UpdateDeployment(d->id, *spec, caller.actor);
+              if (!updated.ok()) return SendStatus(res, updated.status());
+              SendJson(res, 200, DeploymentDetail(api, *updated));
+            });
+  api.Route("POST", R"(/api/deployments/(\d+)/start)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              StartDeployment(api, req, res, c);
+            });
+  api.Route("POST", R"(/api/deployments/(\d+)/close)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              CloseDeployment(api, req, res, c);
+            });
+
+  api.Route("GET", R"(/api/deployments/(\d+)/cameras)", Permission::kReadDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
+              auto d = LoadDeployment(api, req, res);
+              if (!d) return;
+              auto cams = api.store->ListCameras(d->id);
+              if (!cams.ok()) return SendStatus(res, cams.status());
+              nlohmann::json out = nlohmann::json::array();
+              for (const Camera& c : *cams) out.push_back(CameraJson(c));
+              SendJson(res, 200, {{"cameras", out}});
+            });
+  api.Route("POST", R"(/api/deployments/(\d+)/cameras)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              AddCamera(api, req, res, c);
+            });
+  api.Route("DELETE", R"(/api/cameras/(\d+))", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              auto id = PathId(req, "camera id");
+              if (!id.ok()) return SendStatus(res, id.status());
+              if (Status s = api.store->RemoveCamera(*id, caller.actor); !s.ok()) return SendStatus(res, s);
+              SendJson(res, 200, {{"removed", true}});
+            });
+
+  api.Route("GET", R"(/api/deployments/(\d+)/watchlist)", Permission::kViewWatchlist,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
+              auto d = LoadDeployment(api, req, res);
+              if (!d) return;
+              auto entries = api.store->ListWatchlist(d->id, req.get_param_value("removed") == "1");
+              if (!entries.ok()) return SendStatus(res, entries.status());
+              nlohmann::json out = nlohmann::json::array();
+              for (const WatchlistEntry& e : *entries) out.push_back(EntryJson(e, true));
+              SendJson(res, 200, {{"entries", out}});
+            });
+  api.Route("POST", R"(/api/deployments/(\d+)/watchlist)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              UploadEntry(api, req, res, c);
+            });
+  api.Route("GET", R"(/api/watchlist/(\d+)/image)", Permission::kViewFaceImages,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              auto id = PathId(req, "entry id");
+              if (!id.ok()) return SendStatus(res, id.status());
+              auto img = api.store->GetEntryImage(*id, caller.actor);
+              if (!img.ok()) return SendStatus(res, img.status());
+              SendFaceImage(res, std::string(img->view()));
+            });
+  api.Route("DELETE", R"(/api/watchlist/(\d+))", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              auto id = PathId(req, "entry id");
+              if (!id.ok()) return SendStatus(res, id.status());
+              if (Status s = api.store->RemoveWatchlistEntry(*id, caller.actor); !s.ok()) {
+                return SendStatus(res, s);
+              }
+              SendJson(res, 200, {{"removed", true}});
+            });
+
+  api.Route("GET", "/api/live", Permission::kReadDeployments,
+            [&api](const httplib::Request&, httplib::Response& res, const Caller&) {
+              nlohmann::json cams = nlohmann::json::array();
+              if (api.runner != nullptr) {
+                for (const auto& c : api.runner->Cameras()) cams.push_back(CameraLiveJson(c));
+              }
+              SendJson(res, 200, {{"cameras", cams}});
+            });
+}
+
+}  // namespace lfr::server

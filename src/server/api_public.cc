@@ -1,0 +1,78 @@
+// Unauthenticated routes: Prometheus metrics (counts and latencies only, no personal data).
+// The public deployment list and notices are added with the report module.
+#include <sstream>
+
+#include "server/api.h"
+
+namespace lfr::server {
+namespace {
+
+std::string Label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string PrometheusText(const std::vector<LiveRunner::CameraLive>& cams) {
+  using C = LiveRunner::CameraLive;
+  struct Metric {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const C&);
+  };
+  static const Metric metrics[] = {
+      {"lfr_camera_up", "gauge", "1 while the camera delivers frames",
+       [](const C& c) { return c.health == "up" ? 1.0 : 0.0; }},
+      {"lfr_frames_read_total", "counter", "Frames read from the camera",
+       [](const C& c) { return static_cast<double>(c.frames_read); }},
+      {"lfr_frames_processed_total", "counter", "Frames the pipeline looked at",
+       [](const C& c) { return static_cast<double>(c.frames_processed); }},
+      {"lfr_frames_dropped_total", "counter", "Frames dropped because the pipeline was busy",
+       [](const C& c) { return static_cast<double>(c.frames_dropped); }},
+      {"lfr_faces_detected_total", "counter", "Face detections",
+       [](const C& c) { return static_cast<double>(c.faces_detected); }},
+      {"lfr_faces_seen_total", "counter", "Distinct faces (tracks) seen",
+       [](const C& c) { return static_cast<double>(c.tracks); }},
+      {"lfr_embeddings_total", "counter", "Faces embedded and searched",
+       [](const C& c) { return static_cast<double>(c.embeddings); }},
+      {"lfr_alerts_total", "counter", "Alerts raised",
+       [](const C& c) { return static_cast<double>(c.alerts); }},
+      {"lfr_decision_latency_p50_ms", "gauge", "Frame read to match decision, median (ms)",
+       [](const C& c) { return c.decision_p50_ms; }},
+      {"lfr_decision_latency_p95_ms", "gauge", "Frame read to match decision, 95th percentile (ms)",
+       [](const C& c) { return c.decision_p95_ms; }},
+      {"lfr_detect_latency_p50_ms", "gauge", "Face detection per frame, median (ms)",
+       [](const C& c) { return c.detect_p50_ms; }},
+  };
+  std::ostringstream o;
+  for (const Metric& m : metrics) {
+    o << "# HELP " << m.name << " " << m.help << "\n# TYPE " << m.name << " " << m.type << "\n";
+    for (const C& c : cams) {
+      o << m.name << "{deployment=\"" << c.deployment_id << "\",camera=\"" << Label(c.camera)
+        << "\"} " << m.value(c) << "\n";
+    }
+  }
+  return o.str();
+}
+
+void RegisterPublicRoutes(Api& api) {
+  api.http->Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
+    std::vector<LiveRunner::CameraLive> cams;
+    if (api.runner != nullptr) cams = api.runner->Cameras();
+    res.set_content(PrometheusText(cams), "text/plain; version=0.0.4");
+  });
+}
+
+}  // namespace lfr::server

@@ -1,0 +1,50 @@
+// Small helpers the HTTP API handlers share: JSON bodies with typed, named errors, and the
+// mapping from Status to HTTP status codes. Internal to server/.
+//
+// Every error response is JSON {"error": "<message>"} with a 4xx/5xx code; messages name the
+// field or thing that was wrong ("field 'name': expected a non-empty string").
+#ifndef LFR_SERVER_HTTP_H_
+#define LFR_SERVER_HTTP_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "util/status.h"
+
+namespace lfr::server {
+
+// 400 InvalidArgument, 404 NotFound, 409 FailedPrecondition, 503 Unavailable, 507 IOError
+// (disk full or read-only), 500 Corrupt/Internal.
+int HttpStatusFor(const Status& s);
+
+void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+void SendError(httplib::Response& res, int status, const std::string& message);
+void SendStatus(httplib::Response& res, const Status& s);
+
+// The request body as a JSON object. InvalidArgument if the Content-Type is not
+// application/json, the body is not JSON, or it is not an object.
+Result<nlohmann::json> JsonBody(const httplib::Request& req);
+
+// Typed fields of a JSON object. Required*: InvalidArgument if absent, null or of the wrong
+// type; Optional*: nullopt if absent or null, InvalidArgument if of the wrong type. Strings
+// longer than max_len are refused.
+Result<std::string> RequiredString(const nlohmann::json& o, const char* field, size_t max_len = 1000);
+Result<std::optional<std::string>> OptionalString(const nlohmann::json& o, const char* field,
+                                                  size_t max_len = 4000);
+Result<std::optional<int64_t>> OptionalInt(const nlohmann::json& o, const char* field,
+                                           int64_t min, int64_t max);
+Result<std::optional<bool>> OptionalBool(const nlohmann::json& o, const char* field);
+
+// An integer path or query parameter; InvalidArgument naming it if not a decimal int64.
+Result<int64_t> ParseId(const std::string& text, const char* what);
+
+// The value of cookie `name` in the request's Cookie header, "" if absent.
+std::string CookieValue(const httplib::Request& req, const std::string& name);
+
+}  // namespace lfr::server
+
+#endif  // LFR_SERVER_HTTP_H_

@@ -1,0 +1,131 @@
+// `lfr serve`: the HTTP API, the operator console and the live event stream in one process.
+//
+// Server wraps cpp-httplib (TLS when given a certificate and key). Routes:
+//   /                       the console (static HTML/JS/CSS compiled into the binary)
+//   /api/...                the JSON REST API, described at /api/openapi.json
+//   /api/events             Server-Sent Events: new alerts, decisions, camera health, counters
+//   /public/...             what the public may read without logging in: the deployment
+//                           list with notices and published results
+//   /metrics                Prometheus text: frames, drops, faces, alerts, latencies per camera
+// Every /api request except login is authenticated by session cookie, authorised against the
+// role matrix (server/auth.h), CSRF-checked when it changes state, and audited (actor,
+// method, path, outcome) in the store's hash-chained audit log; the store adds its own
+// semantic rows (deployment.create, alert.decide, watchlist.view_image, …).
+//
+// The server does not run cameras itself: a LiveRunner does (server/runner.h runs the
+// pipelines of active deployments); enrolment of uploaded photos goes through an
+// EnrolmentService. Both are interfaces so API tests can run without models.
+//
+// Ownership: the Server does not own the Store, Clock, runner or enrolment service; they
+// must outlive it. Thread-safety: Start/Stop from one thread; handlers run on the HTTP
+// worker pool and only touch thread-safe state.
+#ifndef LFR_SERVER_SERVER_H_
+#define LFR_SERVER_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/auth.h"
+#include "server/events.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace lfr::server {
+
+// Turns an uploaded photo into a watchlist entry: exactly one usable face, quality reasons,
+// duplicate check, cap. A rejected photo is not an error: Outcome::rejection says why.
+class EnrolmentService {
+ public:
+  struct Outcome {
+    std::optional<WatchlistEntry> entry;  // set when enrolled
+    std::string rejection;                // set when not, e.g. "no face found"
+    std::vector<std::string> warnings;    // e.g. "possible duplicate of entry 4 (0.81)"
+  };
+  virtual ~EnrolmentService() = default;
+  // meta: reference, display_name, category, reason, image_source (deployment_id set).
+  // InvalidArgument if image_bytes is not a decodable image.
+  virtual Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
+                                const Actor& by) = 0;
+};
+
+// Runs the camera pipelines of active deployments and reports on them.
+class LiveRunner {
+ public:
+  struct CameraLive {
+    int64_t deployment_id = 0;
+    std::string camera, uri;
+    std::string health;            // "starting", "up", "reconnecting", "failed", "ended"
+    std::string error;
+    std::string last_frame_time;   // UTC ISO 8601, "" before the first frame
+    int64_t frames_read = 0, frames_processed = 0, frames_dropped = 0;
+    int64_t faces_detected = 0, tracks = 0, embeddings = 0, alerts = 0;
+    double decision_p50_ms = 0, decision_p95_ms = 0, detect_p50_ms = 0;
+  };
+  virtual ~LiveRunner() = default;
+  // Starts the cameras of an active deployment (its watchlist loaded from the store).
+  virtual Status StartDeployment(int64_t deployment_id) = 0;
+  // Stops them and wipes the watchlist from memory. No-op if not running.
+  virtual void StopDeployment(int64_t deployment_id) = 0;
+  virtual std::vector<CameraLive> Cameras() = 0;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                      // 0 = any free port (tests)
+  std::string tls_cert, tls_key;        // PEM files; both or neither
+  size_t max_upload_bytes = 10 << 20;   // larger requests get 413
+  std::string recogniser_id;            // new deployments' recogniser
+  int worker_threads = 16;              // HTTP workers (each open event stream holds one)
+};
+
+class Server {
+ public:
+  // store, clock, runner, enrolment: not owned, must outlive the server; runner and
+  // enrolment may be null (then starting deployments / uploading photos answers 503).
+  static Result<std::unique_ptr<Server>> Create(Store* store, Clock* clock, LiveRunner* runner,
+                                                EnrolmentService* enrolment,
+                                                const ServerOptions& options);
+  ~Server();
+
+  // Binds and serves on a background thread. IOError if the address cannot be bound,
+  // InvalidArgument if the TLS files cannot be loaded.
+  Status Start();
+  // The bound port (after Start).
+  int port() const { return port_; }
+  bool tls() const { return !options_.tls_cert.empty(); }
+  void Stop();
+
+  EventBus& events() { return events_; }
+
+ private:
+  Server(Store* store, Clock* clock, LiveRunner* runner, EnrolmentService* enrolment,
+         ServerOptions options);
+  void RegisterRoutes();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Store* store_;
+  Clock* clock_;
+  LiveRunner* runner_;
+  EnrolmentService* enrolment_;
+  ServerOptions options_;
+  EventBus events_;
+  SessionManager sessions_;
+  LoginThrottle throttle_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  std::atomic<int> port_{0};
+};
+
+}  // namespace lfr::server
+
+#endif  // LFR_SERVER_SERVER_H_
