@@ -1,0 +1,489 @@
+// OpenLFR operator console: a small single-page app over the JSON API (/api/openapi.json).
+// No framework and no build step. Pages are built with DOM calls (never innerHTML with
+// data), so names and notes from the database cannot inject markup.
+'use strict';
+
+const state = { me: null, events: null, route: '', liveDeployment: null, seenAlerts: new Set() };
+
+// ---- helpers ------------------------------------------------------------------------------
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const $ = (sel) => document.querySelector(sel);
+const can = (perm) => !!state.me && state.me.permissions.includes(perm);
+
+class ApiError extends Error {
+  constructor(status, message, body) { super(message); this.status = status; this.body = body; }
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: 'same-origin' };
+  if (method !== 'GET' && state.me) opts.headers['X-CSRF-Token'] = state.me.csrf_token;
+  if (body instanceof FormData) opts.body = body;
+  else if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+  const res = await fetch(path, opts);
+  const type = res.headers.get('Content-Type') || '';
+  const data = type.includes('application/json') ? await res.json() : await res.text();
+  if (!res.ok) {
+    if (res.status === 401 && path !== '/api/login' && path !== '/api/me') { showLogin('Your session ended: log in again.'); }
+    throw new ApiError(res.status, (data && data.error) || `${res.status} ${res.statusText}`, data);
+  }
+  return data;
+}
+
+function toast(message, isError) {
+  const t = $('#toast');
+  t.textContent = message;
+  t.className = 'toast' + (isError ? ' error' : '');
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, isError ? 8000 : 4000);
+}
+
+function fmtTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+function pill(text) { return h('span', { class: 'pill ' + text }, text); }
+
+// datetime-local value (local time) <-> UTC ISO string
+function toLocalInput(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+function fromLocalInput(v) { return v ? new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z') : null; }
+
+function render(...nodes) {
+  const main = $('#main');
+  main.replaceChildren(...nodes);
+}
+
+function errorBox(e) { return h('p', { class: 'error', role: 'alert' }, e.message || String(e)); }
+
+// ---- login --------------------------------------------------------------------------------
+
+function showLogin(message) {
+  state.me = null;
+  if (state.events) { state.events.close(); state.events = null; }
+  $('#nav').hidden = true; $('#logout').hidden = true; $('#who').textContent = '';
+  const err = h('p', { class: 'error', role: 'alert' }, message || '');
+  const user = h('input', { name: 'username', autocomplete: 'username', required: true, id: 'login-user' });
+  const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-pass' });
+  const form = h('form', {
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        const me = await api('POST', '/api/login', { username: user.value, password: pass.value });
+        await afterLogin(me);
+      } catch (e) { err.textContent = e.message; }
+    },
+  }, h('label', { for: 'login-user' }, 'User name'), user, h('label', { for: 'login-pass' }, 'Password'), pass,
+  h('button', { type: 'submit' }, 'Log in'), err);
+  render(h('div', { class: 'card login' }, h('h1', {}, 'Log in to OpenLFR'), form,
+    h('p', { class: 'muted' }, 'Every action in this console is recorded in a tamper-evident audit log.')));
+  user.focus();
+}
+
+async function afterLogin() {
+  state.me = await api('GET', '/api/me');
+  $('#who').textContent = `${state.me.user} (${state.me.role})`;
+  $('#logout').hidden = false;
+  const nav = $('#nav');
+  nav.hidden = false;
+  for (const a of nav.querySelectorAll('a')) a.hidden = !can(a.dataset.perm);
+  startEvents();
+  const first = [...nav.querySelectorAll('a')].find((a) => !a.hidden);
+  if (!location.hash || location.hash === '#/' || location.hash === '#/login') {
+    location.hash = state.me.role === 'operator' ? '#/live' : (first ? first.getAttribute('href') : '#/');
+  } else {
+    route();
+  }
+}
+
+// ---- live events --------------------------------------------------------------------------
+
+function beep() {
+  try {
+    const ctx = new (window.AudioContext || window.webkitAudioContext)();
+    const o = ctx.createOscillator(); const g = ctx.createGain();
+    o.frequency.value = 880; o.connect(g); g.connect(ctx.destination);
+    g.gain.setValueAtTime(0.2, ctx.currentTime); g.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.6);
+    o.start(); o.stop(ctx.currentTime + 0.6);
+  } catch (e) { /* no audio device: the banner still shows */ }
+}
+
+function startEvents() {
+  if (!can('read alerts') || state.events) return;
+  const es = new EventSource('/api/events');
+  state.events = es;
+  es.addEventListener('alert', (ev) => {
+    const a = JSON.parse(ev.data);
+    const banner = $('#alert-banner');
+    banner.textContent = `New alert on camera ${a.camera} (score ${Number(a.fused_score).toFixed(2)}) — open Live to decide`;
+    banner.hidden = false;
+    clearTimeout(startEvents.timer);
+    startEvents.timer = setTimeout(() => { banner.hidden = true; }, 10000);
+    beep();
+    if (state.route === 'live') refreshLive();
+  });
+  for (const type of ['alert.decided', 'camera', 'counters', 'deployment']) {
+    es.addEventListener(type, () => { if (state.route === 'live') refreshLive(); });
+  }
+}
+
+// ---- router -------------------------------------------------------------------------------
+
+const routes = {
+  deployments: pageDeployments,
+  deployment: pageDeployment,
+  live: pageLive,
+  reports: pageReports,
+  audit: pageAudit,
+  users: pageUsers,
+};
+
+function route() {
+  if (!state.me) return showLogin();
+  const parts = location.hash.replace(/^#\/?/, '').split('/');
+  const name = parts[0] || 'deployments';
+  state.route = name;
+  for (const a of $('#nav').querySelectorAll('a')) {
+    a.classList.toggle('active', a.getAttribute('href') === '#/' + name);
+  }
+  const page = routes[name] || pageDeployments;
+  Promise.resolve(page(...parts.slice(1))).catch((e) => render(errorBox(e)));
+}
+
+// ---- deployments --------------------------------------------------------------------------
+
+function deploymentForm(d, onSaved) {
+  const f = (name, label, attrs) => {
+    const input = attrs && attrs.textarea
+      ? h('textarea', { name, id: 'f-' + name }, d ? (d[name] ?? '') : '')
+      : h('input', Object.assign({ name, id: 'f-' + name, value: d ? (d[name] ?? '') : '' }, attrs || {}));
+    return [h('label', { for: 'f-' + name }, label), input];
+  };
+  const err = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'grid', id: 'deployment-form' },
+    f('name', 'Name', { required: true }),
+    f('site', 'Site'),
+    f('location', 'Location', { required: true }),
+    h('label', { for: 'f-start' }, 'Start'), h('input', { type: 'datetime-local', id: 'f-start', name: 'start', required: true, value: toLocalInput(d && d.start) }),
+    h('label', { for: 'f-end' }, 'End'), h('input', { type: 'datetime-local', id: 'f-end', name: 'end', required: true, value: toLocalInput(d && d.end) }),
+    f('purpose', 'Purpose', { textarea: true }),
+    f('legal_basis', 'Legal basis'),
+    f('authorising_officer', 'Authorising officer', { required: true }),
+    f('threshold', 'Threshold (score or fpir:1/6000)', { value: d ? d.threshold : 'fpir:1/6000' }),
+    f('watchlist_cap', 'Watchlist cap', { type: 'number', min: 1, value: d ? d.watchlist_cap : 2000 }),
+    f('contact', 'Public contact'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, d ? 'Save changes' : 'Create deployment'), err));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const v = (n) => form.elements[n].value;
+    const body = {
+      name: v('name'), site: v('site'), location: v('location'), purpose: v('purpose'),
+      legal_basis: v('legal_basis'), authorising_officer: v('authorising_officer'),
+      threshold: v('threshold'), contact: v('contact'), watchlist_cap: parseInt(v('watchlist_cap'), 10),
+      start: fromLocalInput(v('start')), end: fromLocalInput(v('end')),
+    };
+    try {
+      const saved = d ? await api('PUT', `/api/deployments/${d.id}`, body) : await api('POST', '/api/deployments', body);
+      onSaved(saved);
+    } catch (e) { err.textContent = e.message; }
+  });
+  return form;
+}
+
+async function pageDeployments() {
+  const { deployments } = await api('GET', '/api/deployments');
+  const rows = deployments.slice().reverse().map((d) => h('tr', {},
+    h('td', {}, h('a', { href: `#/deployment/${d.id}` }, d.name)),
+    h('td', {}, d.location), h('td', {}, fmtTime(d.start)), h('td', {}, fmtTime(d.end)), h('td', {}, pill(d.status))));
+  const nodes = [h('h1', {}, 'Deployments'),
+    deployments.length ? h('table', { id: 'deployments' }, h('tr', {}, ...['Name', 'Location', 'Start', 'End', 'Status'].map((t) => h('th', {}, t))), rows)
+      : h('p', { class: 'muted' }, 'No deployments yet.')];
+  if (can('manage deployments')) {
+    nodes.push(h('h2', {}, 'New deployment'),
+      h('div', { class: 'card' }, deploymentForm(null, (d) => { toast(`Deployment ${d.name} created`); location.hash = `#/deployment/${d.id}`; })));
+  }
+  render(...nodes);
+}
+
+function confirmDialog(title, text, expect, onConfirm) {
+  const input = h('input', { id: 'confirm-input', placeholder: expect });
+  const err = h('p', { class: 'error' });
+  const dlg = h('div', { class: 'dialog', role: 'dialog' }, h('div', { class: 'card' },
+    h('h2', {}, title), h('p', {}, text), h('p', {}, 'Type ', h('b', {}, expect), ' to confirm.'), input, err,
+    h('p', {}, h('button', { class: 'danger', id: 'confirm-ok', onclick: async () => {
+      if (input.value !== expect) { err.textContent = 'The text does not match.'; return; }
+      try { await onConfirm(); dlg.remove(); } catch (e) { err.textContent = e.message; }
+    } }, title), ' ', h('button', { class: 'secondary', onclick: () => dlg.remove() }, 'Cancel'))));
+  document.body.append(dlg);
+  input.focus();
+}
+
+async function pageDeployment(id) {
+  const d = await api('GET', `/api/deployments/${id}`);
+  const manage = can('manage deployments') && d.status !== 'closed';
+  const nodes = [h('h1', {}, d.name, ' ', pill(d.status))];
+
+  const info = h('table', { class: 'card' }, ...[
+    ['Site', d.site], ['Location', d.location], ['Planned', `${fmtTime(d.start)} – ${fmtTime(d.end)}`],
+    ['Started', fmtTime(d.started)], ['Closed', fmtTime(d.closed)], ['Purpose', d.purpose],
+    ['Legal basis', d.legal_basis], ['Authorising officer', d.authorising_officer],
+    ['Threshold', d.threshold], ['Recogniser', d.recogniser], ['Watchlist', `${d.watchlist.entries} of at most ${d.watchlist_cap}`],
+    ['Notice published', fmtTime(d.notice_published)],
+  ].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v || '—'))));
+  nodes.push(info);
+
+  const actions = h('p', { class: 'row' });
+  if (manage && d.status === 'planned') {
+    actions.append(h('button', { id: 'start-deployment', onclick: async () => {
+      try { const r = await api('POST', `/api/deployments/${d.id}/start`); toast(r.camera_error ? `Started, but cameras failed: ${r.camera_error}` : 'Deployment started', !!r.camera_error); route(); } catch (e) { toast(e.message, true); }
+    } }, 'Start deployment'));
+  }
+  if (manage) {
+    actions.append(h('button', { class: 'secondary', id: 'publish-notice', onclick: async () => {
+      try { await api('POST', `/api/deployments/${d.id}/notice`, {}); toast('Advance notice published'); route(); } catch (e) { toast(e.message, true); }
+    } }, d.notice_published ? 'Re-publish notice' : 'Publish advance notice'));
+    actions.append(h('button', { class: 'danger', id: 'close-deployment', onclick: () => confirmDialog('Close deployment',
+      'Closing ends the deployment and destroys its watchlist photos, embeddings, names and all alert images for good. Only the composition (references, categories, counts) stays on record.',
+      d.name, async () => { const r = await api('POST', `/api/deployments/${d.id}/close`, { confirm: d.name }); toast(`Closed: ${r.entries_shredded} watchlist entries shredded`); route(); }) }, 'Close deployment'));
+  }
+  if (can('read reports')) {
+    actions.append(h('a', { class: 'button secondary', id: 'open-report', href: `/api/deployments/${d.id}/report?format=html`, target: '_blank' }, 'Results report'));
+  }
+  if (d.notice_published) actions.append(h('a', { class: 'button secondary', href: `/public/deployments/${d.id}/notice`, target: '_blank' }, 'Public notice'));
+  nodes.push(actions);
+
+  if (manage && d.status === 'planned') {
+    nodes.push(h('h2', {}, 'Edit'), h('div', { class: 'card' }, deploymentForm(d, () => { toast('Saved'); route(); })));
+  }
+
+  // Cameras
+  nodes.push(h('h2', {}, 'Cameras'));
+  const camRows = d.cameras.map((c) => h('tr', {}, h('td', {}, c.name), h('td', { class: 'mono' }, c.uri), h('td', {}, c.position),
+    h('td', {}, manage ? h('button', { class: 'secondary', onclick: async () => { try { await api('DELETE', `/api/cameras/${c.id}`); route(); } catch (e) { toast(e.message, true); } } }, 'Remove') : '')));
+  nodes.push(d.cameras.length ? h('table', { id: 'cameras' }, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Source'), h('th', {}, 'Position'), h('th', {})), camRows)
+    : h('p', { class: 'muted' }, 'No cameras yet.'));
+  if (manage) {
+    const err = h('p', { class: 'error' });
+    const form = h('form', { class: 'grid', id: 'camera-form' },
+      h('label', { for: 'cam-name' }, 'Camera name'), h('input', { id: 'cam-name', name: 'name', required: true }),
+      h('label', { for: 'cam-uri' }, 'Source (file, rtsp://…, /dev/video0)'), h('input', { id: 'cam-uri', name: 'uri', required: true }),
+      h('label', { for: 'cam-pos' }, 'Position'), h('input', { id: 'cam-pos', name: 'position' }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add camera'), err));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('POST', `/api/deployments/${d.id}/cameras`, { name: form.elements.name.value, uri: form.elements.uri.value, position: form.elements.position.value });
+        toast('Camera added'); route();
+      } catch (e) { err.textContent = e.message; }
+    });
+    nodes.push(h('div', { class: 'card' }, form));
+  }
+
+  // Watchlist
+  if (can('view watchlists')) {
+    nodes.push(h('h2', {}, 'Watchlist'));
+    const byCat = d.watchlist.by_category.map((c) => `${c.category}: ${c.entries}`).join(' · ');
+    nodes.push(h('p', { class: 'muted' }, `${d.watchlist.entries} entries${byCat ? ' — ' + byCat : ''}`));
+    const { entries } = await api('GET', `/api/deployments/${d.id}/watchlist`);
+    if (entries.length) {
+      nodes.push(h('table', { id: 'watchlist' }, h('tr', {}, ...['', 'Reference', 'Name', 'Category', 'Reason', 'Quality', ''].map((t) => h('th', {}, t))),
+        entries.map((e) => h('tr', {},
+          h('td', {}, e.shredded ? '' : h('img', { class: 'thumb', alt: 'watchlist photo', src: `/api/watchlist/${e.id}/image` })),
+          h('td', {}, e.reference), h('td', {}, e.name || (e.shredded ? '(shredded)' : '')), h('td', {}, e.category), h('td', {}, e.reason),
+          h('td', {}, Number(e.quality).toFixed(2), e.quality_notes ? h('div', { class: 'warning' }, e.quality_notes) : '',
+            e.duplicate_of ? h('div', { class: 'warning' }, `possible duplicate of entry ${e.duplicate_of} (${Number(e.duplicate_score).toFixed(2)})`) : ''),
+          h('td', {}, manage ? h('button', { class: 'secondary', onclick: async () => { try { await api('DELETE', `/api/watchlist/${e.id}`); route(); } catch (x) { toast(x.message, true); } } }, 'Remove') : '')))));
+    }
+    if (manage) nodes.push(uploadForm(d));
+  }
+  render(...nodes);
+}
+
+function uploadForm(d) {
+  const result = h('div', { id: 'upload-result', role: 'status' });
+  const field = (name, label, attrs) => [h('label', { for: 'w-' + name }, label), h('input', Object.assign({ id: 'w-' + name, name }, attrs || {}))];
+  const form = h('form', { class: 'grid', id: 'upload-form' },
+    field('image', 'Photo', { type: 'file', accept: 'image/*', required: true }),
+    field('reference', 'Reference', { required: true }),
+    field('name', 'Name', { required: true }),
+    field('category', 'Category / offence', { required: true }),
+    field('reason', 'Reason for inclusion', { required: true }),
+    field('image_source', 'Image source'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add to watchlist'), result));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    result.replaceChildren('Enrolling…');
+    try {
+      const e = await api('POST', `/api/deployments/${d.id}/watchlist`, new FormData(form));
+      result.replaceChildren(h('p', { class: 'ok' }, `Enrolled ${e.reference} (quality ${Number(e.quality).toFixed(2)})`),
+        ...(e.warnings || []).map((w) => h('p', { class: 'warning' }, w)));
+      toast(`Enrolled ${e.reference}`);
+      setTimeout(route, 600);
+    } catch (e) {
+      result.replaceChildren(h('p', { class: 'error' }, e.message));
+    }
+  });
+  return h('div', { class: 'card' }, h('h2', {}, 'Add a person'), form);
+}
+
+// ---- live ---------------------------------------------------------------------------------
+
+async function pageLive(id) {
+  const { deployments } = await api('GET', '/api/deployments');
+  const active = deployments.filter((d) => d.status === 'active');
+  if (id) state.liveDeployment = Number(id);
+  if (!active.some((d) => d.id === state.liveDeployment)) state.liveDeployment = active.length ? active[active.length - 1].id : null;
+  const select = h('select', { id: 'live-deployment', onchange: () => { location.hash = `#/live/${select.value}`; } },
+    active.map((d) => h('option', { value: d.id, selected: d.id === state.liveDeployment }, d.name)));
+  render(h('h1', {}, 'Live'),
+    active.length ? h('p', {}, 'Deployment: ', select) : h('p', { class: 'muted' }, 'No deployment is active.'),
+    h('div', { id: 'live-stats', class: 'row' }), h('h2', {}, 'Cameras'), h('div', { id: 'live-cameras' }),
+    h('h2', {}, 'Alerts (newest first)'), h('div', { id: 'alert-queue', class: 'alerts' }));
+  await refreshLive();
+}
+
+async function refreshLive() {
+  if (state.route !== 'live' || !$('#alert-queue')) return;
+  const dep = state.liveDeployment;
+  if (!dep) return;
+  try {
+    const [{ alerts }, live] = await Promise.all([
+      api('GET', `/api/alerts?deployment=${dep}&limit=100`),
+      api('GET', '/api/live'),
+    ]);
+    const cams = live.cameras.filter((c) => c.deployment_id === dep);
+    const faces = cams.reduce((s, c) => s + c.faces_seen, 0);
+    const pending = alerts.filter((a) => a.state === 'pending').length;
+    $('#live-stats').replaceChildren(
+      h('div', { class: 'stat' }, h('b', { id: 'stat-faces' }, faces), 'faces seen'),
+      h('div', { class: 'stat' }, h('b', { id: 'stat-alerts' }, alerts.length), 'alerts'),
+      h('div', { class: 'stat' }, h('b', { id: 'stat-pending' }, pending), 'pending'));
+    $('#live-cameras').replaceChildren(cams.length ? h('table', {}, h('tr', {}, ...['Camera', 'Health', 'Last frame', 'Frames', 'Dropped', 'Faces seen', 'Decision p95'].map((t) => h('th', {}, t))),
+      cams.map((c) => h('tr', {}, h('td', {}, c.camera), h('td', {}, pill(c.health), c.error ? h('div', { class: 'error' }, c.error) : ''),
+        h('td', {}, fmtTime(c.last_frame_time)), h('td', {}, c.frames_processed), h('td', {}, c.frames_dropped), h('td', {}, c.faces_seen),
+        h('td', {}, `${Math.round(c.decision_p95_ms)} ms`)))) : h('p', { class: 'muted' }, 'No camera is running.'));
+    $('#alert-queue').replaceChildren(...(alerts.length ? alerts.map(alertCard) : [h('p', { class: 'muted' }, 'No alerts yet.')]));
+  } catch (e) { if (e.status !== 401) toast(e.message, true); }
+}
+
+function alertCard(a) {
+  const e = a.entry || {};
+  const isNew = !state.seenAlerts.has(a.id);
+  state.seenAlerts.add(a.id);
+  const card = h('article', { class: `alert-card ${a.state}${isNew && a.state === 'pending' ? ' new' : ''}`, 'data-alert-id': a.id },
+    h('figure', {}, a.media_purged ? h('div', { class: 'muted' }, 'deleted (retention)') : h('img', { alt: 'live face', src: `/api/alerts/${a.id}/crop` }), h('figcaption', {}, 'Live face')),
+    h('figure', {}, a.entry_id && !e.shredded ? h('img', { alt: 'watchlist photo', src: `/api/watchlist/${a.entry_id}/image` }) : h('div', { class: 'muted' }, '—'), h('figcaption', {}, 'Watchlist')),
+    h('div', {},
+      h('div', {}, h('b', {}, e.name || a.subject_reference || '(subject removed)'), ' ', pill(a.state)),
+      h('div', { class: 'muted' }, `${e.reference || ''} ${e.category ? '· ' + e.category : ''}`),
+      h('div', {}, `Score ${Number(a.fused_score).toFixed(3)} (threshold ${Number(a.threshold).toFixed(3)}) · camera ${a.camera} · track ${a.track_id}`),
+      h('div', { class: 'muted' }, fmtTime(a.time)),
+      a.state !== 'pending' ? h('div', {}, `Decided by ${a.decided_by} at ${fmtTime(a.decided)}; outcome ${a.outcome}${a.note ? ' — ' + a.note : ''}`) : '',
+      can('decide alerts') && !a.media_purged ? decideControls(a) : ''));
+  return card;
+}
+
+function decideControls(a) {
+  const outcome = h('select', { class: 'outcome', 'aria-label': 'outcome' },
+    [['none', 'No outcome yet'], ['engaged', 'Engaged'], ['arrested', 'Arrested'], ['nfa', 'No further action']]
+      .map(([v, t]) => h('option', { value: v, selected: v === a.outcome }, t)));
+  const note = h('input', { class: 'note', placeholder: 'note (optional)', value: a.note || '' });
+  const decide = (st) => async () => {
+    try {
+      await api('POST', `/api/alerts/${a.id}/decision`, { state: st, outcome: outcome.value, note: note.value });
+      toast('Decision recorded');
+      refreshLive();
+    } catch (e) { toast(e.message, true); }
+  };
+  return h('div', { class: 'decide' },
+    h('button', { class: 'ok', 'data-decide': 'true', onclick: decide('true') }, 'Confirm match'),
+    h('button', { class: 'danger', 'data-decide': 'false', onclick: decide('false') }, 'False alert'),
+    h('button', { class: 'secondary', 'data-decide': 'no_action', onclick: decide('no_action') }, 'No action'),
+    outcome, note);
+}
+
+// ---- reports, audit, users ----------------------------------------------------------------
+
+async function pageReports() {
+  const { deployments } = await api('GET', '/api/deployments');
+  render(h('h1', {}, 'Reports'),
+    h('p', { class: 'muted' }, 'Results reports give the figures forces publish: faces seen, alerts, true and false alerts, engagements, arrests and the false-alert rate. No names.'),
+    h('table', { id: 'reports' }, h('tr', {}, h('th', {}, 'Deployment'), h('th', {}, 'Status'), h('th', {}, 'Report')),
+      deployments.slice().reverse().map((d) => h('tr', {}, h('td', {}, d.name), h('td', {}, pill(d.status)),
+        h('td', {}, ...['html', 'json', 'csv'].map((f) => [h('a', { href: `/api/deployments/${d.id}/report?format=${f}`, target: '_blank' }, f.toUpperCase()), ' ']))))));
+}
+
+async function pageAudit() {
+  const result = h('p', { id: 'audit-verify' });
+  const { events } = await api('GET', '/api/audit?limit=5000');
+  const recent = events.slice(-300).reverse();
+  render(h('h1', {}, 'Audit log'),
+    h('p', {}, h('button', { id: 'verify-audit', onclick: async () => {
+      try {
+        const v = await api('GET', '/api/audit/verify');
+        result.className = v.ok ? 'ok' : 'error';
+        result.textContent = v.ok ? `Verified: ${v.rows} rows, the hash chain is intact.` : `BROKEN at row ${v.first_bad}: ${v.reason}`;
+      } catch (e) { result.textContent = e.message; }
+    } }, 'Verify the hash chain'), result),
+    h('table', {}, h('tr', {}, ...['#', 'Time', 'Actor', 'Action', 'Target', 'Details'].map((t) => h('th', {}, t))),
+      recent.map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, fmtTime(e.time)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.target),
+        h('td', { class: 'mono' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details)))))));
+}
+
+async function pageUsers() {
+  const { users } = await api('GET', '/api/users');
+  const err = h('p', { class: 'error' });
+  const roleSelect = (name, value) => h('select', { name, id: name }, ['supervisor', 'operator', 'auditor', 'admin'].map((r) => h('option', { value: r, selected: r === value }, r)));
+  const form = h('form', { class: 'grid', id: 'user-form' },
+    h('label', { for: 'u-name' }, 'User name'), h('input', { id: 'u-name', name: 'name', required: true, autocomplete: 'off' }),
+    h('label', { for: 'u-role' }, 'Role'), roleSelect('u-role', 'operator'),
+    h('label', { for: 'u-pass' }, 'Password (12+ characters)'), h('input', { id: 'u-pass', name: 'password', type: 'password', required: true, autocomplete: 'new-password' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create user'), err));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', '/api/users', { name: form.elements.name.value, role: form.elements['u-role'].value, password: form.elements.password.value });
+      toast('User created'); route();
+    } catch (e) { err.textContent = e.message; }
+  });
+  render(h('h1', {}, 'Users'),
+    h('table', { id: 'users' }, h('tr', {}, ...['Name', 'Role', 'Status', ''].map((t) => h('th', {}, t))),
+      users.map((u) => h('tr', {}, h('td', {}, u.name), h('td', {}, u.role), h('td', {}, u.disabled ? 'disabled' : 'active'),
+        h('td', {}, u.name === state.me.user ? '' : h('button', { class: 'secondary', onclick: async () => {
+          try { await api('PATCH', `/api/users/${encodeURIComponent(u.name)}`, { disabled: !u.disabled }); route(); } catch (e) { toast(e.message, true); }
+        } }, u.disabled ? 'Enable' : 'Disable'))))),
+    h('h2', {}, 'New user'), h('div', { class: 'card' }, form));
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+window.addEventListener('hashchange', route);
+document.addEventListener('DOMContentLoaded', async () => {
+  $('#logout').addEventListener('click', async () => {
+    try { await api('POST', '/api/logout'); } catch (e) { /* already logged out */ }
+    showLogin('Logged out.');
+  });
+  try { await afterLogin(); } catch (e) { showLogin(); }
+});
