@@ -449,7 +449,7 @@ async function pageAudit() {
     } }, 'Verify the hash chain'), result),
     h('table', {}, h('tr', {}, ...['#', 'Time', 'Actor', 'Action', 'Target', 'Details'].map((t) => h('th', {}, t))),
       recent.map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, fmtTime(e.time)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.target),
-        h('td', { class: 'mono' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details)))))));
+        h('td', { class: 'mono' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details))))));
 }
 
 async function pageUsers() {
