@@ -103,7 +103,7 @@ TEST(ReportPublicListingTest, NeverContainsReferencesNamesOrUris) {
                                       {Make(3, DeploymentStatus::kActive, true), std::nullopt},
                                       {Make(4, DeploymentStatus::kPlanned, true), std::nullopt}};
   const std::string text = PublicDeploymentsJson(in, Utc(2026, 12, 6)).dump();
-  for (const auto& secret : testing::SecretStrings()) EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  testing::ExpectNoSecrets(text);
   EXPECT_EQ(text.find("created_by"), std::string::npos);
   EXPECT_EQ(text.find("closed_by"), std::string::npos);
   EXPECT_EQ(text.find("subject"), std::string::npos);

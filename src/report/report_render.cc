@@ -30,6 +30,29 @@ const CountField kCountFields[] = {
     {"no_further_action", "Engaged, no further action", &AlertCounts::no_further_action},
 };
 
+// The deployment's public details (besides id and status), in the order every rendering
+// lists them: JSON keys (times as <key>_ms and <key>_utc), CSV metrics and HTML rows.
+struct DetailField {
+  const char* key;
+  const char* label;
+  std::string DeploymentDetails::*text;  // a text field, or
+  int64_t DeploymentDetails::*time;      // a time field (0 = unset)
+  const char* unset;                     // what the HTML says for an unset time
+};
+const DetailField kDetailFields[] = {
+    {"name", "Name", &DeploymentDetails::name, nullptr, ""},
+    {"site", "Site", &DeploymentDetails::site, nullptr, ""},
+    {"location", "Location", &DeploymentDetails::location, nullptr, ""},
+    {"planned_start", "Planned start", nullptr, &DeploymentDetails::planned_start_ms, "not set"},
+    {"planned_end", "Planned end", nullptr, &DeploymentDetails::planned_end_ms, "not set"},
+    {"started", "Actual start", nullptr, &DeploymentDetails::started_ms, "not started"},
+    {"ended", "Actual end", nullptr, &DeploymentDetails::ended_ms, "n/a"},
+    {"purpose", "Purpose", &DeploymentDetails::purpose, nullptr, ""},
+    {"legal_basis", "Legal basis", &DeploymentDetails::legal_basis, nullptr, ""},
+    {"authorising_officer", "Authorising officer", &DeploymentDetails::authorising_officer, nullptr, ""},
+    {"notice_published", "Advance notice published", nullptr, &DeploymentDetails::notice_published_ms, "no"},
+};
+
 // The decisions the charts stack, with their colours (0xRRGGBB).
 struct StateSeries {
   const char* label;
@@ -214,18 +237,16 @@ std::string ScoreText(const std::optional<float>& s) { return s ? Number(*s) : "
 void DetailsSection(Html& h, const DeploymentReport& r) {
   const DeploymentDetails& d = r.deployment;
   h.Raw("<section><h2>Deployment</h2><table class=\"kv\">\n");
-  h.Row("Name", d.name);
-  h.Row("Site", d.site);
-  h.Row("Location", d.location);
   h.Row("Status", StatusLabel(d));
-  h.Row("Planned start", WhenText(d.planned_start_ms, "not set"));
-  h.Row("Planned end", WhenText(d.planned_end_ms, "not set"));
-  h.Row("Actual start", WhenText(d.started_ms, "not started"));
-  h.Row("Actual end", d.status == DeploymentStatus::kActive ? "in progress" : WhenText(d.ended_ms, "n/a"));
-  h.Row("Purpose", d.purpose);
-  h.Row("Legal basis", d.legal_basis);
-  h.Row("Authorising officer", d.authorising_officer);
-  h.Row("Advance notice published", WhenText(d.notice_published_ms, "no"));
+  for (const auto& f : kDetailFields) {
+    if (f.text) {
+      h.Row(f.label, d.*f.text);
+    } else if (f.time == &DeploymentDetails::ended_ms && d.status == DeploymentStatus::kActive) {
+      h.Row(f.label, "in progress");
+    } else {
+      h.Row(f.label, WhenText(d.*f.time, f.unset));
+    }
+  }
   h.Raw("</table></section>\n");
 }
 
@@ -346,25 +367,16 @@ const char kDefinitions[] = R"(<section><h2>Definitions</h2><dl>
 }  // namespace
 
 nlohmann::json DetailsJson(const DeploymentDetails& d) {
-  return {{"id", d.id},
-          {"name", d.name},
-          {"site", d.site},
-          {"location", d.location},
-          {"status", internal::StatusKey(d.status)},
-          {"cancelled", d.cancelled},
-          {"planned_start_ms", TimeJson(d.planned_start_ms)},
-          {"planned_start_utc", IsoJson(d.planned_start_ms)},
-          {"planned_end_ms", TimeJson(d.planned_end_ms)},
-          {"planned_end_utc", IsoJson(d.planned_end_ms)},
-          {"started_ms", TimeJson(d.started_ms)},
-          {"started_utc", IsoJson(d.started_ms)},
-          {"ended_ms", TimeJson(d.ended_ms)},
-          {"ended_utc", IsoJson(d.ended_ms)},
-          {"purpose", d.purpose},
-          {"legal_basis", d.legal_basis},
-          {"authorising_officer", d.authorising_officer},
-          {"notice_published_ms", TimeJson(d.notice_published_ms)},
-          {"notice_published_utc", IsoJson(d.notice_published_ms)}};
+  nlohmann::json j = {{"id", d.id}, {"status", internal::StatusKey(d.status)}, {"cancelled", d.cancelled}};
+  for (const auto& f : kDetailFields) {
+    if (f.text) {
+      j[f.key] = d.*f.text;
+    } else {
+      j[std::string(f.key) + "_ms"] = TimeJson(d.*f.time);
+      j[std::string(f.key) + "_utc"] = IsoJson(d.*f.time);
+    }
+  }
+  return j;
 }
 
 nlohmann::json HeadlineJson(const DeploymentReport& r) {
@@ -411,18 +423,14 @@ std::string RenderReportCsv(const DeploymentReport& r) {
   CsvTable t;
   const DeploymentDetails& d = r.deployment;
   t.Int("deployment", "", "id", d.id);
-  t.Text("deployment", "", "name", d.name);
-  t.Text("deployment", "", "site", d.site);
-  t.Text("deployment", "", "location", d.location);
   t.Text("deployment", "", "status", d.cancelled ? "cancelled" : internal::StatusKey(d.status));
-  t.Time("deployment", "", "planned_start", d.planned_start_ms);
-  t.Time("deployment", "", "planned_end", d.planned_end_ms);
-  t.Time("deployment", "", "started", d.started_ms);
-  t.Time("deployment", "", "ended", d.ended_ms);
-  t.Text("deployment", "", "purpose", d.purpose);
-  t.Text("deployment", "", "legal_basis", d.legal_basis);
-  t.Text("deployment", "", "authorising_officer", d.authorising_officer);
-  t.Time("deployment", "", "notice_published", d.notice_published_ms);
+  for (const auto& f : kDetailFields) {
+    if (f.text) {
+      t.Text("deployment", "", f.key, d.*f.text);
+    } else {
+      t.Time("deployment", "", f.key, d.*f.time);
+    }
+  }
   t.Time("deployment", "", "report_generated", r.generated_ms);
   t.Int("watchlist", "", "entries", r.watchlist_size);
   for (const auto& c : r.composition) t.Int("watchlist", c.category, "entries", c.entries);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "report/report.h"
 
 namespace lfr::report::testing {
@@ -29,6 +31,24 @@ inline const std::vector<std::string>& SecretStrings() {
   static const std::vector<std::string> kSecrets = {
       "PNC-0001-SECRET", "seen with a knife", "officer.jones", "supervisor.smith", "hunter2", "rtsp://"};
   return kSecrets;
+}
+
+// Fails the test if text contains any of SecretStrings().
+inline void ExpectNoSecrets(const std::string& text) {
+  for (const auto& secret : SecretStrings()) EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+}
+
+// Fails the test unless html is a complete HTML5 page with inline CSS and no scripts or
+// external resources.
+inline void ExpectSelfContainedPage(const std::string& html) {
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">", 0), 0u);
+  EXPECT_TRUE(html.ends_with("</html>\n"));
+  EXPECT_NE(html.find("<style>"), std::string::npos);
+  EXPECT_NE(html.find("@media print"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
 }
 
 // 1000 impostor comparisons; FMR(0.3) = 0.01, so FPIR(0.3, N=10) = 1 - 0.99^10.
