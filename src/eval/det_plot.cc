@@ -8,11 +8,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "util/draw.h"
+#include "util/escape.h"
+
 namespace lfr::eval {
 namespace {
-
-const cv::Scalar kColours[] = {{180, 119, 31}, {14, 127, 255}, {44, 160, 44}, {40, 39, 214},
-                               {189, 103, 148}, {75, 86, 140}};
 
 struct Frame {
   double left = 90, right = 30, top = 50, bottom = 70;
@@ -52,17 +52,6 @@ std::string Decade(int e) {
   return "1e" + std::to_string(e);
 }
 
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
-
 std::string Hex(const cv::Scalar& bgr) {
   char buf[8];
   std::snprintf(buf, sizeof(buf), "#%02x%02x%02x", static_cast<int>(bgr[2]),
@@ -76,7 +65,6 @@ cv::Mat RenderDetPng(const std::vector<DetSeries>& series, const DetPlotOptions&
   const Frame f = MakeFrame(series, o);
   cv::Mat img(o.height, o.width, CV_8UC3, cv::Scalar(255, 255, 255));
   const cv::Scalar grid(225, 225, 225), ink(40, 40, 40);
-  const int font = cv::FONT_HERSHEY_SIMPLEX;
   // Grid: decades (solid) and 2..9 minor lines.
   for (int e = static_cast<int>(f.lx0); e < f.lx1; ++e) {
     for (int m = 1; m < 10; ++m) {
@@ -96,24 +84,17 @@ cv::Mat RenderDetPng(const std::vector<DetSeries>& series, const DetPlotOptions&
                 cv::Point(static_cast<int>(f.w - f.right), static_cast<int>(f.h - f.bottom)), ink, 1);
   for (int e = static_cast<int>(f.lx0); e <= f.lx1; ++e) {
     const int x = static_cast<int>(std::lround(f.X(std::pow(10.0, e))));
-    cv::putText(img, Decade(e), {x - 14, static_cast<int>(f.h - f.bottom + 22)}, font, 0.45, ink, 1, cv::LINE_AA);
+    draw::Text(img, Decade(e), {x - 14, static_cast<int>(f.h - f.bottom + 22)}, 0.45, ink);
   }
   for (int e = static_cast<int>(f.ly0); e <= f.ly1; ++e) {
     const int y = static_cast<int>(std::lround(f.Y(std::pow(10.0, e))));
-    cv::putText(img, Decade(e), {static_cast<int>(f.left) - 45, y + 5}, font, 0.45, ink, 1, cv::LINE_AA);
+    draw::Text(img, Decade(e), {static_cast<int>(f.left) - 45, y + 5}, 0.45, ink);
   }
-  cv::putText(img, o.title, {static_cast<int>(f.left), 30}, font, 0.6, ink, 1, cv::LINE_AA);
-  cv::putText(img, o.x_label, {static_cast<int>(f.left), static_cast<int>(f.h - 20)}, font, 0.5, ink, 1, cv::LINE_AA);
-  // Y label, written vertically by rotating a rendered strip.
-  {
-    cv::Mat strip(24, o.height - 120, CV_8UC3, cv::Scalar(255, 255, 255));
-    cv::putText(strip, o.y_label, {4, 17}, font, 0.5, ink, 1, cv::LINE_AA);
-    cv::Mat rot;
-    cv::rotate(strip, rot, cv::ROTATE_90_COUNTERCLOCKWISE);
-    rot.copyTo(img(cv::Rect(8, 60, rot.cols, rot.rows)));
-  }
+  draw::Text(img, o.title, {static_cast<int>(f.left), 30}, 0.6, ink);
+  draw::Text(img, o.x_label, {static_cast<int>(f.left), static_cast<int>(f.h - 20)}, 0.5, ink);
+  draw::VerticalText(img, o.y_label, {8, 60}, o.height - 120, 0.5, ink);
   for (size_t i = 0; i < series.size(); ++i) {
-    const cv::Scalar c = kColours[i % 6];
+    const cv::Scalar c = draw::SeriesColour(i);
     std::vector<cv::Point> pts;
     for (const auto& p : series[i].points) {
       pts.emplace_back(static_cast<int>(std::lround(f.X(p.fpir))), static_cast<int>(std::lround(f.Y(p.fnir))));
@@ -122,7 +103,7 @@ cv::Mat RenderDetPng(const std::vector<DetSeries>& series, const DetPlotOptions&
     const int ly = static_cast<int>(f.top) + 20 + 22 * static_cast<int>(i);
     const int lx = static_cast<int>(f.w - f.right) - 170;
     cv::line(img, {lx, ly - 5}, {lx + 30, ly - 5}, c, 2, cv::LINE_AA);
-    cv::putText(img, series[i].label, {lx + 38, ly}, font, 0.5, ink, 1, cv::LINE_AA);
+    draw::Text(img, series[i].label, {lx + 38, ly}, 0.5, ink);
   }
   return img;
 }
@@ -159,20 +140,20 @@ std::string RenderDetSvg(const std::vector<DetSeries>& series, const DetPlotOpti
     s << "<text x=\"" << f.left - 8 << "\" y=\"" << f.Y(std::pow(10.0, e)) + 4
       << "\" text-anchor=\"end\">" << Decade(e) << "</text>\n";
   }
-  s << "<text x=\"" << f.left << "\" y=\"30\" font-size=\"16\">" << Escape(o.title) << "</text>\n";
+  s << "<text x=\"" << f.left << "\" y=\"30\" font-size=\"16\">" << EscapeHtml(o.title) << "</text>\n";
   s << "<text x=\"" << (f.left + f.w - f.right) / 2 << "\" y=\"" << f.h - 20 << "\" text-anchor=\"middle\">"
-    << Escape(o.x_label) << "</text>\n";
+    << EscapeHtml(o.x_label) << "</text>\n";
   s << "<text transform=\"translate(22," << (f.top + f.h - f.bottom) / 2
-    << ") rotate(-90)\" text-anchor=\"middle\">" << Escape(o.y_label) << "</text>\n";
+    << ") rotate(-90)\" text-anchor=\"middle\">" << EscapeHtml(o.y_label) << "</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
-    const std::string colour = Hex(kColours[i % 6]);
+    const std::string colour = Hex(draw::SeriesColour(i));
     s << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
     for (const auto& p : series[i].points) s << f.X(p.fpir) << "," << f.Y(p.fnir) << " ";
     s << "\"/>\n";
     const double ly = f.top + 20 + 22 * i, lx = f.w - f.right - 170;
     s << "<line x1=\"" << lx << "\" y1=\"" << ly - 5 << "\" x2=\"" << lx + 30 << "\" y2=\"" << ly - 5
       << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>\n";
-    s << "<text x=\"" << lx + 38 << "\" y=\"" << ly << "\">" << Escape(series[i].label) << "</text>\n";
+    s << "<text x=\"" << lx + 38 << "\" y=\"" << ly << "\">" << EscapeHtml(series[i].label) << "</text>\n";
   }
   s << "</svg>\n";
   return s.str();

@@ -160,7 +160,7 @@ Result<float> CalibrationTable::ThresholdFor(double target_fpir, int watchlist_s
                                     " ends before FPIR " + Fmt(target_fpir) + " is reached");
 }
 
-Result<float> ResolveThreshold(const std::string& text, const std::string& model_id, int watchlist_size) {
+Result<ThresholdSpec> ParseThreshold(const std::string& text) {
   const std::string t = Trim(text);
   const std::string usage =
       "expected a cosine similarity between -1 and 1 (e.g. 0.42) or a target false-alert rate "
@@ -182,18 +182,25 @@ Result<float> ResolveThreshold(const std::string& text, const std::string& model
     if (!(value > 0.0 && value < 1.0)) {
       return Status::InvalidArgument("threshold '" + text + "': the rate must be between 0 and 1 (exclusive)");
     }
-    if (watchlist_size < 1) {
-      return Status::InvalidArgument("threshold '" + text + "': watchlist size must be >= 1, got " +
-                                     std::to_string(watchlist_size));
-    }
-    auto table = CalibrationTable::ForModel(model_id);
-    if (!table.ok()) return table.status();
-    return table->ThresholdFor(value, watchlist_size);
+    return ThresholdSpec{ThresholdSpec::Kind::kFpir, value};
   }
   double v = 0;
   if (!ParseDouble(t, &v)) return Status::InvalidArgument("threshold '" + text + "': " + usage);
   if (v < -1.0 || v > 1.0) return Status::InvalidArgument("threshold '" + text + "': " + usage);
-  return static_cast<float>(v);
+  return ThresholdSpec{ThresholdSpec::Kind::kScore, v};
+}
+
+Result<float> ResolveThreshold(const std::string& text, const std::string& model_id, int watchlist_size) {
+  auto spec = ParseThreshold(text);
+  if (!spec.ok()) return spec.status();
+  if (spec->kind == ThresholdSpec::Kind::kScore) return static_cast<float>(spec->value);
+  if (watchlist_size < 1) {
+    return Status::InvalidArgument("threshold '" + text + "': watchlist size must be >= 1, got " +
+                                   std::to_string(watchlist_size));
+  }
+  auto table = CalibrationTable::ForModel(model_id);
+  if (!table.ok()) return table.status();
+  return table->ThresholdFor(spec->value, watchlist_size);
 }
 
 }  // namespace lfr

@@ -51,8 +51,19 @@ class CalibrationTable {
   double Fmr(float threshold) const;
 };
 
-// Parses a threshold as users write it: a raw cosine ("0.42") or a target false-alert rate
-// "fpir:1/6000" / "fpir:1.6e-4", resolved with the recogniser's table for the watchlist size.
+// A threshold as users write it, parsed but not yet resolved against a table.
+struct ThresholdSpec {
+  enum class Kind { kScore, kFpir };
+  Kind kind = Kind::kScore;
+  double value = 0;  // kScore: a cosine similarity in [-1, 1]; kFpir: a target rate in (0, 1)
+};
+
+// Parses a raw cosine ("0.42") or a target false-alert rate "fpir:1/6000" / "fpir:1.6e-4".
+// InvalidArgument (quoting text and the accepted forms) for anything else. Pure.
+Result<ThresholdSpec> ParseThreshold(const std::string& text);
+
+// ParseThreshold, then for a rate the threshold from the recogniser's table for the
+// watchlist size (InvalidArgument if watchlist_size < 1; ForModel's and ThresholdFor's errors).
 Result<float> ResolveThreshold(const std::string& text, const std::string& model_id,
                                int watchlist_size);
 

@@ -112,6 +112,19 @@ TEST(CalibrationTest, ResolveThresholdAcceptsNumbersAndRates) {
   EXPECT_EQ(ResolveThreshold("fpir:1e-9", "toy", 100).status().code(), Status::Code::kFailedPrecondition);
 }
 
+TEST(CalibrationTest, ParseThresholdKeepsTheFormWithoutATable) {
+  auto score = ParseThreshold(" 0.55 ");
+  ASSERT_TRUE(score.ok());
+  EXPECT_EQ(score->kind, ThresholdSpec::Kind::kScore);
+  EXPECT_DOUBLE_EQ(score->value, 0.55);
+  auto rate = ParseThreshold("fpir:1/6000");
+  ASSERT_TRUE(rate.ok());
+  EXPECT_EQ(rate->kind, ThresholdSpec::Kind::kFpir);
+  EXPECT_DOUBLE_EQ(rate->value, 1.0 / 6000);
+  EXPECT_EQ(ParseThreshold("fpir:1/0").status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(ParseThreshold("zero").status().message().find("'zero'"), std::string::npos);
+}
+
 // The table shipped for the recogniser we can measure: present, with provenance, answering
 // the operational target the live pipeline uses, and conservative against the FPIRs that
 // `lfr eval identify` measured directly (the "validation" entries it carries).
