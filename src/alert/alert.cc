@@ -73,14 +73,14 @@ int64_t AlertPolicy::suppressed() const {
   return suppressed_;
 }
 
-Status JsonLinesSink::Emit(const Alert& alert, const cv::Mat&) {
+Status JsonLinesSink::Emit(const Alert& alert, const cv::Mat&, const cv::Mat&) {
   std::lock_guard<std::mutex> lock(mu_);
   *out_ << AlertToJsonLine(alert) << "\n";
   out_->flush();
   return out_->good() ? Status::Ok() : Status::IOError("cannot write alert to output stream");
 }
 
-Status TextSink::Emit(const Alert& a, const cv::Mat&) {
+Status TextSink::Emit(const Alert& a, const cv::Mat&, const cv::Mat&) {
   std::lock_guard<std::mutex> lock(mu_);
   *out_ << std::fixed << std::setprecision(3) << "ALERT " << a.wall_time << " camera " << a.camera
         << " track " << a.track_id << " frame " << a.frame_index << " (" << std::setprecision(2)
@@ -99,7 +99,7 @@ Result<std::unique_ptr<AlertsDirSink>> AlertsDirSink::Create(const fs::path& dir
   return std::unique_ptr<AlertsDirSink>(new AlertsDirSink(dir));
 }
 
-Status AlertsDirSink::Emit(const Alert& a, const cv::Mat& crop) {
+Status AlertsDirSink::Emit(const Alert& a, const cv::Mat& crop, const cv::Mat&) {
   std::lock_guard<std::mutex> lock(mu_);
   ++count_;
   std::ostringstream stem;
@@ -124,10 +124,10 @@ Status AlertsDirSink::Emit(const Alert& a, const cv::Mat& crop) {
   return Status::Ok();
 }
 
-Status MultiSink::Emit(const Alert& alert, const cv::Mat& crop) {
+Status MultiSink::Emit(const Alert& alert, const cv::Mat& crop, const cv::Mat& frame) {
   Status first;
   for (AlertSink* s : sinks_) {
-    Status st = s->Emit(alert, crop);
+    Status st = s->Emit(alert, crop, frame);
     if (!st.ok() && first.ok()) first = st;
   }
   return first;

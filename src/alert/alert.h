@@ -7,8 +7,8 @@
 // index / fps for files, seconds since start for live sources), so replays are
 // deterministic. Thread-safe (one policy is shared by all camera workers).
 //
-// Sinks receive alerts only. A crop is passed to a sink only for an alert, never for a
-// face that matched nobody; sinks must not retain it after Emit returns.
+// Sinks receive alerts only. A crop and its frame are passed to a sink only for an alert,
+// never for a face that matched nobody; sinks must not retain them after Emit returns.
 #ifndef LFR_ALERT_ALERT_H_
 #define LFR_ALERT_ALERT_H_
 
@@ -75,15 +75,17 @@ class AlertPolicy {
 class AlertSink {
  public:
   virtual ~AlertSink() = default;
-  // crop: the aligned probe face of the alert (8-bit BGR), or empty. Not retained.
-  virtual Status Emit(const Alert& alert, const cv::Mat& crop) = 0;
+  // crop: the aligned probe face of the alert (8-bit BGR), or empty. frame: the whole
+  // camera frame the alert was raised on (8-bit BGR, camera pixels), or empty; for sinks
+  // that keep a thumbnail. Neither is retained after Emit returns.
+  virtual Status Emit(const Alert& alert, const cv::Mat& crop, const cv::Mat& frame) = 0;
 };
 
 // One JSON line per alert on a stream (stdout in `lfr watch --json`).
 class JsonLinesSink : public AlertSink {
  public:
   explicit JsonLinesSink(std::ostream* out) : out_(out) {}
-  Status Emit(const Alert& alert, const cv::Mat& crop) override;
+  Status Emit(const Alert& alert, const cv::Mat& crop, const cv::Mat& frame) override;
 
  private:
   std::mutex mu_;
@@ -94,7 +96,7 @@ class JsonLinesSink : public AlertSink {
 class TextSink : public AlertSink {
  public:
   explicit TextSink(std::ostream* out) : out_(out) {}
-  Status Emit(const Alert& alert, const cv::Mat& crop) override;
+  Status Emit(const Alert& alert, const cv::Mat& crop, const cv::Mat& frame) override;
 
  private:
   std::mutex mu_;
@@ -107,7 +109,7 @@ class TextSink : public AlertSink {
 class AlertsDirSink : public AlertSink {
  public:
   static Result<std::unique_ptr<AlertsDirSink>> Create(const std::filesystem::path& dir);
-  Status Emit(const Alert& alert, const cv::Mat& crop) override;
+  Status Emit(const Alert& alert, const cv::Mat& crop, const cv::Mat& frame) override;
 
  private:
   explicit AlertsDirSink(std::filesystem::path dir) : dir_(std::move(dir)) {}
@@ -120,7 +122,7 @@ class AlertsDirSink : public AlertSink {
 class MultiSink : public AlertSink {
  public:
   void Add(AlertSink* sink) { sinks_.push_back(sink); }
-  Status Emit(const Alert& alert, const cv::Mat& crop) override;
+  Status Emit(const Alert& alert, const cv::Mat& crop, const cv::Mat& frame) override;
 
  private:
   std::vector<AlertSink*> sinks_;

@@ -54,7 +54,7 @@ Alert Sample() {
 TEST(AlertSinks, JsonLineHasTheContractFields) {
   std::ostringstream out;
   JsonLinesSink sink(&out);
-  ASSERT_TRUE(sink.Emit(Sample(), cv::Mat()).ok());
+  ASSERT_TRUE(sink.Emit(Sample(), cv::Mat(), cv::Mat()).ok());
   const std::string line = out.str();
   ASSERT_EQ(line.back(), '\n');
   auto j = nlohmann::json::parse(line);
@@ -75,7 +75,7 @@ TEST(AlertSinks, AlertsDirSavesCropAndJson) {
   auto sink = AlertsDirSink::Create(dir);
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   cv::Mat crop(112, 112, CV_8UC3, cv::Scalar(10, 20, 30));
-  ASSERT_TRUE((*sink)->Emit(Sample(), crop).ok());
+  ASSERT_TRUE((*sink)->Emit(Sample(), crop, cv::Mat()).ok());
   int jpg = 0, json = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     jpg += e.path().extension() == ".jpg";
@@ -95,14 +95,32 @@ TEST(AlertSinks, AlertsDirThatCannotBeCreatedIsAnIOError) {
   EXPECT_NE(sink.status().message().find("plain"), std::string::npos);
 }
 
-TEST(AlertSinks, MultiSinkFansOut) {
+// Remembers what it was given.
+class RecordingSink : public AlertSink {
+ public:
+  Status Emit(const Alert& a, const cv::Mat& crop, const cv::Mat& frame) override {
+    subject = a.subject;
+    crop_size = crop.size();
+    frame_size = frame.size();
+    return Status::Ok();
+  }
+  std::string subject;
+  cv::Size crop_size, frame_size;
+};
+
+TEST(AlertSinks, MultiSinkFansOutWithTheCropAndFrame) {
   std::ostringstream a, b;
   JsonLinesSink s1(&a);
   TextSink s2(&b);
+  RecordingSink s3;
   MultiSink m;
   m.Add(&s1);
   m.Add(&s2);
-  ASSERT_TRUE(m.Emit(Sample(), cv::Mat()).ok());
+  m.Add(&s3);
+  ASSERT_TRUE(m.Emit(Sample(), cv::Mat(112, 112, CV_8UC3), cv::Mat(360, 640, CV_8UC3)).ok());
+  EXPECT_EQ(s3.subject, "Jane Doe");
+  EXPECT_EQ(s3.crop_size, cv::Size(112, 112));
+  EXPECT_EQ(s3.frame_size, cv::Size(640, 360));
   EXPECT_NE(a.str().find("\"subject\":\"Jane Doe\""), std::string::npos);
   EXPECT_NE(b.str().find("ALERT"), std::string::npos);
   EXPECT_NE(b.str().find("Jane Doe"), std::string::npos);

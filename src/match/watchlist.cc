@@ -81,8 +81,6 @@ Result<int> Watchlist::Add(const std::string& name, const float* embedding) {
   return subject;
 }
 
-namespace {
-
 bool IsImageFile(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -96,7 +94,42 @@ std::string QualityReasons(const QualityReport& q) {
   return s.str();
 }
 
-}  // namespace
+int PickEnrolmentFace(const std::vector<AnalyzedFace>& faces, int central,
+                      const EnrolOptions& options, std::string* why) {
+  // Count faces that matter: ignore tiny faces far smaller than the largest.
+  float largest = 0;
+  for (const auto& f : faces) largest = std::max(largest, f.face.box.width);
+  int counted = 0;
+  for (const auto& f : faces) {
+    if (f.face.box.width >= options.ignore_faces_below * largest) ++counted;
+  }
+  if (faces.empty() || central < 0) {
+    *why = "no face found";
+    return -1;
+  }
+  if (counted > 1) {
+    *why = std::to_string(counted) + " faces found (need exactly one)";
+    return -1;
+  }
+  // The one counted face is the largest; make sure that is what was embedded.
+  int best = -1;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    if (faces[i].face.box.width == largest) best = static_cast<int>(i);
+  }
+  if (best != central) {
+    *why = "the face is not central in the image";
+    return -1;
+  }
+  if (!faces[best].quality.passed) {
+    *why = "face fails the quality gate: " + QualityReasons(faces[best].quality);
+    return -1;
+  }
+  if (faces[best].embedding.empty()) {
+    *why = "face could not be embedded";
+    return -1;
+  }
+  return best;
+}
 
 Result<std::vector<SubjectImages>> ListWatchlistDir(const fs::path& dir) {
   std::error_code ec;
@@ -163,37 +196,17 @@ Result<EnrolmentReport> EnrolImages(const std::vector<SubjectImages>& subjects,
           for (auto& f : faces) { WipeMat(&f.aligned); WipeMat(&f.embedding); }
           return Status(s);
         }
-        // Count faces that matter: ignore tiny faces far smaller than the largest.
-        float largest = 0;
-        for (const auto& f : faces) largest = std::max(largest, f.face.box.width);
-        int counted = 0;
-        for (const auto& f : faces) {
-          if (f.face.box.width >= options.ignore_faces_below * largest) ++counted;
-        }
-        if (faces.empty() || central < 0) {
-          reject("no face found");
-        } else if (counted > 1) {
-          reject(std::to_string(counted) + " faces found (need exactly one)");
+        std::string why;
+        const int best = PickEnrolmentFace(faces, central, options, &why);
+        if (best < 0) {
+          reject(why);
         } else {
-          // The one counted face is the largest; make sure that is what was embedded.
-          const AnalyzedFace* best = nullptr;
-          for (const auto& f : faces) {
-            if (f.face.box.width == largest) best = &f;
-          }
-          if (best != &faces[central]) {
-            reject("the face is not central in the image");
-          } else if (!best->quality.passed) {
-            reject("face fails the quality gate: " + QualityReasons(best->quality));
-          } else if (best->embedding.empty()) {
-            reject("face could not be embedded");
+          auto added = watchlist->Add(name, faces[best].embedding.ptr<float>());
+          if (!added.ok()) {
+            reject(added.status().message());
           } else {
-            auto added = watchlist->Add(name, best->embedding.ptr<float>());
-            if (!added.ok()) {
-              reject(added.status().message());
-            } else {
-              ++report.images_enrolled;
-              any = true;
-            }
+            ++report.images_enrolled;
+            any = true;
           }
         }
         WipeMat(&image.value());

@@ -80,6 +80,21 @@ struct EnrolOptions {
   float ignore_faces_below = 0.35f;
 };
 
+// The rules every watchlist enrolment applies (EnrolImages here, the store's enrolment in
+// store/enrolment.h): given FaceAnalyzer::Analyze's output for one image (with the central
+// face embedded), returns the index of its one usable face, or -1 with *why set to the
+// reason it has none: "no face found", "N faces found (need exactly one)", "the face is not
+// central in the image", "face fails the quality gate: <reasons>", "face could not be
+// embedded".
+int PickEnrolmentFace(const std::vector<AnalyzedFace>& faces, int central,
+                      const EnrolOptions& options, std::string* why);
+
+// "reason; reason" from a quality report ("" if it passed).
+std::string QualityReasons(const QualityReport& q);
+
+// Whether a path looks like an image file by its extension (.jpg .jpeg .png .bmp .webp .tif .tiff).
+bool IsImageFile(const std::filesystem::path& p);
+
 // One subject and the images that show them.
 using SubjectImages = std::pair<std::string, std::vector<std::filesystem::path>>;
 

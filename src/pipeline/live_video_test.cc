@@ -21,15 +21,31 @@ namespace fs = std::filesystem;
 
 class CollectingSink : public AlertSink {
  public:
-  Status Emit(const Alert& a, const cv::Mat& crop) override {
+  Status Emit(const Alert& a, const cv::Mat& crop, const cv::Mat& frame) override {
     std::lock_guard<std::mutex> lock(mu);
     alerts.push_back(a);
     crops_given += !crop.empty();
+    frame_sizes.push_back(frame.size());
     return Status::Ok();
   }
   std::mutex mu;
   std::vector<Alert> alerts;
   int crops_given = 0;
+  std::vector<cv::Size> frame_sizes;
+};
+
+// Sums the counts-only faces-seen events per camera.
+class CountingObserver : public PipelineObserver {
+ public:
+  void OnFacesSeen(const std::string& camera, int64_t wall_ms, int n) override {
+    std::lock_guard<std::mutex> lock(mu);
+    per_camera[camera] += n;
+    ok_times &= wall_ms > 1704067200000;  // a real UTC ms time
+    ok_counts &= n >= 1;
+  }
+  std::mutex mu;
+  std::map<std::string, int64_t> per_camera;
+  bool ok_times = true, ok_counts = true;
 };
 
 class LiveVideoTest : public ::testing::Test {
@@ -54,9 +70,11 @@ class LiveVideoTest : public ::testing::Test {
     ASSERT_EQ(r->subjects_enrolled, 2);
   }
   // One camera, every frame processed, default live options.
-  CameraSummary RunOne(const fs::path& file, const Watchlist& wl, AlertSink* sink) {
+  CameraSummary RunOne(const fs::path& file, const Watchlist& wl, AlertSink* sink,
+                       PipelineObserver* observer = nullptr) {
     PipelineOptions o;
     o.camera.realtime = false;
+    o.observer = observer;
     auto p = Pipeline::Create({{"cam1", file.string()}}, *det_, *rec_, &wl, sink, o);
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     if (!p.ok()) return {};
@@ -77,8 +95,14 @@ TEST_F(LiveVideoTest, HamiltonAlertsForThePeopleInTheStillsOnly) {
   Watchlist wl;
   EnrolStills(*a, &wl);
   CollectingSink sink;
-  CameraSummary s = RunOne(*video_ / "hamilton" / "short_hamilton_clip.mp4", wl, &sink);
+  CountingObserver observer;
+  CameraSummary s = RunOne(*video_ / "hamilton" / "short_hamilton_clip.mp4", wl, &sink, &observer);
   EXPECT_EQ(s.status.frames_read, 275);
+  // The observer saw every new track, as counts only.
+  EXPECT_GT(s.tracks, 0);
+  EXPECT_EQ(observer.per_camera["cam1"], s.tracks);
+  EXPECT_EQ(observer.per_camera.size(), 1u);
+  EXPECT_TRUE(observer.ok_times && observer.ok_counts);
   EXPECT_GT(s.faces_detected, 0);
   // Every alert is for one of the two subjects, once per subject on this camera (the clip
   // is shorter than the cooldown), and carries the probe crop for the sink.
@@ -99,6 +123,8 @@ TEST_F(LiveVideoTest, HamiltonAlertsForThePeopleInTheStillsOnly) {
   // Lin-Manuel Miranda is on stage, frontal, for most of the clip: he must be found.
   EXPECT_EQ(per_subject["lin-manuel-miranda"], 1);
   EXPECT_EQ(sink.crops_given, static_cast<int>(sink.alerts.size()));
+  // Each alert came with its whole 640x360 frame (for the store's thumbnail).
+  for (const cv::Size& fs : sink.frame_sizes) EXPECT_EQ(fs, cv::Size(640, 360));
   EXPECT_EQ(s.alerts, static_cast<int64_t>(sink.alerts.size()));
   // Alex Lacamoire is only in the first ~20 frames, at the piano, ~28 px wide (eyes ~10 px
   // apart): below the engine's quality gate (16 px), so he is tracked but never searched.

@@ -1,5 +1,6 @@
 #include "pipeline/pipeline.h"
 
+#include <chrono>
 #include <algorithm>
 #include <map>
 #include <thread>
@@ -142,8 +143,17 @@ Status CameraWorker::Process(const Frame& frame) {
     }
   }
   tracker_.Update(frame.index, faces_, quality_, &tracked_);
+  int new_tracks = 0;
   for (const TrackedFace& tf : tracked_) {
-    if (tf.new_track) first_frame_[tf.track_id] = frame.index;
+    if (tf.new_track) {
+      first_frame_[tf.track_id] = frame.index;
+      ++new_tracks;
+    }
+  }
+  if (new_tracks > 0 && options_.observer != nullptr) {
+    const int64_t wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+    options_.observer->OnFacesSeen(name_, wall_ms, new_tracks);
   }
   summary_.analyse_ms.Add(MsSince(t0));
 
@@ -214,8 +224,8 @@ Status CameraWorker::Process(const Frame& frame) {
           a.wall_time = UtcNowIso8601();
           a.latency_ms = MsSince(frame.read_time);
           summary_.alerts++;
-          // The crop goes out only because this face matched a watchlist subject.
-          Status es = sink_->Emit(a, crops_[det]);
+          // The crop and frame go out only because this face matched a watchlist subject.
+          Status es = sink_->Emit(a, crops_[det], frame.image);
           if (!es.ok()) return es;
         }
       }

@@ -10,7 +10,8 @@
 //
 // Privacy: frames, aligned crops and embeddings live in buffers owned by the reader and
 // the worker that are reused frame to frame and wiped (util/secure.h) when the camera
-// stops; only an alert's crop is ever passed outside (to the sinks). Nothing about faces
+// stops; only an alert's crop and frame are ever passed outside (to the sinks), and only
+// counts to the observer. Nothing about faces
 // that matched nobody is logged or written. (FFmpeg's own decoder buffers are outside
 // OpenLFR's control; they are freed by FFmpeg when the capture closes.)
 //
@@ -36,6 +37,17 @@
 
 namespace lfr {
 
+// Counts-only events from the camera workers, for statistics such as faces seen per camera
+// per minute. Never carries a face. Called from the camera worker threads concurrently:
+// implementations must be thread-safe and quick (they run in the frame loop).
+class PipelineObserver {
+ public:
+  virtual ~PipelineObserver() = default;
+  // n_new_tracks (>= 1) faces appeared on `camera` (new tracks) in a frame processed at
+  // wall_ms (UTC ms since the epoch).
+  virtual void OnFacesSeen(const std::string& camera, int64_t wall_ms, int n_new_tracks) = 0;
+};
+
 struct PipelineOptions {
   CameraOptions camera;
   DetectorOptions detector;          // working_long_side: e.g. 640 for 1080p
@@ -55,6 +67,7 @@ struct PipelineOptions {
   int quiet_max_skip = 10;           //   no track is live, for at most this many frames
   bool flip_average = false;         // embed face + mirror (2x embedding cost)
   int cv_threads = 0;                // 0 = max(1, cores / cameras)
+  PipelineObserver* observer = nullptr;  // optional; not owned, must outlive Run()
 };
 
 struct CameraSpec {

@@ -245,7 +245,7 @@ TEST(CameraReader, StopEndsAReconnectingCamera) {
 
 class CollectingSink : public AlertSink {
  public:
-  Status Emit(const Alert& a, const cv::Mat& crop) override {
+  Status Emit(const Alert& a, const cv::Mat& crop, const cv::Mat& frame) override {
     std::lock_guard<std::mutex> lock(mu);
     alerts.push_back(a);
     return Status::Ok();

@@ -84,6 +84,8 @@ class MasterKey {
   static Result<MasterKey> Create(const std::filesystem::path& path);
   // From 32 raw bytes (tests).
   static MasterKey FromBytes(const uint8_t* bytes);
+  // An independent copy (its own locked, wiped buffer), e.g. for a store that keeps the key.
+  MasterKey Clone() const;
 
   // Wraps a data key for storage (Seal under the master key, aad "dek:" + label).
   Result<std::vector<uint8_t>> Wrap(const SecretBytes& dek, std::string_view label) const;

@@ -4,9 +4,14 @@
 //
 // RetentionEnforcer::RunOnce() computes cutoffs from the injected Clock, calls
 // Store::PurgeAlertData and deletes footage files older than the footage limit under the
-// footage folder ($LFR_HOME/footage/<deployment>/<camera>/…), and audits each purge with
-// counts, never content. Start() runs RunOnce() immediately and then every interval on a
-// background thread until Stop() or destruction.
+// footage folder ($LFR_HOME/footage/<deployment>/<camera>/…; a file's age is its
+// modification time), and audits each purge with counts, never content (runs that delete
+// nothing are not audited). Start() runs RunOnce() immediately and then every interval
+// (real time) on a background thread until Stop() or destruction; errors of the
+// background runs are logged and retried at the next interval.
+//
+// The alert-data limit can be set with LFR_ALERT_RETENTION (RetentionPolicyFromEnv), never
+// above 31 days.
 //
 // Thread-safety: RunOnce may be called from any thread; Start/Stop from one thread.
 #ifndef LFR_PRIVACY_RETENTION_H_
@@ -34,6 +39,11 @@ struct RetentionPolicy {
   Status Validate() const;
 };
 
+// The default policy with alert_data_ms from LFR_ALERT_RETENTION if set: a duration such
+// as "24h", "90m", "7d" or "3600s". InvalidArgument (naming the variable) if malformed,
+// <= 0 or above 31 days.
+Result<RetentionPolicy> RetentionPolicyFromEnv();
+
 struct RetentionRun {
   int64_t alerts_purged = 0;
   int64_t footage_files_deleted = 0;
@@ -51,6 +61,8 @@ class RetentionEnforcer {
   ~RetentionEnforcer();
 
   Result<RetentionRun> RunOnce();
+  // What RunOnce() would delete now, deleting nothing (for `lfr purge` without --now).
+  Result<RetentionRun> Preview();
   // Runs RunOnce() now (returning its error, if any) and then every interval.
   Status Start();
   void Stop();

@@ -226,8 +226,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Deployments. Create: InvalidArgument for a missing name/location/purpose/authorising
-  // officer or end <= start; FailedPrecondition if the name is taken. Update: planned only.
+  // Deployments. Create: InvalidArgument for a missing name/site/location/purpose/legal
+  // basis/authorising officer, end <= start, a cap outside 1..1,000,000 or a threshold that
+  // is neither a score in (0, 1] nor "fpir:..."; FailedPrecondition if the name is taken.
+  // Update: planned only.
   virtual Result<Deployment> CreateDeployment(const DeploymentSpec& spec,
                                               const std::string& recogniser_id,
                                               const Actor& by) = 0;
@@ -250,7 +252,9 @@ class Store {
   virtual Status RemoveCamera(int64_t camera_id, const Actor& by) = 0;
 
   // Watchlist. Add: FailedPrecondition if closed or at watchlist_cap; InvalidArgument for an
-  // empty or duplicate reference, an empty image or an embedding of the wrong size.
+  // empty or duplicate reference, an empty category or reason (why a person is sought must
+  // be on record), an empty image, an embedding that is not unit norm or whose size differs
+  // from the deployment's other entries, or a duplicate_of outside the deployment.
   virtual Result<WatchlistEntry> AddWatchlistEntry(const WatchlistEntryInput& input,
                                                    const Actor& by) = 0;
   // Metadata only (no face data, not audited as a view). include_removed: removed entries too.
@@ -287,7 +291,8 @@ class Store {
 
   // Retention: deletes the media, note and subject link of every alert raised before
   // cutoff_ms (keeping its camera, time, scores, state and outcome for the results report)
-  // and audits the purge with counts. Idempotent.
+  // and audits the purge with counts (a run that finds nothing to purge writes no audit
+  // row, so enforcing every minute does not flood the log). Idempotent.
   virtual Result<PurgeCounts> PurgeAlertData(int64_t cutoff_ms, const Actor& by) = 0;
 
   // Audit. Append is for actions the store does not see itself (login, export, report).

@@ -1,0 +1,159 @@
+#include "privacy/retention.h"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "util/paths.h"
+
+namespace lfr {
+namespace fs = std::filesystem;
+
+Status RetentionPolicy::Validate() const {
+  auto check = [](const char* what, int64_t ms) {
+    if (ms <= 0 || ms > kMaxRetentionMs) {
+      return Status::InvalidArgument(std::string(what) + " retention must be more than 0 and at most 31 days, got " +
+                                     std::to_string(ms) + " ms");
+    }
+    return Status::Ok();
+  };
+  LFR_RETURN_IF_ERROR(check("alert data", alert_data_ms));
+  LFR_RETURN_IF_ERROR(check("footage", footage_ms));
+  if (interval_ms <= 0) return Status::InvalidArgument("retention interval must be positive");
+  return Status::Ok();
+}
+
+Result<RetentionPolicy> RetentionPolicyFromEnv() {
+  RetentionPolicy p;
+  const char* env = std::getenv("LFR_ALERT_RETENTION");
+  if (env == nullptr || *env == '\0') return p;
+  const std::string text = env;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  const std::string unit = end != nullptr ? std::string(end) : "";
+  int64_t scale = 0;
+  if (unit == "s") scale = kMsPerSecond;
+  else if (unit == "m") scale = kMsPerMinute;
+  else if (unit == "h") scale = kMsPerHour;
+  else if (unit == "d") scale = kMsPerDay;
+  if (scale == 0 || end == text.c_str() || !(v > 0)) {
+    return Status::InvalidArgument("LFR_ALERT_RETENTION=\"" + text +
+                                   "\" is not a duration like 24h, 90m, 7d or 3600s");
+  }
+  if (v * static_cast<double>(scale) > static_cast<double>(kMaxRetentionMs)) {
+    return Status::InvalidArgument("LFR_ALERT_RETENTION=\"" + text +
+                                   "\" is above the 31-day maximum for alert data");
+  }
+  p.alert_data_ms = static_cast<int64_t>(v * static_cast<double>(scale));
+  LFR_RETURN_IF_ERROR(p.Validate());
+  return p;
+}
+
+fs::path DefaultFootageDir() { return HomeDir() / "footage"; }
+
+RetentionEnforcer::RetentionEnforcer(Store* store, Clock* clock, RetentionPolicy policy,
+                                     fs::path footage_dir)
+    : store_(store), clock_(clock), policy_(policy), footage_dir_(std::move(footage_dir)) {}
+
+RetentionEnforcer::~RetentionEnforcer() { Stop(); }
+
+namespace {
+
+int64_t MtimeMs(const fs::path& p, std::error_code& ec) {
+  const auto t = fs::last_write_time(p, ec);
+  const auto sys = std::chrono::file_clock::to_sys(t);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count();
+}
+
+// Visits footage files modified before cutoff_ms; delete_them removes them. Returns the
+// first error (after trying every file).
+Status SweepFootage(const fs::path& dir, int64_t cutoff_ms, bool delete_them, RetentionRun* run) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::Ok();  // nothing recorded
+  Status first;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code fec;
+    if (!it->is_regular_file(fec)) continue;
+    const int64_t mtime = MtimeMs(it->path(), fec);
+    if (fec || mtime >= cutoff_ms) continue;
+    const auto size = static_cast<int64_t>(it->file_size(fec));
+    if (delete_them && !fs::remove(it->path(), fec)) {
+      if (first.ok()) first = Status::IOError("cannot delete expired footage " + it->path().string() + ": " + fec.message());
+      continue;
+    }
+    run->footage_files_deleted++;
+    run->footage_bytes_deleted += size;
+  }
+  if (ec && first.ok()) first = Status::IOError("cannot list footage folder " + dir.string() + ": " + ec.message());
+  return first;
+}
+
+}  // namespace
+
+Result<RetentionRun> RetentionEnforcer::RunOnce() {
+  LFR_RETURN_IF_ERROR(policy_.Validate());
+  const int64_t now = clock_->NowMs();
+  const Actor system{"system"};
+  RetentionRun run;
+  auto purged = store_->PurgeAlertData(now - policy_.alert_data_ms, system);
+  if (!purged.ok()) return purged.status();
+  run.alerts_purged = purged->alerts_purged;
+  Status footage = SweepFootage(footage_dir_, now - policy_.footage_ms, true, &run);
+  if (run.footage_files_deleted > 0) {
+    LFR_RETURN_IF_ERROR(store_->Audit(system, "retention.footage", "footage",
+                                      nlohmann::json{{"files_deleted", run.footage_files_deleted},
+                                                     {"bytes_deleted", run.footage_bytes_deleted}}
+                                          .dump()));
+  }
+  if (!footage.ok()) return footage;
+  return run;
+}
+
+Result<RetentionRun> RetentionEnforcer::Preview() {
+  LFR_RETURN_IF_ERROR(policy_.Validate());
+  const int64_t now = clock_->NowMs();
+  RetentionRun run;
+  AlertQuery q;
+  q.limit = -1;
+  auto alerts = store_->ListAlerts(q);
+  if (!alerts.ok()) return alerts.status();
+  for (const AlertRecord& a : *alerts) {
+    if (!a.media_purged && a.time_ms < now - policy_.alert_data_ms) ++run.alerts_purged;
+  }
+  LFR_RETURN_IF_ERROR(SweepFootage(footage_dir_, now - policy_.footage_ms, false, &run));
+  return run;
+}
+
+Status RetentionEnforcer::Start() {
+  Stop();
+  auto first = RunOnce();
+  if (!first.ok()) return first.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(policy_.interval_ms), [this] { return stop_; })) {
+      lock.unlock();
+      auto r = RunOnce();
+      if (!r.ok()) spdlog::warn("retention: {} (will retry)", r.status().message());
+      lock.lock();
+    }
+  });
+  return Status::Ok();
+}
+
+void RetentionEnforcer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace lfr

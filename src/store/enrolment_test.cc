@@ -1,0 +1,155 @@
+// Enrolment into the store on real faces: the stills of video/hamilton, a generated image
+// with no face and one with two, a duplicate face under another reference, the cap.
+#include "store/enrolment.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "testing/shared.h"
+#include "testing/store_fixture.h"
+#include "vision/image_io.h"
+
+namespace lfr {
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using namespace lfr::testing;  // NOLINT: fixtures and builders
+
+WatchlistEntry Meta(const std::string& reference) {
+  WatchlistEntry m;
+  m.reference = reference;
+  m.display_name = "Name of " + reference;
+  m.category = "wanted: theft";
+  m.reason = "warrant";
+  m.image_source = "test still";
+  return m;
+}
+
+class EnrolmentTest : public StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    det_ = FindModel("yunet-2022mar");
+    rec_ = FindModel("mobilefacenet-arcface");
+    stills_ = FindData("video/hamilton/watchlist_stills");
+    if (!det_ || !rec_ || !stills_) LFR_MISSING_SHARED_("models and video/hamilton/watchlist_stills");
+    auto d = CreateDetector(*det_);
+    auto e = Embedder::Create(*rec_);
+    ASSERT_TRUE(d.ok() && e.ok());
+    analyzer_ = std::make_unique<FaceAnalyzer>(std::move(d).value(), std::move(e).value());
+    threshold_ = rec_->spec->card.verify_threshold;
+    ASSERT_GT(threshold_, 0.0f);
+  }
+  std::unique_ptr<WatchlistEnroller> Enroller(int64_t dep) {
+    auto e = WatchlistEnroller::Create(store_.get(), dep, analyzer_.get(), threshold_, kCli);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? std::move(e).value() : nullptr;
+  }
+  fs::path Still(const char* name) { return *stills_ / name; }
+  std::optional<InstalledModel> det_, rec_;
+  std::optional<fs::path> stills_;
+  std::unique_ptr<FaceAnalyzer> analyzer_;
+  float threshold_ = 0;
+};
+
+TEST_F(EnrolmentTest, EnrolsOneFacePerImageAndKeepsASealedReencodedCopy) {
+  const int64_t dep = NewDeployment("D");
+  auto enroller = Enroller(dep);
+  ASSERT_NE(enroller, nullptr);
+  auto lin = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-1"));
+  ASSERT_TRUE(lin.ok()) << lin.status().ToString();
+  ASSERT_TRUE(lin->entry.has_value()) << lin->rejection;
+  EXPECT_TRUE(lin->warnings.empty());
+  EXPECT_EQ(lin->entry->reference, "LMM-1");
+  EXPECT_EQ(lin->entry->deployment_id, dep);
+  EXPECT_GT(lin->entry->quality, 0.0f);
+  auto alex = enroller->Enrol(Still("alex-lacamoire.png"), Meta("AL-1"));
+  ASSERT_TRUE(alex.ok());
+  ASSERT_TRUE(alex->entry.has_value()) << alex->rejection;
+  EXPECT_FALSE(alex->entry->duplicate_of.has_value());  // two different people
+
+  auto image = store_->GetEntryImage(lin->entry->id, kCli);
+  ASSERT_TRUE(image.ok());
+  auto decoded = DecodeImage(std::string(image->view()), "stored image");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->size(), cv::Size(704, 612));  // under 1024 px: kept at its size
+  EXPECT_EQ(image->data()[0], 0xFF);                // JPEG now, whatever the source was
+  EXPECT_EQ(image->data()[1], 0xD8);
+  auto embs = store_->LoadEmbeddings(dep, kCli);
+  ASSERT_EQ(embs->size(), 2u);
+  EXPECT_EQ((*embs)[0].embedding.size(), 128 * sizeof(float));
+}
+
+TEST_F(EnrolmentTest, RejectsImagesWithoutExactlyOneUsableFaceWithTheReason) {
+  const int64_t dep = NewDeployment("D");
+  auto enroller = Enroller(dep);
+  ASSERT_NE(enroller, nullptr);
+  const fs::path dir = TempDir("enrol-bad");
+  cv::imwrite((dir / "blank.png").string(), cv::Mat(300, 300, CV_8UC3, cv::Scalar(90, 90, 90)));
+  auto blank = enroller->Enrol(dir / "blank.png", Meta("B"));
+  ASSERT_TRUE(blank.ok());
+  EXPECT_FALSE(blank->entry.has_value());
+  EXPECT_EQ(blank->rejection, "no face found");
+
+  auto missing = enroller->Enrol(dir / "missing.jpg", Meta("M"));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_THAT(missing->rejection, HasSubstr("missing.jpg"));
+
+  // Both stills side by side: two faces of similar size.
+  cv::Mat a = *ReadImage(Still("lin-manuel-miranda.png"));
+  cv::Mat b = *ReadImage(Still("alex-lacamoire.png"));
+  cv::resize(b, b, cv::Size(b.cols * a.rows / b.rows, a.rows));
+  cv::Mat both;
+  cv::hconcat(a, b, both);
+  auto two = enroller->EnrolImage(both, Meta("T"));
+  ASSERT_TRUE(two.ok());
+  EXPECT_FALSE(two->entry.has_value());
+  EXPECT_THAT(two->rejection, HasSubstr("2 faces found"));
+  EXPECT_TRUE(store_->ListWatchlist(dep, true)->empty());
+}
+
+TEST_F(EnrolmentTest, FlagsTheSameFaceUnderAnotherReferenceAndRefusesAReusedReference) {
+  const int64_t dep = NewDeployment("D");
+  auto enroller = Enroller(dep);
+  ASSERT_NE(enroller, nullptr);
+  auto first = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-1"));
+  ASSERT_TRUE(first.ok() && first->entry.has_value());
+  auto again = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-2"));
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->entry.has_value()) << again->rejection;
+  EXPECT_EQ(again->entry->duplicate_of, first->entry->id);
+  EXPECT_GT(again->entry->duplicate_score, threshold_);
+  ASSERT_EQ(again->warnings.size(), 1u);
+  EXPECT_THAT(again->warnings[0], HasSubstr("possible duplicate of entry " + std::to_string(first->entry->id)));
+  EXPECT_THAT(again->warnings[0], HasSubstr("LMM-1"));
+
+  auto reused = enroller->Enrol(Still("alex-lacamoire.png"), Meta("LMM-1"));
+  ASSERT_TRUE(reused.ok());
+  EXPECT_FALSE(reused->entry.has_value());
+  EXPECT_THAT(reused->rejection, HasSubstr("already on the watchlist"));
+  // A fresh enroller sees the stored entries (loaded once, audited).
+  auto later = Enroller(dep);
+  auto third = later->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-3"));
+  ASSERT_TRUE(third.ok() && third->entry.has_value());
+  EXPECT_TRUE(third->entry->duplicate_of.has_value());
+}
+
+TEST_F(EnrolmentTest, AFullOrClosedWatchlistStopsEnrolmentWithAStatus) {
+  DeploymentSpec spec = Spec("Small");
+  spec.watchlist_cap = 1;
+  const int64_t dep = store_->CreateDeployment(spec, "mobilefacenet-arcface", kCli)->id;
+  auto enroller = Enroller(dep);
+  ASSERT_TRUE(enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("A"))->entry.has_value());
+  auto full = enroller->Enrol(Still("alex-lacamoire.png"), Meta("B"));
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), Status::Code::kFailedPrecondition);
+  ASSERT_TRUE(store_->CloseDeployment(dep, kCli).ok());
+  auto closed = WatchlistEnroller::Create(store_.get(), dep, analyzer_.get(), threshold_, kCli);
+  ASSERT_FALSE(closed.ok());
+  EXPECT_EQ(closed.status().code(), Status::Code::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace lfr

@@ -1,0 +1,139 @@
+#include "store/sqlite_schema.h"
+
+namespace lfr::sqlite {
+
+namespace {
+
+// Version 1. Face data lives only in sealed BLOB columns (display_name, entry_faces.*,
+// alert_media.*); everything else is the deployment's record. The audit table refuses
+// UPDATE and DELETE (the hash chain detects what the triggers cannot prevent).
+constexpr const char* kV1 = R"sql(
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+CREATE TABLE deployments(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  site TEXT NOT NULL,
+  location TEXT NOT NULL,
+  planned_start_ms INTEGER NOT NULL,
+  planned_end_ms INTEGER NOT NULL,
+  purpose TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  authorising_officer TEXT NOT NULL,
+  threshold TEXT NOT NULL,
+  watchlist_cap INTEGER NOT NULL,
+  contact TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('planned', 'active', 'closed')),
+  recogniser_id TEXT NOT NULL,
+  embedding_dim INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  closed_ms INTEGER NOT NULL DEFAULT 0,
+  closed_by TEXT NOT NULL DEFAULT '',
+  notice_text TEXT NOT NULL DEFAULT '',
+  notice_published_ms INTEGER NOT NULL DEFAULT 0,
+  wrapped_dek BLOB  -- NULL once closed: the deployment's face data can never be opened again
+);
+CREATE TABLE cameras(
+  id INTEGER PRIMARY KEY,
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+  name TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  position TEXT NOT NULL DEFAULT '',
+  record_footage INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (deployment_id, name)
+);
+CREATE TABLE watchlist_entries(
+  id INTEGER PRIMARY KEY,
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+  reference TEXT NOT NULL,
+  display_name BLOB,  -- sealed
+  category TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  image_source TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL,
+  quality REAL NOT NULL,
+  quality_notes TEXT NOT NULL,
+  duplicate_of INTEGER REFERENCES watchlist_entries(id),
+  duplicate_score REAL NOT NULL DEFAULT 0,
+  removed INTEGER NOT NULL DEFAULT 0,
+  removed_ms INTEGER NOT NULL DEFAULT 0,
+  removed_by TEXT NOT NULL DEFAULT '',
+  shredded INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX watchlist_live_reference ON watchlist_entries(deployment_id, reference)
+  WHERE removed = 0;
+CREATE TABLE entry_faces(
+  entry_id INTEGER PRIMARY KEY REFERENCES watchlist_entries(id),
+  embedding BLOB NOT NULL,  -- sealed
+  image BLOB NOT NULL       -- sealed
+);
+CREATE TABLE alerts(
+  id INTEGER PRIMARY KEY,
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+  camera TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  entry_id INTEGER REFERENCES watchlist_entries(id),
+  subject_reference TEXT NOT NULL DEFAULT '',
+  track_id INTEGER NOT NULL,
+  score REAL NOT NULL,
+  fused_score REAL NOT NULL,
+  threshold REAL NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  outcome TEXT NOT NULL DEFAULT 'none',
+  note TEXT NOT NULL DEFAULT '',
+  decided_by TEXT NOT NULL DEFAULT '',
+  decided_ms INTEGER NOT NULL DEFAULT 0,
+  media_purged INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX alerts_by_deployment ON alerts(deployment_id, id);
+CREATE INDEX alerts_unpurged_by_time ON alerts(time_ms) WHERE media_purged = 0;
+CREATE TABLE alert_media(
+  alert_id INTEGER PRIMARY KEY REFERENCES alerts(id),
+  crop BLOB NOT NULL,  -- sealed
+  thumbnail BLOB       -- sealed
+);
+CREATE TABLE faces_seen(
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+  camera TEXT NOT NULL,
+  minute_ms INTEGER NOT NULL,
+  faces INTEGER NOT NULL,
+  PRIMARY KEY (deployment_id, camera, minute_ms)
+) WITHOUT ROWID;
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE audit(
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+}  // namespace lfr::sqlite

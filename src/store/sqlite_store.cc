@@ -1,0 +1,1410 @@
+#include "store/sqlite_store.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "match/calibration.h"
+#include "store/sqlite_db.h"
+#include "store/sqlite_schema.h"
+#include "util/paths.h"
+#include "util/secure.h"
+
+namespace lfr {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using sqlite::Stmt;
+using sqlite::Txn;
+
+namespace {
+
+constexpr const char* kDeploymentColumns =
+    "id, name, site, location, planned_start_ms, planned_end_ms, purpose, legal_basis, "
+    "authorising_officer, threshold, watchlist_cap, contact, status, recogniser_id, created_ms, "
+    "created_by, started_ms, closed_ms, closed_by, notice_text, notice_published_ms";
+
+constexpr const char* kEntryColumns =
+    "id, deployment_id, reference, display_name, category, reason, image_source, added_by, "
+    "added_ms, quality, quality_notes, duplicate_of, duplicate_score, removed, shredded";
+
+constexpr const char* kAlertColumns =
+    "id, deployment_id, camera, time_ms, entry_id, subject_reference, track_id, score, "
+    "fused_score, threshold, state, outcome, note, decided_by, decided_ms, media_purged";
+
+constexpr int kMaxCap = 1000000;
+
+std::string DekLabel(int64_t deployment_id) { return "deployment:" + std::to_string(deployment_id); }
+std::string EntryAad(int64_t id, const char* column) {
+  return "entry:" + std::to_string(id) + ":" + column;
+}
+std::string AlertAad(int64_t id, const char* column) {
+  return "alert:" + std::to_string(id) + ":" + column;
+}
+
+std::span<const uint8_t> AsBytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+bool ParseStatus(const std::string& s, DeploymentStatus* out) {
+  for (DeploymentStatus v : {DeploymentStatus::kPlanned, DeploymentStatus::kActive, DeploymentStatus::kClosed}) {
+    if (s == DeploymentStatusName(v)) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+Status ValidateSpec(const DeploymentSpec& spec, const std::string& recogniser_id) {
+  const std::pair<const char*, const std::string*> required[] = {
+      {"name", &spec.name},
+      {"site", &spec.site},
+      {"location", &spec.location},
+      {"purpose", &spec.purpose},
+      {"legal basis", &spec.legal_basis},
+      {"authorising officer", &spec.authorising_officer},
+  };
+  for (const auto& [what, value] : required) {
+    if (value->find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Status::InvalidArgument(std::string("a deployment needs a ") + what);
+    }
+  }
+  if (spec.planned_start_ms <= 0 || spec.planned_end_ms <= spec.planned_start_ms) {
+    return Status::InvalidArgument("a deployment's planned end must be after its planned start");
+  }
+  if (spec.watchlist_cap < 1 || spec.watchlist_cap > kMaxCap) {
+    return Status::InvalidArgument("watchlist cap must be between 1 and " + std::to_string(kMaxCap) +
+                                   ", got " + std::to_string(spec.watchlist_cap));
+  }
+  if (spec.threshold.rfind("fpir:", 0) == 0) {
+    auto t = ResolveThreshold(spec.threshold, recogniser_id, 1);
+    if (!t.ok() && t.status().code() != Status::Code::kFailedPrecondition) {
+      return Status::InvalidArgument("threshold " + spec.threshold + ": " + t.status().message());
+    }
+  } else {
+    char* end = nullptr;
+    const double v = std::strtod(spec.threshold.c_str(), &end);
+    if (spec.threshold.empty() || end == nullptr || *end != '\0' || !(v > 0.0 && v <= 1.0)) {
+      return Status::InvalidArgument("threshold must be a score in (0, 1] or \"fpir:1/6000\", got \"" +
+                                     spec.threshold + "\"");
+    }
+  }
+  if (recogniser_id.empty()) return Status::InvalidArgument("a deployment needs a recogniser id");
+  return Status::Ok();
+}
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(sqlite3* db, fs::path path, MasterKey master, Clock* clock)
+      : db_(db),
+        path_(path.string()),
+        master_(std::move(master)),
+        audit_key_(AuditChainKey(master_)),
+        clock_(clock) {}
+  ~SqliteStore() override {
+    // Leave no old pages in the WAL behind (best effort; other connections may hold it).
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    sqlite3_close_v2(db_);
+  }
+
+  Status Init();
+
+  // ---- Store ----
+  Result<Deployment> CreateDeployment(const DeploymentSpec& spec, const std::string& recogniser_id,
+                                      const Actor& by) override;
+  Result<Deployment> UpdateDeployment(int64_t id, const DeploymentSpec& spec, const Actor& by) override;
+  Result<Deployment> GetDeployment(int64_t id) override;
+  Result<Deployment> FindDeployment(const std::string& id_or_name) override;
+  Result<std::vector<Deployment>> ListDeployments() override;
+  Status PublishNotice(int64_t id, const std::string& text, const Actor& by) override;
+  Result<Deployment> StartDeployment(int64_t id, const Actor& by) override;
+  Result<CloseReport> CloseDeployment(int64_t id, const Actor& by) override;
+
+  Result<Camera> AddCamera(const Camera& camera, const Actor& by) override;
+  Result<std::vector<Camera>> ListCameras(int64_t deployment_id) override;
+  Status RemoveCamera(int64_t camera_id, const Actor& by) override;
+
+  Result<WatchlistEntry> AddWatchlistEntry(const WatchlistEntryInput& input, const Actor& by) override;
+  Result<std::vector<WatchlistEntry>> ListWatchlist(int64_t deployment_id, bool include_removed) override;
+  Result<WatchlistEntry> GetWatchlistEntry(int64_t entry_id) override;
+  Result<SecretBytes> GetEntryImage(int64_t entry_id, const Actor& by) override;
+  Result<std::vector<EntryEmbedding>> LoadEmbeddings(int64_t deployment_id, const Actor& by) override;
+  Status RemoveWatchlistEntry(int64_t entry_id, const Actor& by) override;
+  Result<std::vector<CategoryCount>> WatchlistComposition(int64_t deployment_id) override;
+
+  Result<AlertRecord> RecordAlert(const AlertInput& input, const Actor& by) override;
+  Result<std::vector<AlertRecord>> ListAlerts(const AlertQuery& query) override;
+  Result<AlertRecord> GetAlert(int64_t alert_id) override;
+  Result<SecretBytes> GetAlertMedia(int64_t alert_id, AlertMedia which, const Actor& by) override;
+  Result<AlertRecord> DecideAlert(int64_t alert_id, const AlertDecision& decision, const Actor& by) override;
+
+  Status AddFacesSeen(int64_t deployment_id, const std::string& camera, int64_t minute_ms,
+                      int64_t n) override;
+  Result<std::vector<FacesSeenRow>> FacesSeen(int64_t deployment_id) override;
+
+  Result<PurgeCounts> PurgeAlertData(int64_t cutoff_ms, const Actor& by) override;
+
+  Status Audit(const Actor& by, const std::string& action, const std::string& target,
+               const std::string& details_json) override;
+  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  Result<AuditVerification> VerifyAudit() override;
+
+  Result<User> CreateUser(const std::string& name, Role role, const std::string& password_hash,
+                          const Actor& by) override;
+  Result<User> GetUser(const std::string& name) override;
+  Result<std::vector<User>> ListUsers() override;
+  Status UpdateUser(const User& user, const Actor& by) override;
+
+ private:
+  Stmt Sql(const char* sql) { return Stmt(db_, path_, sql); }
+  Status Exec(const std::string& sql) { return sqlite::Exec(db_, path_, sql); }
+  Status Fail(int rc, const std::string& what) { return sqlite::Error(db_, rc, path_, what); }
+
+  // All of the following expect mu_ held.
+  Status ApplyMigrations(int from_version, bool fresh);
+  Status CheckMasterKey();
+  Status AppendAudit(const Actor& by, const std::string& action, const std::string& target,
+                     const json& details);
+  Result<AuditHead> ReadHead();
+  Result<Deployment> LoadDeployment(int64_t id);
+  Deployment DeploymentFromRow(const Stmt& st);
+  // The deployment, which must be in one of the allowed states (FailedPrecondition naming
+  // the action otherwise).
+  Result<Deployment> DeploymentIn(int64_t id, std::initializer_list<DeploymentStatus> allowed,
+                                  const std::string& action);
+  Result<SecretBytes> DataKey(int64_t deployment_id);
+  Result<WatchlistEntry> EntryFromRow(const Stmt& st, const SecretBytes* dek);
+  Result<WatchlistEntry> LoadEntry(int64_t entry_id, bool with_name);
+  AlertRecord AlertFromRow(const Stmt& st);
+  Result<AlertRecord> LoadAlert(int64_t alert_id);
+  Result<int64_t> CountLiveEntries(int64_t deployment_id);
+  Result<int64_t> ScalarInt(const char* sql, int64_t arg);
+  Result<int64_t> CountTables() {
+    Stmt st = Sql("SELECT count(*) FROM sqlite_master");
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    return st.Int(0);
+  }
+  // Deletes media, note and subject link of the alerts matched by `where` (an SQL condition
+  // on alerts with one int64 parameter); returns how many.
+  Result<int64_t> PurgeAlertsWhere(const std::string& where, int64_t arg);
+  // Moves every WAL frame into the database and truncates the WAL, so pages that held face
+  // data or keys before a deletion survive nowhere. Best effort if another connection reads.
+  void CheckpointTruncate();
+  Status ValidateActor(const Actor& by) {
+    if (by.name.empty()) return Status::InvalidArgument("every store action needs an actor");
+    return Status::Ok();
+  }
+
+  std::mutex mu_;
+  sqlite3* db_;
+  const std::string path_;
+  MasterKey master_;
+  SecretBytes audit_key_;
+  Clock* clock_;
+};
+
+// ---- Opening -----------------------------------------------------------------------------
+
+Status SqliteStore::Init() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 10000);
+  int64_t app_id = 0, version = 0;
+  {
+    Stmt st = Sql("PRAGMA application_id");
+    auto row = st.Step();
+    if (!row.ok()) {
+      if (row.status().code() == Status::Code::kCorrupt) {
+        return Status::Corrupt(path_ + " is not an OpenLFR database (" + row.status().message() + ")");
+      }
+      return row.status();
+    }
+    app_id = st.Int(0);
+  }
+  {
+    Stmt st = Sql("PRAGMA user_version");
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    version = st.Int(0);
+  }
+  bool fresh = false;
+  if (app_id == 0 && version == 0) {
+    auto tables = CountTables();
+    if (!tables.ok()) return tables.status();
+    if (*tables > 0) {
+      return Status::Corrupt(path_ + " is not an OpenLFR database (it holds other tables)");
+    }
+    fresh = true;
+  } else if (app_id != sqlite::kApplicationId) {
+    return Status::Corrupt(path_ + " is not an OpenLFR database (application id " +
+                           std::to_string(app_id) + ")");
+  }
+  if (version > sqlite::LatestSchemaVersion()) {
+    return Status::FailedPrecondition(path_ + " has schema version " + std::to_string(version) +
+                                      ", newer than this lfr understands (" +
+                                      std::to_string(sqlite::LatestSchemaVersion()) +
+                                      "); use the newer lfr that wrote it");
+  }
+  {
+    Stmt st = Sql("PRAGMA journal_mode=WAL");
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (st.Text(0) != "wal") {
+      return Status::IOError("cannot switch " + path_ + " to WAL mode (got " + st.Text(0) + ")");
+    }
+  }
+  LFR_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "
+                           "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;"));
+  if (!fresh) {
+    Stmt st = Sql("PRAGMA quick_check");
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (st.Text(0) != "ok") {
+      return Status::Corrupt(path_ + " failed its integrity check: " + st.Text(0));
+    }
+  }
+  if (fresh) {
+    LFR_RETURN_IF_ERROR(ApplyMigrations(0, true));
+  } else {
+    LFR_RETURN_IF_ERROR(CheckMasterKey());
+    if (version < sqlite::LatestSchemaVersion()) {
+      LFR_RETURN_IF_ERROR(ApplyMigrations(static_cast<int>(version), false));
+    }
+  }
+  // The database and its WAL/SHM (which SQLite creates with the database's mode) are the
+  // user's alone.
+  ::chmod(path_.c_str(), 0600);
+  return Status::Ok();
+}
+
+Status SqliteStore::ApplyMigrations(int from_version, bool fresh) {
+  for (const sqlite::Migration& m : sqlite::Migrations()) {
+    if (m.version <= from_version) continue;
+    Txn txn(db_, path_);
+    LFR_RETURN_IF_ERROR(txn.Begin());
+    if (fresh && m.version == 1) {
+      // Another process may have created the schema between our check and BEGIN.
+      auto tables = CountTables();
+      if (!tables.ok()) return tables.status();
+      if (*tables > 0) {
+        LFR_RETURN_IF_ERROR(txn.Commit());
+        return CheckMasterKey();
+      }
+    }
+    LFR_RETURN_IF_ERROR(Exec(m.sql));
+    LFR_RETURN_IF_ERROR(Exec("PRAGMA user_version=" + std::to_string(m.version)));
+    if (m.version == 1) {
+      LFR_RETURN_IF_ERROR(Exec("PRAGMA application_id=" + std::to_string(sqlite::kApplicationId)));
+      // The key check: a random value wrapped by the master key. Unwrapping it at open
+      // tells a wrong master key apart from a damaged blob elsewhere.
+      auto check = master_.Wrap(RandomKey(), "key-check");
+      if (!check.ok()) return check.status();
+      LFR_RETURN_IF_ERROR(Sql("INSERT INTO meta(key, value) VALUES ('key_check', ?)").BindBlob(*check).Run());
+      LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.create", "store", json{{"schema", 1}}));
+    } else {
+      LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.migrate", "store",
+                                      json{{"from", m.version - 1}, {"to", m.version}}));
+    }
+    LFR_RETURN_IF_ERROR(txn.Commit());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::CheckMasterKey() {
+  Stmt st = Sql("SELECT value FROM meta WHERE key = 'key_check'");
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Corrupt(path_ + " has no key check: not a complete OpenLFR database");
+  auto opened = master_.Unwrap(st.Blob(0), "key-check");
+  if (!opened.ok()) {
+    return Status::Corrupt("wrong master key for " + path_ +
+                           ": it is not the key this database was created with (check "
+                           "LFR_MASTER_KEY or " + DefaultMasterKeyPath().string() + ")");
+  }
+  return Status::Ok();
+}
+
+// ---- Audit -------------------------------------------------------------------------------
+
+Result<AuditHead> SqliteStore::ReadHead() {
+  AuditHead head;
+  Stmt st = Sql("SELECT key, value FROM meta WHERE key IN ('audit_head_seq', 'audit_head_hash')");
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (st.Text(0) == "audit_head_seq") head.seq = std::atoll(st.Text(1).c_str());
+    else head.hash = st.Text(1);
+  }
+  return head;
+}
+
+Status SqliteStore::AppendAudit(const Actor& by, const std::string& action,
+                                const std::string& target, const json& details) {
+  auto head = ReadHead();
+  if (!head.ok()) return head.status();
+  AuditEvent prev;
+  prev.seq = head->seq;
+  prev.hash = head->hash;
+  AuditEvent e;
+  e.seq = head->seq + 1;
+  e.time_ms = clock_->NowMs();
+  e.actor = by.name;
+  e.action = action;
+  e.target = target;
+  e.details = details.is_null() ? "{}" : details.dump();
+  ChainAuditEvent(audit_key_, head->seq > 0 ? &prev : nullptr, &e);
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO audit(seq, time_ms, actor, action, target, details, prev_hash, hash) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                          .Bind(e.seq).Bind(e.time_ms).Bind(e.actor).Bind(e.action).Bind(e.target)
+                          .Bind(e.details).Bind(e.prev_hash).Bind(e.hash).Run());
+  LFR_RETURN_IF_ERROR(Sql("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head_seq', ?), "
+                          "('audit_head_hash', ?)")
+                          .Bind(std::to_string(e.seq)).Bind(e.hash).Run());
+  return Status::Ok();
+}
+
+Status SqliteStore::Audit(const Actor& by, const std::string& action, const std::string& target,
+                          const std::string& details_json) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (action.empty()) return Status::InvalidArgument("an audit row needs an action");
+  json details = json::object();
+  if (!details_json.empty()) {
+    details = json::parse(details_json, nullptr, false);
+    if (details.is_discarded() || !details.is_object()) {
+      return Status::InvalidArgument("audit details must be a JSON object, got: " + details_json);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, action, target, details));
+  return txn.Commit();
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st = Sql("SELECT seq, time_ms, actor, action, target, details, prev_hash, hash FROM audit "
+                "WHERE seq > ? ORDER BY seq LIMIT ?");
+  st.Bind(after_seq).Bind(static_cast<int64_t>(limit < 0 ? -1 : limit));
+  std::vector<AuditEvent> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    AuditEvent e;
+    e.seq = st.Int(0);
+    e.time_ms = st.Int(1);
+    e.actor = st.Text(2);
+    e.action = st.Text(3);
+    e.target = st.Text(4);
+    e.details = st.Text(5);
+    e.prev_hash = st.Text(6);
+    e.hash = st.Text(7);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<AuditVerification> SqliteStore::VerifyAudit() {
+  auto rows = ListAudit(0, -1);
+  if (!rows.ok()) return rows.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto head = ReadHead();
+  if (!head.ok()) return head.status();
+  return VerifyAuditChain(audit_key_, *rows, *head);
+}
+
+// ---- Deployments -------------------------------------------------------------------------
+
+Deployment SqliteStore::DeploymentFromRow(const Stmt& st) {
+  Deployment d;
+  d.id = st.Int(0);
+  d.spec.name = st.Text(1);
+  d.spec.site = st.Text(2);
+  d.spec.location = st.Text(3);
+  d.spec.planned_start_ms = st.Int(4);
+  d.spec.planned_end_ms = st.Int(5);
+  d.spec.purpose = st.Text(6);
+  d.spec.legal_basis = st.Text(7);
+  d.spec.authorising_officer = st.Text(8);
+  d.spec.threshold = st.Text(9);
+  d.spec.watchlist_cap = static_cast<int>(st.Int(10));
+  d.spec.contact = st.Text(11);
+  ParseStatus(st.Text(12), &d.status);
+  d.recogniser_id = st.Text(13);
+  d.created_ms = st.Int(14);
+  d.created_by = st.Text(15);
+  d.started_ms = st.Int(16);
+  d.closed_ms = st.Int(17);
+  d.closed_by = st.Text(18);
+  d.notice_text = st.Text(19);
+  d.notice_published_ms = st.Int(20);
+  return d;
+}
+
+Result<Deployment> SqliteStore::LoadDeployment(int64_t id) {
+  const std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE id = ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no deployment " + std::to_string(id));
+  return DeploymentFromRow(st);
+}
+
+Result<Deployment> SqliteStore::DeploymentIn(int64_t id, std::initializer_list<DeploymentStatus> allowed,
+                                             const std::string& action) {
+  auto d = LoadDeployment(id);
+  if (!d.ok()) return d.status();
+  for (DeploymentStatus s : allowed) {
+    if (d->status == s) return d;
+  }
+  return Status::FailedPrecondition("cannot " + action + ": deployment " + std::to_string(id) + " (" +
+                                    d->spec.name + ") is " + DeploymentStatusName(d->status));
+}
+
+Result<SecretBytes> SqliteStore::DataKey(int64_t deployment_id) {
+  Stmt st = Sql("SELECT wrapped_dek FROM deployments WHERE id = ?");
+  st.Bind(deployment_id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no deployment " + std::to_string(deployment_id));
+  if (st.IsNull(0)) {
+    return Status::FailedPrecondition("deployment " + std::to_string(deployment_id) +
+                                      " is closed: its key and face data were destroyed");
+  }
+  return master_.Unwrap(st.Blob(0), DekLabel(deployment_id));
+}
+
+Result<int64_t> SqliteStore::ScalarInt(const char* sql, int64_t arg) {
+  Stmt st = Sql(sql);
+  st.Bind(arg);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  return *row ? st.Int(0) : 0;
+}
+
+Result<Deployment> SqliteStore::CreateDeployment(const DeploymentSpec& spec,
+                                                 const std::string& recogniser_id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  LFR_RETURN_IF_ERROR(ValidateSpec(spec, recogniser_id));
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  {
+    Stmt st = Sql("SELECT id FROM deployments WHERE name = ?");
+    st.Bind(spec.name);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists (id " +
+                                        std::to_string(st.Int(0)) + ")");
+    }
+  }
+  const int64_t now = clock_->NowMs();
+  LFR_RETURN_IF_ERROR(
+      Sql("INSERT INTO deployments(name, site, location, planned_start_ms, planned_end_ms, purpose, "
+          "legal_basis, authorising_officer, threshold, watchlist_cap, contact, status, recogniser_id, "
+          "created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)")
+          .Bind(spec.name).Bind(spec.site).Bind(spec.location).Bind(spec.planned_start_ms)
+          .Bind(spec.planned_end_ms).Bind(spec.purpose).Bind(spec.legal_basis)
+          .Bind(spec.authorising_officer).Bind(spec.threshold).Bind(spec.watchlist_cap)
+          .Bind(spec.contact).Bind(recogniser_id).Bind(now).Bind(by.name).Run());
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  // The deployment's own data key, stored only wrapped by the master key.
+  auto wrapped = master_.Wrap(RandomKey(), DekLabel(id));
+  if (!wrapped.ok()) return wrapped.status();
+  LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET wrapped_dek = ? WHERE id = ?").BindBlob(*wrapped).Bind(id).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.create", "deployment:" + std::to_string(id),
+                                  json{{"name", spec.name}, {"recogniser", recogniser_id}}));
+  auto d = LoadDeployment(id);
+  if (!d.ok()) return d.status();
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return d;
+}
+
+Result<Deployment> SqliteStore::UpdateDeployment(int64_t id, const DeploymentSpec& spec, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "update the deployment");
+  if (!d.ok()) return d.status();
+  LFR_RETURN_IF_ERROR(ValidateSpec(spec, d->recogniser_id));
+  {
+    auto live = CountLiveEntries(id);
+    if (!live.ok()) return live.status();
+    if (*live > spec.watchlist_cap) {
+      return Status::InvalidArgument("watchlist cap " + std::to_string(spec.watchlist_cap) +
+                                     " is below the " + std::to_string(*live) + " entries it holds");
+    }
+    Stmt st = Sql("SELECT id FROM deployments WHERE name = ? AND id != ?");
+    st.Bind(spec.name).Bind(id);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists");
+  }
+  LFR_RETURN_IF_ERROR(
+      Sql("UPDATE deployments SET name = ?, site = ?, location = ?, planned_start_ms = ?, "
+          "planned_end_ms = ?, purpose = ?, legal_basis = ?, authorising_officer = ?, threshold = ?, "
+          "watchlist_cap = ?, contact = ? WHERE id = ?")
+          .Bind(spec.name).Bind(spec.site).Bind(spec.location).Bind(spec.planned_start_ms)
+          .Bind(spec.planned_end_ms).Bind(spec.purpose).Bind(spec.legal_basis)
+          .Bind(spec.authorising_officer).Bind(spec.threshold).Bind(spec.watchlist_cap)
+          .Bind(spec.contact).Bind(id).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.update", "deployment:" + std::to_string(id),
+                                  json{{"name", spec.name}}));
+  auto out = LoadDeployment(id);
+  if (!out.ok()) return out.status();
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<Deployment> SqliteStore::GetDeployment(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LoadDeployment(id);
+}
+
+Result<Deployment> SqliteStore::FindDeployment(const std::string& id_or_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE name = ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(id_or_name);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (*row) return DeploymentFromRow(st);
+  char* end = nullptr;
+  const long long id = std::strtoll(id_or_name.c_str(), &end, 10);
+  if (!id_or_name.empty() && end != nullptr && *end == '\0' && id > 0) {
+    auto d = LoadDeployment(id);
+    if (d.ok() || d.status().code() != Status::Code::kNotFound) return d;
+  }
+  return Status::NotFound("no deployment \"" + id_or_name + "\" (by id or name; see `lfr deployment list`)");
+}
+
+Result<std::vector<Deployment>> SqliteStore::ListDeployments() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY id";
+  Stmt st = Sql(sql.c_str());
+  std::vector<Deployment> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(DeploymentFromRow(st));
+  }
+  return out;
+}
+
+Status SqliteStore::PublishNotice(int64_t id, const std::string& text, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument("the advance notice text is empty");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "publish a notice");
+  if (!d.ok()) return d.status();
+  LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET notice_text = ?, notice_published_ms = ? WHERE id = ?")
+                          .Bind(text).Bind(clock_->NowMs()).Bind(id).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.notice", "deployment:" + std::to_string(id),
+                                  json{{"chars", text.size()}}));
+  return txn.Commit();
+}
+
+Result<int64_t> SqliteStore::CountLiveEntries(int64_t deployment_id) {
+  return ScalarInt("SELECT count(*) FROM watchlist_entries WHERE deployment_id = ? AND removed = 0",
+                   deployment_id);
+}
+
+Result<Deployment> SqliteStore::StartDeployment(int64_t id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "start the deployment");
+  if (!d.ok()) return d.status();
+  auto cams = ScalarInt("SELECT count(*) FROM cameras WHERE deployment_id = ?", id);
+  if (!cams.ok()) return cams.status();
+  auto entries = CountLiveEntries(id);
+  if (!entries.ok()) return entries.status();
+  if (*cams == 0) {
+    return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
+                                      ": it has no camera (add one with `lfr deployment camera add`)");
+  }
+  if (*entries == 0) {
+    return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
+                                      ": its watchlist is empty (add people with `lfr watchlist add`)");
+  }
+  LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET status = 'active', started_ms = ? WHERE id = ?")
+                          .Bind(clock_->NowMs()).Bind(id).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.start", "deployment:" + std::to_string(id),
+                                  json{{"cameras", *cams}, {"entries", *entries}}));
+  auto out = LoadDeployment(id);
+  if (!out.ok()) return out.status();
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<int64_t> SqliteStore::PurgeAlertsWhere(const std::string& where, int64_t arg) {
+  auto count = ScalarInt(("SELECT count(*) FROM alerts WHERE media_purged = 0 AND " + where).c_str(), arg);
+  if (!count.ok()) return count.status();
+  if (*count == 0) return 0;
+  LFR_RETURN_IF_ERROR(Sql(("DELETE FROM alert_media WHERE alert_id IN (SELECT id FROM alerts WHERE "
+                           "media_purged = 0 AND " + where + ")").c_str())
+                          .Bind(arg).Run());
+  LFR_RETURN_IF_ERROR(Sql(("UPDATE alerts SET media_purged = 1, entry_id = NULL, subject_reference = '', "
+                           "note = '' WHERE media_purged = 0 AND " + where).c_str())
+                          .Bind(arg).Run());
+  return count;
+}
+
+void SqliteStore::CheckpointTruncate() {
+  int log = 0, done = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+  if (rc != SQLITE_OK) {
+    spdlog::warn("store: WAL checkpoint of {} incomplete ({}); the next one will finish it", path_,
+                 sqlite3_errstr(rc));
+  }
+}
+
+Result<CloseReport> SqliteStore::CloseDeployment(int64_t id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  CloseReport report;
+  {
+    Txn txn(db_, path_);
+    LFR_RETURN_IF_ERROR(txn.Begin());
+    auto d = DeploymentIn(id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "close the deployment");
+    if (!d.ok()) return d.status();
+    auto shredded = ScalarInt("SELECT count(*) FROM watchlist_entries WHERE deployment_id = ? AND shredded = 0", id);
+    if (!shredded.ok()) return shredded.status();
+    report.entries_shredded = *shredded;
+    LFR_RETURN_IF_ERROR(Sql("DELETE FROM entry_faces WHERE entry_id IN "
+                            "(SELECT id FROM watchlist_entries WHERE deployment_id = ?)")
+                            .Bind(id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE watchlist_entries SET display_name = NULL, shredded = 1 "
+                            "WHERE deployment_id = ?")
+                            .Bind(id).Run());
+    auto purged = PurgeAlertsWhere("deployment_id = ?", id);
+    if (!purged.ok()) return purged.status();
+    report.alerts_purged = *purged;
+    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET status = 'closed', closed_ms = ?, closed_by = ?, "
+                            "wrapped_dek = NULL WHERE id = ?")
+                            .Bind(clock_->NowMs()).Bind(by.name).Bind(id).Run());
+    auto composition = ScalarInt("SELECT count(*) FROM watchlist_entries WHERE deployment_id = ? AND removed = 0", id);
+    if (!composition.ok()) return composition.status();
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.close", "deployment:" + std::to_string(id),
+                                    json{{"entries_shredded", report.entries_shredded},
+                                         {"alerts_purged", report.alerts_purged},
+                                         {"watchlist_entries_on_record", *composition}}));
+    LFR_RETURN_IF_ERROR(txn.Commit());
+  }
+  CheckpointTruncate();
+  return report;
+}
+
+// ---- Cameras -----------------------------------------------------------------------------
+
+Result<Camera> SqliteStore::AddCamera(const Camera& camera, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (camera.name.empty() || camera.name.find_first_of(" \t\r\n/") != std::string::npos) {
+    return Status::InvalidArgument("camera name \"" + camera.name +
+                                   "\" must be non-empty, without spaces or '/'");
+  }
+  if (camera.uri.empty()) return Status::InvalidArgument("camera " + camera.name + " needs a source URI");
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(camera.deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                        "add a camera");
+  if (!d.ok()) return d.status();
+  {
+    Stmt st = Sql("SELECT id FROM cameras WHERE deployment_id = ? AND name = ?");
+    st.Bind(camera.deployment_id).Bind(camera.name);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      return Status::InvalidArgument("deployment " + std::to_string(camera.deployment_id) +
+                                     " already has a camera named " + camera.name);
+    }
+  }
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO cameras(deployment_id, name, uri, position, record_footage) "
+                          "VALUES (?, ?, ?, ?, ?)")
+                          .Bind(camera.deployment_id).Bind(camera.name).Bind(camera.uri)
+                          .Bind(camera.position).Bind(camera.record_footage ? 1 : 0).Run());
+  Camera out = camera;
+  out.id = sqlite3_last_insert_rowid(db_);
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "camera.add", "camera:" + std::to_string(out.id),
+                                  json{{"deployment", out.deployment_id}, {"name", out.name},
+                                       {"record_footage", out.record_footage}}));
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<std::vector<Camera>> SqliteStore::ListCameras(int64_t deployment_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto d = LoadDeployment(deployment_id);
+  if (!d.ok()) return d.status();
+  Stmt st = Sql("SELECT id, deployment_id, name, uri, position, record_footage FROM cameras "
+                "WHERE deployment_id = ? ORDER BY id");
+  st.Bind(deployment_id);
+  std::vector<Camera> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Camera c;
+    c.id = st.Int(0);
+    c.deployment_id = st.Int(1);
+    c.name = st.Text(2);
+    c.uri = st.Text(3);
+    c.position = st.Text(4);
+    c.record_footage = st.Int(5) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Status SqliteStore::RemoveCamera(int64_t camera_id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto dep = ScalarInt("SELECT deployment_id FROM cameras WHERE id = ?", camera_id);
+  if (!dep.ok()) return dep.status();
+  if (*dep == 0) return Status::NotFound("no camera " + std::to_string(camera_id));
+  auto d = DeploymentIn(*dep, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "remove a camera");
+  if (!d.ok()) return d.status();
+  LFR_RETURN_IF_ERROR(Sql("DELETE FROM cameras WHERE id = ?").Bind(camera_id).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "camera.remove", "camera:" + std::to_string(camera_id),
+                                  json{{"deployment", *dep}}));
+  return txn.Commit();
+}
+
+// ---- Watchlist ---------------------------------------------------------------------------
+
+Result<WatchlistEntry> SqliteStore::EntryFromRow(const Stmt& st, const SecretBytes* dek) {
+  WatchlistEntry e;
+  e.id = st.Int(0);
+  e.deployment_id = st.Int(1);
+  e.reference = st.Text(2);
+  if (dek != nullptr && !st.IsNull(3)) {
+    auto name = Open(*dek, st.Blob(3), EntryAad(e.id, "name"));
+    if (!name.ok()) return name.status();
+    e.display_name = std::string(name->view());
+  }
+  e.category = st.Text(4);
+  e.reason = st.Text(5);
+  e.image_source = st.Text(6);
+  e.added_by = st.Text(7);
+  e.added_ms = st.Int(8);
+  e.quality = static_cast<float>(st.Real(9));
+  e.quality_notes = st.Text(10);
+  if (!st.IsNull(11)) e.duplicate_of = st.Int(11);
+  e.duplicate_score = static_cast<float>(st.Real(12));
+  e.removed = st.Int(13) != 0;
+  e.shredded = st.Int(14) != 0;
+  return e;
+}
+
+Result<WatchlistEntry> SqliteStore::LoadEntry(int64_t entry_id, bool with_name) {
+  const std::string sql = std::string("SELECT ") + kEntryColumns + " FROM watchlist_entries WHERE id = ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(entry_id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no watchlist entry " + std::to_string(entry_id));
+  std::optional<SecretBytes> dek;
+  if (with_name && !st.IsNull(3)) {
+    auto k = DataKey(st.Int(1));
+    if (!k.ok()) return k.status();
+    dek = std::move(k).value();
+  }
+  return EntryFromRow(st, dek ? &*dek : nullptr);
+}
+
+Result<WatchlistEntry> SqliteStore::AddWatchlistEntry(const WatchlistEntryInput& input, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  const WatchlistEntry& m = input.meta;
+  const std::pair<const char*, const std::string*> required[] = {
+      {"reference", &m.reference}, {"category", &m.category}, {"reason for inclusion", &m.reason}};
+  for (const auto& [what, value] : required) {
+    if (value->find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Status::InvalidArgument(std::string("a watchlist entry needs a ") + what);
+    }
+  }
+  if (input.image_jpeg.empty()) {
+    return Status::InvalidArgument("watchlist entry " + m.reference + " has no image");
+  }
+  const size_t dim = input.embedding.size();
+  double norm2 = 0;
+  for (float v : input.embedding) norm2 += double(v) * v;
+  if (dim == 0 || !std::isfinite(norm2) || std::fabs(norm2 - 1.0) > 1e-3) {
+    return Status::InvalidArgument("watchlist entry " + m.reference +
+                                   ": the embedding must be a non-empty unit-norm vector");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(m.deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                        "add to the watchlist");
+  if (!d.ok()) return d.status();
+  auto dep_dim = ScalarInt("SELECT embedding_dim FROM deployments WHERE id = ?", m.deployment_id);
+  if (!dep_dim.ok()) return dep_dim.status();
+  if (*dep_dim != 0 && *dep_dim != static_cast<int64_t>(dim)) {
+    return Status::InvalidArgument("watchlist entry " + m.reference + " has a " + std::to_string(dim) +
+                                   "-d embedding; deployment " + std::to_string(m.deployment_id) +
+                                   " holds " + std::to_string(*dep_dim) + "-d ones (" +
+                                   d->recogniser_id + ")");
+  }
+  auto live = CountLiveEntries(m.deployment_id);
+  if (!live.ok()) return live.status();
+  if (*live >= d->spec.watchlist_cap) {
+    return Status::FailedPrecondition("the watchlist of deployment " + std::to_string(m.deployment_id) +
+                                      " is full: it holds " + std::to_string(*live) +
+                                      " entries, its cap is " + std::to_string(d->spec.watchlist_cap));
+  }
+  {
+    Stmt st = Sql("SELECT id FROM watchlist_entries WHERE deployment_id = ? AND reference = ? AND removed = 0");
+    st.Bind(m.deployment_id).Bind(m.reference);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      return Status::InvalidArgument("reference " + m.reference + " is already on the watchlist (entry " +
+                                     std::to_string(st.Int(0)) + ")");
+    }
+  }
+  if (m.duplicate_of) {
+    auto other = ScalarInt("SELECT deployment_id FROM watchlist_entries WHERE id = ?", *m.duplicate_of);
+    if (!other.ok()) return other.status();
+    if (*other != m.deployment_id) {
+      return Status::InvalidArgument("duplicate_of " + std::to_string(*m.duplicate_of) +
+                                     " is not an entry of this deployment");
+    }
+  }
+  auto dek = DataKey(m.deployment_id);
+  if (!dek.ok()) return dek.status();
+  const int64_t now = clock_->NowMs();
+  Stmt ins = Sql("INSERT INTO watchlist_entries(deployment_id, reference, category, reason, image_source, "
+                 "added_by, added_ms, quality, quality_notes, duplicate_of, duplicate_score) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.Bind(m.deployment_id).Bind(m.reference).Bind(m.category).Bind(m.reason).Bind(m.image_source)
+      .Bind(by.name).Bind(now).Bind(static_cast<double>(m.quality)).Bind(m.quality_notes);
+  if (m.duplicate_of) ins.Bind(*m.duplicate_of); else ins.BindNull();
+  ins.Bind(static_cast<double>(m.duplicate_score));
+  LFR_RETURN_IF_ERROR(ins.Run());
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  auto name = Seal(*dek, AsBytes(m.display_name), EntryAad(id, "name"));
+  auto emb = Seal(*dek, {reinterpret_cast<const uint8_t*>(input.embedding.data()), dim * sizeof(float)},
+                  EntryAad(id, "embedding"));
+  auto img = Seal(*dek, input.image_jpeg, EntryAad(id, "image"));
+  for (const auto* r : {&name, &emb, &img}) {
+    if (!r->ok()) return r->status();
+  }
+  LFR_RETURN_IF_ERROR(Sql("UPDATE watchlist_entries SET display_name = ? WHERE id = ?").BindBlob(*name).Bind(id).Run());
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO entry_faces(entry_id, embedding, image) VALUES (?, ?, ?)")
+                          .Bind(id).BindBlob(*emb).BindBlob(*img).Run());
+  if (*dep_dim == 0) {
+    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET embedding_dim = ? WHERE id = ?")
+                            .Bind(static_cast<int64_t>(dim)).Bind(m.deployment_id).Run());
+  }
+  json details = {{"deployment", m.deployment_id}, {"reference", m.reference}, {"category", m.category}};
+  if (m.duplicate_of) details["possible_duplicate_of"] = *m.duplicate_of;
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.add", "entry:" + std::to_string(id), details));
+  auto out = LoadEntry(id, false);
+  if (!out.ok()) return out.status();
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  out->display_name = m.display_name;
+  return out;
+}
+
+Result<std::vector<WatchlistEntry>> SqliteStore::ListWatchlist(int64_t deployment_id, bool include_removed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto d = LoadDeployment(deployment_id);
+  if (!d.ok()) return d.status();
+  std::optional<SecretBytes> dek;
+  if (d->status != DeploymentStatus::kClosed) {
+    auto k = DataKey(deployment_id);
+    if (!k.ok()) return k.status();
+    dek = std::move(k).value();
+  }
+  const std::string sql = std::string("SELECT ") + kEntryColumns +
+                          " FROM watchlist_entries WHERE deployment_id = ?" +
+                          (include_removed ? "" : " AND removed = 0") + " ORDER BY id";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(deployment_id);
+  std::vector<WatchlistEntry> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto e = EntryFromRow(st, dek ? &*dek : nullptr);
+    if (!e.ok()) return e.status();
+    out.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+Result<WatchlistEntry> SqliteStore::GetWatchlistEntry(int64_t entry_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LoadEntry(entry_id, true);
+}
+
+Result<SecretBytes> SqliteStore::GetEntryImage(int64_t entry_id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto e = LoadEntry(entry_id, false);
+  if (!e.ok()) return e.status();
+  Stmt st = Sql("SELECT image FROM entry_faces WHERE entry_id = ?");
+  st.Bind(entry_id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return Status::NotFound("the image of watchlist entry " + std::to_string(entry_id) + " was deleted (" +
+                            (e->shredded ? "deployment closed" : "entry removed") + ")");
+  }
+  auto dek = DataKey(e->deployment_id);
+  if (!dek.ok()) return dek.status();
+  auto img = Open(*dek, st.Blob(0), EntryAad(entry_id, "image"));
+  if (!img.ok()) return img.status();
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.view_image", "entry:" + std::to_string(entry_id),
+                                  json{{"deployment", e->deployment_id}}));
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return img;
+}
+
+Result<std::vector<EntryEmbedding>> SqliteStore::LoadEmbeddings(int64_t deployment_id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                        "load the watchlist");
+  if (!d.ok()) return d.status();
+  auto dek = DataKey(deployment_id);
+  if (!dek.ok()) return dek.status();
+  Stmt st = Sql("SELECT e.id, e.reference, f.embedding FROM watchlist_entries e JOIN entry_faces f "
+                "ON f.entry_id = e.id WHERE e.deployment_id = ? AND e.removed = 0 ORDER BY e.id");
+  st.Bind(deployment_id);
+  std::vector<EntryEmbedding> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    EntryEmbedding e;
+    e.entry_id = st.Int(0);
+    e.reference = st.Text(1);
+    auto emb = Open(*dek, st.Blob(2), EntryAad(e.entry_id, "embedding"));
+    if (!emb.ok()) return emb.status();
+    e.embedding = std::move(emb).value();
+    out.push_back(std::move(e));
+  }
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.load", "deployment:" + std::to_string(deployment_id),
+                                  json{{"entries", out.size()}}));
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Status SqliteStore::RemoveWatchlistEntry(int64_t entry_id, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    Txn txn(db_, path_);
+    LFR_RETURN_IF_ERROR(txn.Begin());
+    auto e = LoadEntry(entry_id, false);
+    if (!e.ok()) return e.status();
+    if (e->removed) {
+      return Status::FailedPrecondition("watchlist entry " + std::to_string(entry_id) + " was already removed");
+    }
+    auto d = DeploymentIn(e->deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                          "remove a watchlist entry");
+    if (!d.ok()) return d.status();
+    LFR_RETURN_IF_ERROR(Sql("DELETE FROM entry_faces WHERE entry_id = ?").Bind(entry_id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE watchlist_entries SET removed = 1, removed_ms = ?, removed_by = ?, "
+                            "display_name = NULL WHERE id = ?")
+                            .Bind(clock_->NowMs()).Bind(by.name).Bind(entry_id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.remove", "entry:" + std::to_string(entry_id),
+                                    json{{"deployment", e->deployment_id}, {"reference", e->reference}}));
+    LFR_RETURN_IF_ERROR(txn.Commit());
+  }
+  CheckpointTruncate();
+  return Status::Ok();
+}
+
+Result<std::vector<CategoryCount>> SqliteStore::WatchlistComposition(int64_t deployment_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto d = LoadDeployment(deployment_id);
+  if (!d.ok()) return d.status();
+  Stmt st = Sql("SELECT category, count(*) FROM watchlist_entries WHERE deployment_id = ? AND removed = 0 "
+                "GROUP BY category ORDER BY category");
+  st.Bind(deployment_id);
+  std::vector<CategoryCount> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({st.Text(0), st.Int(1)});
+  }
+  return out;
+}
+
+// ---- Alerts ------------------------------------------------------------------------------
+
+AlertRecord SqliteStore::AlertFromRow(const Stmt& st) {
+  AlertRecord a;
+  a.id = st.Int(0);
+  a.deployment_id = st.Int(1);
+  a.camera = st.Text(2);
+  a.time_ms = st.Int(3);
+  if (!st.IsNull(4)) a.entry_id = st.Int(4);
+  a.subject_reference = st.Text(5);
+  a.track_id = st.Int(6);
+  a.score = static_cast<float>(st.Real(7));
+  a.fused_score = static_cast<float>(st.Real(8));
+  a.threshold = static_cast<float>(st.Real(9));
+  ParseAlertState(st.Text(10), &a.state);
+  ParseAlertOutcome(st.Text(11), &a.outcome);
+  a.note = st.Text(12);
+  a.decided_by = st.Text(13);
+  a.decided_ms = st.Int(14);
+  a.media_purged = st.Int(15) != 0;
+  return a;
+}
+
+Result<AlertRecord> SqliteStore::LoadAlert(int64_t alert_id) {
+  const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(alert_id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no alert " + std::to_string(alert_id));
+  return AlertFromRow(st);
+}
+
+Result<AlertRecord> SqliteStore::RecordAlert(const AlertInput& input, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (input.crop_jpeg.empty()) return Status::InvalidArgument("an alert needs its probe crop");
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(input.deployment_id, {DeploymentStatus::kActive}, "record an alert");
+  if (!d.ok()) return d.status();
+  {
+    Stmt st = Sql("SELECT id FROM cameras WHERE deployment_id = ? AND name = ?");
+    st.Bind(input.deployment_id).Bind(input.camera);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::InvalidArgument("deployment " + std::to_string(input.deployment_id) +
+                                     " has no camera named \"" + input.camera + "\"");
+    }
+  }
+  auto entry = LoadEntry(input.entry_id, false);
+  if (!entry.ok()) return entry.status();
+  if (entry->deployment_id != input.deployment_id) {
+    return Status::InvalidArgument("watchlist entry " + std::to_string(input.entry_id) +
+                                   " is not on deployment " + std::to_string(input.deployment_id) + "'s watchlist");
+  }
+  auto dek = DataKey(input.deployment_id);
+  if (!dek.ok()) return dek.status();
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO alerts(deployment_id, camera, time_ms, entry_id, subject_reference, "
+                          "track_id, score, fused_score, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                          .Bind(input.deployment_id).Bind(input.camera).Bind(clock_->NowMs())
+                          .Bind(input.entry_id).Bind(entry->reference).Bind(input.track_id)
+                          .Bind(static_cast<double>(input.score)).Bind(static_cast<double>(input.fused_score))
+                          .Bind(static_cast<double>(input.threshold)).Run());
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  auto crop = Seal(*dek, input.crop_jpeg, AlertAad(id, "crop"));
+  if (!crop.ok()) return crop.status();
+  std::vector<uint8_t> thumb;
+  if (!input.thumbnail_jpeg.empty()) {
+    auto t = Seal(*dek, input.thumbnail_jpeg, AlertAad(id, "thumbnail"));
+    if (!t.ok()) return t.status();
+    thumb = std::move(t).value();
+  }
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO alert_media(alert_id, crop, thumbnail) VALUES (?, ?, ?)")
+                          .Bind(id).BindBlob(*crop).BindBlob(thumb).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.create", "alert:" + std::to_string(id),
+                                  json{{"deployment", input.deployment_id}, {"camera", input.camera},
+                                       {"entry", input.entry_id}}));
+  auto out = LoadAlert(id);
+  if (!out.ok()) return out.status();
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<std::vector<AlertRecord>> SqliteStore::ListAlerts(const AlertQuery& query) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id > ?";
+  if (query.deployment_id) sql += " AND deployment_id = ?";
+  if (query.state) sql += " AND state = ?";
+  sql += " ORDER BY id DESC LIMIT ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(query.after_id);
+  if (query.deployment_id) st.Bind(*query.deployment_id);
+  if (query.state) st.Bind(std::string(AlertStateName(*query.state)));
+  st.Bind(static_cast<int64_t>(query.limit < 0 ? -1 : query.limit));
+  std::vector<AlertRecord> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(AlertFromRow(st));
+  }
+  return out;
+}
+
+Result<AlertRecord> SqliteStore::GetAlert(int64_t alert_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LoadAlert(alert_id);
+}
+
+Result<SecretBytes> SqliteStore::GetAlertMedia(int64_t alert_id, AlertMedia which, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  const char* column = which == AlertMedia::kCrop ? "crop" : "thumbnail";
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto a = LoadAlert(alert_id);
+  if (!a.ok()) return a.status();
+  const std::string sql = std::string("SELECT ") + column + " FROM alert_media WHERE alert_id = ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(alert_id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row || st.IsNull(0)) {
+    return Status::NotFound(std::string("the ") + column + " of alert " + std::to_string(alert_id) +
+                            (a->media_purged ? " was deleted by retention" : " was not recorded"));
+  }
+  auto dek = DataKey(a->deployment_id);
+  if (!dek.ok()) return dek.status();
+  auto media = Open(*dek, st.Blob(0), AlertAad(alert_id, column));
+  if (!media.ok()) return media.status();
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.view_media", "alert:" + std::to_string(alert_id),
+                                  json{{"media", column}}));
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return media;
+}
+
+Result<AlertRecord> SqliteStore::DecideAlert(int64_t alert_id, const AlertDecision& decision, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (decision.state == AlertState::kPending) {
+    return Status::InvalidArgument("a decision must be true, false or no_action, not pending");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto a = LoadAlert(alert_id);
+  if (!a.ok()) return a.status();
+  auto d = DeploymentIn(a->deployment_id, {DeploymentStatus::kActive}, "decide alert " + std::to_string(alert_id));
+  if (!d.ok()) return d.status();
+  if (a->media_purged) {
+    return Status::FailedPrecondition("alert " + std::to_string(alert_id) +
+                                      " can no longer be decided: its data was deleted by retention");
+  }
+  LFR_RETURN_IF_ERROR(Sql("UPDATE alerts SET state = ?, outcome = ?, note = ?, decided_by = ?, decided_ms = ? "
+                          "WHERE id = ?")
+                          .Bind(std::string(AlertStateName(decision.state)))
+                          .Bind(std::string(AlertOutcomeName(decision.outcome))).Bind(decision.note)
+                          .Bind(by.name).Bind(clock_->NowMs()).Bind(alert_id).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.decide", "alert:" + std::to_string(alert_id),
+                                  json{{"state", AlertStateName(decision.state)},
+                                       {"outcome", AlertOutcomeName(decision.outcome)},
+                                       {"previous_state", AlertStateName(a->state)}}));
+  auto out = LoadAlert(alert_id);
+  if (!out.ok()) return out.status();
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+// ---- Counters and retention --------------------------------------------------------------
+
+Status SqliteStore::AddFacesSeen(int64_t deployment_id, const std::string& camera, int64_t minute_ms,
+                                 int64_t n) {
+  if (n < 0) return Status::InvalidArgument("faces seen must be >= 0");
+  if (camera.empty()) return Status::InvalidArgument("faces seen needs a camera name");
+  const int64_t minute = minute_ms - ((minute_ms % kMsPerMinute) + kMsPerMinute) % kMsPerMinute;
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "count faces");
+  if (!d.ok()) return d.status();
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO faces_seen(deployment_id, camera, minute_ms, faces) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT(deployment_id, camera, minute_ms) DO UPDATE SET faces = faces + excluded.faces")
+                          .Bind(deployment_id).Bind(camera).Bind(minute).Bind(n).Run());
+  return txn.Commit();
+}
+
+Result<std::vector<FacesSeenRow>> SqliteStore::FacesSeen(int64_t deployment_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto d = LoadDeployment(deployment_id);
+  if (!d.ok()) return d.status();
+  Stmt st = Sql("SELECT deployment_id, camera, minute_ms, faces FROM faces_seen WHERE deployment_id = ? "
+                "ORDER BY minute_ms, camera");
+  st.Bind(deployment_id);
+  std::vector<FacesSeenRow> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({st.Int(0), st.Text(1), st.Int(2), st.Int(3)});
+  }
+  return out;
+}
+
+Result<PurgeCounts> SqliteStore::PurgeAlertData(int64_t cutoff_ms, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  std::lock_guard<std::mutex> lock(mu_);
+  PurgeCounts counts;
+  {
+    Txn txn(db_, path_);
+    LFR_RETURN_IF_ERROR(txn.Begin());
+    auto purged = PurgeAlertsWhere("time_ms < ?", cutoff_ms);
+    if (!purged.ok()) return purged.status();
+    counts.alerts_purged = *purged;
+    if (counts.alerts_purged == 0) return counts;  // nothing changed: no audit row, no commit
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "retention.purge", "alerts",
+                                    json{{"alerts_purged", counts.alerts_purged},
+                                         {"cutoff", FormatUtcMs(cutoff_ms)}}));
+    LFR_RETURN_IF_ERROR(txn.Commit());
+  }
+  CheckpointTruncate();
+  return counts;
+}
+
+// ---- Users -------------------------------------------------------------------------------
+
+Result<User> SqliteStore::CreateUser(const std::string& name, Role role, const std::string& password_hash,
+                                     const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (name.empty() || name.find_first_of(" \t\r\n:") != std::string::npos) {
+    return Status::InvalidArgument("user name \"" + name + "\" must be non-empty, without spaces or ':'");
+  }
+  if (password_hash.empty()) return Status::InvalidArgument("user " + name + " needs a password hash");
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  {
+    Stmt st = Sql("SELECT id FROM users WHERE name = ?");
+    st.Bind(name);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) return Status::FailedPrecondition("a user named " + name + " already exists");
+  }
+  User u;
+  u.name = name;
+  u.role = role;
+  u.password_hash = password_hash;
+  u.created_ms = clock_->NowMs();
+  LFR_RETURN_IF_ERROR(Sql("INSERT INTO users(name, role, password_hash, created_ms) VALUES (?, ?, ?, ?)")
+                          .Bind(name).Bind(std::string(RoleName(role))).Bind(password_hash)
+                          .Bind(u.created_ms).Run());
+  u.id = sqlite3_last_insert_rowid(db_);
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "user.create", "user:" + name, json{{"role", RoleName(role)}}));
+  LFR_RETURN_IF_ERROR(txn.Commit());
+  return u;
+}
+
+namespace {
+User UserFromRow(const Stmt& st) {
+  User u;
+  u.id = st.Int(0);
+  u.name = st.Text(1);
+  ParseRole(st.Text(2), &u.role);
+  u.password_hash = st.Text(3);
+  u.disabled = st.Int(4) != 0;
+  u.created_ms = st.Int(5);
+  return u;
+}
+}  // namespace
+
+Result<User> SqliteStore::GetUser(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st = Sql("SELECT id, name, role, password_hash, disabled, created_ms FROM users WHERE name = ?");
+  st.Bind(name);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no user " + name);
+  return UserFromRow(st);
+}
+
+Result<std::vector<User>> SqliteStore::ListUsers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st = Sql("SELECT id, name, role, password_hash, disabled, created_ms FROM users ORDER BY name");
+  std::vector<User> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(UserFromRow(st));
+  }
+  return out;
+}
+
+Status SqliteStore::UpdateUser(const User& user, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateActor(by));
+  if (user.password_hash.empty()) return Status::InvalidArgument("user " + user.name + " needs a password hash");
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_, path_);
+  LFR_RETURN_IF_ERROR(txn.Begin());
+  Stmt st = Sql("SELECT role, disabled, password_hash FROM users WHERE name = ?");
+  st.Bind(user.name);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no user " + user.name);
+  json changes = json::object();
+  if (st.Text(0) != RoleName(user.role)) changes["role"] = RoleName(user.role);
+  if ((st.Int(1) != 0) != user.disabled) changes["disabled"] = user.disabled;
+  if (st.Text(2) != user.password_hash) changes["password"] = "changed";
+  LFR_RETURN_IF_ERROR(Sql("UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE name = ?")
+                          .Bind(std::string(RoleName(user.role))).Bind(user.password_hash)
+                          .Bind(user.disabled ? 1 : 0).Bind(user.name).Run());
+  LFR_RETURN_IF_ERROR(AppendAudit(by, "user.update", "user:" + user.name, changes));
+  return txn.Commit();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const MasterKey& master,
+                                               const SqliteStoreOptions& options) {
+  LFR_RETURN_IF_ERROR(InitCrypto());
+  std::error_code ec;
+  if (path.has_parent_path() && !fs::exists(path.parent_path(), ec)) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return Status::IOError("cannot create folder " + path.parent_path().string() + ": " + ec.message());
+    }
+    fs::permissions(path.parent_path(), fs::perms::owner_all, ec);
+  }
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    return Status::Corrupt(path.string() + " is not an OpenLFR database (not a regular file)");
+  }
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = sqlite::Error(db, rc, path.string(), "cannot open the database");
+    sqlite3_close_v2(db);
+    return s;
+  }
+  auto store = std::make_unique<SqliteStore>(db, path, master.Clone(),
+                                             options.clock != nullptr ? options.clock : SystemClock());
+  LFR_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+fs::path DefaultDatabasePath() { return HomeDir() / "lfr.db"; }
+
+}  // namespace lfr

@@ -1,0 +1,152 @@
+#include "testing/store_fixture.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <random>
+
+#include "testing/shared.h"
+
+namespace lfr::testing {
+
+DeploymentSpec Spec(const std::string& name) {
+  DeploymentSpec s;
+  s.name = name;
+  s.site = "Cardiff city centre";
+  s.location = "Westgate Street";
+  s.planned_start_ms = kT0;
+  s.planned_end_ms = kT0 + kMsPerDay;
+  s.purpose = "Locate people wanted for serious offences";
+  s.legal_basis = "common law policing powers; force LFR policy v3";
+  s.authorising_officer = "Supt. A. Example";
+  s.contact = "lfr@example.police.uk";
+  return s;
+}
+
+Camera Cam(int64_t deployment_id, const std::string& name) {
+  Camera c;
+  c.deployment_id = deployment_id;
+  c.name = name;
+  c.uri = "rtsp://cam/" + name;
+  return c;
+}
+
+std::vector<float> UnitVector(int seed, int dim) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(dim));
+  double s = 0;
+  for (float& x : v) {
+    x = n(rng);
+    s += double(x) * x;
+  }
+  for (float& x : v) x = static_cast<float>(x / std::sqrt(s));
+  return v;
+}
+
+WatchlistEntryInput Entry(int64_t deployment_id, const std::string& reference, int seed) {
+  WatchlistEntryInput in;
+  in.meta.deployment_id = deployment_id;
+  in.meta.reference = reference;
+  in.meta.display_name = "Person " + reference;
+  in.meta.category = "wanted: violence";
+  in.meta.reason = "warrant for assault";
+  in.meta.image_source = "custody image 2024-05-01";
+  in.embedding = UnitVector(seed);
+  const std::string jpeg = "\xFF\xD8\xFF\xE0 fake jpeg of " + reference;
+  in.image_jpeg.assign(jpeg.begin(), jpeg.end());
+  return in;
+}
+
+AlertInput AlertFor(int64_t deployment_id, int64_t entry_id) {
+  AlertInput a;
+  a.deployment_id = deployment_id;
+  a.camera = "gate-a";
+  a.entry_id = entry_id;
+  a.track_id = 7;
+  a.score = 0.66f;
+  a.fused_score = 0.64f;
+  a.threshold = 0.6f;
+  const std::string crop = "crop-jpeg", thumb = "thumb-jpeg";
+  a.crop_jpeg.assign(crop.begin(), crop.end());
+  a.thumbnail_jpeg.assign(thumb.begin(), thumb.end());
+  return a;
+}
+
+RawDb::RawDb(const std::filesystem::path& path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) ADD_FAILURE() << "cannot open " << path;
+  sqlite3_busy_timeout(db_, 5000);
+}
+
+RawDb::~RawDb() { sqlite3_close(db_); }
+
+std::string RawDb::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) == SQLITE_OK) return "";
+  std::string msg = err != nullptr ? err : "error";
+  sqlite3_free(err);
+  return msg;
+}
+
+std::string RawDb::Scalar(const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(st, 0);
+    if (t != nullptr) out = reinterpret_cast<const char*>(t);
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::vector<std::vector<uint8_t>> RawDb::Blobs(const std::string& sql) {
+  std::vector<std::vector<uint8_t>> out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sqlite3_errmsg(db_) << " in " << sql;
+    return out;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(st, 0));
+    if (p != nullptr) out.emplace_back(p, p + sqlite3_column_bytes(st, 0));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+MasterKey StoreFixture::TestMasterKey() {
+  std::vector<uint8_t> raw(32);
+  for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<uint8_t>(i * 7 + 1);
+  return MasterKey::FromBytes(raw.data());
+}
+
+void StoreFixture::SetUp() {
+  dir_ = TempDir("store");
+  db_path_ = dir_ / "lfr.db";
+  Reopen();
+}
+
+void StoreFixture::Reopen() {
+  store_.reset();
+  auto s = OpenSqliteStore(db_path_, master_, {&clock_});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  store_ = std::move(s).value();
+}
+
+int64_t StoreFixture::NewDeployment(const std::string& name) {
+  auto d = store_->CreateDeployment(Spec(name), "mobilefacenet-arcface", kCli);
+  EXPECT_TRUE(d.ok()) << d.status().ToString();
+  return d.ok() ? d->id : 0;
+}
+
+int64_t StoreFixture::ActiveDeployment(const std::string& name) {
+  const int64_t id = NewDeployment(name);
+  EXPECT_TRUE(store_->AddCamera(Cam(id, "gate-a"), kCli).ok());
+  auto e = store_->AddWatchlistEntry(Entry(id, "PNC-1", 1), kCli);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  auto s = store_->StartDeployment(id, kCli);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return id;
+}
+
+}  // namespace lfr::testing

@@ -1,0 +1,74 @@
+// Test helpers for the store: a fresh SQLite store per test on a manual clock, builders
+// for valid deployments/entries/alerts with synthetic face data, and raw SQL access to the
+// database file (for tamper tests).
+#ifndef LFR_TESTING_STORE_FIXTURE_H_
+#define LFR_TESTING_STORE_FIXTURE_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "store/sqlite_store.h"
+#include "util/clock.h"
+
+namespace lfr::testing {
+
+constexpr int64_t kT0 = 1795599688000;  // 2026-11-25T09:41:28Z
+inline const Actor kCli{"cli:test"};
+inline const Actor kSystem{"system"};
+
+// A complete, valid deployment spec named `name`, planned for a day from kT0.
+DeploymentSpec Spec(const std::string& name);
+// Camera `name` (uri rtsp://cam/<name>) of a deployment.
+Camera Cam(int64_t deployment_id, const std::string& name);
+// A deterministic random unit vector.
+std::vector<float> UnitVector(int seed, int dim = 128);
+// A valid entry: reference, display name "Person <reference>", category "wanted: violence",
+// a reason, a fake JPEG payload and UnitVector(seed).
+WatchlistEntryInput Entry(int64_t deployment_id, const std::string& reference, int seed);
+// An alert on camera gate-a with crop "crop-jpeg" and thumbnail "thumb-jpeg".
+AlertInput AlertFor(int64_t deployment_id, int64_t entry_id);
+
+// Raw access to a database file with the SQLite C API. Exec returns "" or the error.
+class RawDb {
+ public:
+  explicit RawDb(const std::filesystem::path& path);
+  ~RawDb();
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  std::string Exec(const std::string& sql);
+  // The first column of the first row of a query, as text ("" if none).
+  std::string Scalar(const std::string& sql);
+  // Every non-NULL blob of the first column of a query.
+  std::vector<std::vector<uint8_t>> Blobs(const std::string& sql);
+
+ private:
+  ::sqlite3* db_ = nullptr;
+};
+
+class StoreFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override { store_.reset(); }
+  // Closes and opens the store again (same file, key and clock).
+  void Reopen();
+  int64_t NewDeployment(const std::string& name);
+  // A started deployment with camera gate-a and one entry, reference PNC-1 (seed 1).
+  int64_t ActiveDeployment(const std::string& name);
+
+  std::filesystem::path dir_, db_path_;
+  ManualClock clock_{kT0};
+  MasterKey master_ = TestMasterKey();
+  std::unique_ptr<Store> store_;
+
+ private:
+  static MasterKey TestMasterKey();
+};
+
+}  // namespace lfr::testing
+
+#endif  // LFR_TESTING_STORE_FIXTURE_H_
