@@ -3,6 +3,7 @@
 #include <chrono>
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <opencv2/core/utility.hpp>
@@ -47,6 +48,12 @@ class CameraWorker {
     WipeMat(&grey_);
   }
   CameraSummary& summary() { return summary_; }
+  // Copies the figures into the live snapshot if force or half a second has passed.
+  void PublishLive(bool force);
+  CameraLiveStats live() const {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    return live_;
+  }
   int64_t tracks() const { return tracker_.tracks_started(); }
 
  private:
@@ -61,6 +68,9 @@ class CameraWorker {
   const PipelineOptions& options_;
   Tracker tracker_;
   CameraSummary summary_;
+  mutable std::mutex live_mu_;
+  CameraLiveStats live_;
+  SteadyClock::time_point last_live_{};
   int64_t last_detect_frame_ = -1;
   int64_t quiet_skipped_ = 0;
 
@@ -78,6 +88,25 @@ class CameraWorker {
   std::map<int64_t, TrackScoreFusion> fusion_;
   std::map<int64_t, int64_t> first_frame_;
 };
+
+void CameraWorker::PublishLive(bool force) {
+  const auto now = SteadyClock::now();
+  if (!force && now - last_live_ < std::chrono::milliseconds(500)) return;
+  last_live_ = now;
+  CameraLiveStats l;
+  l.frames_processed = summary_.frames_processed;
+  l.detector_runs = summary_.detector_runs;
+  l.faces_detected = summary_.faces_detected;
+  l.faces_passed_quality = summary_.faces_passed_quality;
+  l.tracks = tracker_.tracks_started();
+  l.embeddings = summary_.embeddings;
+  l.alerts = summary_.alerts;
+  l.decision_p50_ms = summary_.total_ms.Percentile(50);
+  l.decision_p95_ms = summary_.total_ms.Percentile(95);
+  l.detect_p50_ms = summary_.detect_ms.Percentile(50);
+  std::lock_guard<std::mutex> lock(live_mu_);
+  live_ = std::move(l);
+}
 
 bool CameraWorker::QuietFrame(const cv::Mat& image) {
   // A 64x36 nearest-neighbour grey thumbnail: costs microseconds at any resolution.
@@ -328,6 +357,7 @@ Status Pipeline::Run() {
           }
         }
         Status s = cam->worker->Process(frame);
+        cam->worker->PublishLive(false);
         if (!s.ok()) {
           cam->worker_status = Status::Internal("camera " + cam->spec.name + ": " + s.message());
           cam->reader->Stop();
@@ -336,6 +366,7 @@ Status Pipeline::Run() {
       }
       WipeMat(&frame.image);
       cam->worker->WipeBuffers();
+      cam->worker->PublishLive(true);
     });
   }
   Status first;
@@ -362,6 +393,21 @@ std::vector<CameraSummary> Pipeline::Summaries() const {
     s.tracks = c->worker->tracks();
     s.decode_ms = c->reader->decode_ms();
     out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<CameraLiveStats> Pipeline::LiveStats() const {
+  std::vector<CameraLiveStats> out;
+  out.reserve(cameras_.size());
+  for (const auto& c : cameras_) {
+    CameraLiveStats l = c->worker->live();
+    l.name = c->spec.name;
+    l.uri = c->spec.uri;
+    l.status = c->reader->status();
+    // As in Summaries(): frames skipped on purpose count as processed.
+    l.frames_processed += l.status.frames_grab_only;
+    out.push_back(std::move(l));
   }
   return out;
 }

@@ -15,8 +15,8 @@
 // that matched nobody is logged or written. (FFmpeg's own decoder buffers are outside
 // OpenLFR's control; they are freed by FFmpeg when the capture closes.)
 //
-// Thread-safety: Create/Run/Summaries from one thread; RequestStop() from any thread
-// (e.g. a signal-handling thread).
+// Thread-safety: Create/Run/Summaries from one thread; RequestStop() and LiveStats() from
+// any thread (a signal handler, the HTTP server's status pages).
 #ifndef LFR_PIPELINE_PIPELINE_H_
 #define LFR_PIPELINE_PIPELINE_H_
 
@@ -88,6 +88,22 @@ struct CameraSummary {
   LatencyStats decode_ms, detect_ms, analyse_ms, embed_ms, match_ms, total_ms;
 };
 
+// A camera's figures while it runs: counts and latency percentiles, refreshed by its worker
+// at most every half second (and when it stops).
+struct CameraLiveStats {
+  std::string name, uri;
+  CameraStatus status;
+  int64_t frames_processed = 0;
+  int64_t detector_runs = 0;
+  int64_t faces_detected = 0;
+  int64_t faces_passed_quality = 0;
+  int64_t tracks = 0;
+  int64_t embeddings = 0;
+  int64_t alerts = 0;
+  double decision_p50_ms = 0, decision_p95_ms = 0;  // frame read -> decision
+  double detect_p50_ms = 0;
+};
+
 class CameraWorker;
 
 class Pipeline {
@@ -107,7 +123,10 @@ class Pipeline {
   Status Run();
   void RequestStop();
 
+  // Full statistics; call after Run() returned (or before it started).
   std::vector<CameraSummary> Summaries() const;
+  // A recent snapshot per camera; safe to call at any time from any thread.
+  std::vector<CameraLiveStats> LiveStats() const;
   int64_t alerts_suppressed() const { return policy_ ? policy_->suppressed() : 0; }
 
  private:

@@ -3,6 +3,7 @@
 // one camera, and reconnect back-off.
 #include "pipeline/pipeline.h"
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -283,6 +284,49 @@ TEST(Pipeline, ABrokenCameraDoesNotStopTheOthers) {
   EXPECT_EQ(s[0].faces_detected, 0);  // grey squares are not faces
   EXPECT_TRUE(sink.alerts.empty());
   EXPECT_GT(s[0].total_ms.count(), 0);
+}
+
+TEST(Pipeline, LiveStatsCanBeReadWhileRunningAndMatchTheSummaryAtTheEnd) {
+  LFR_REQUIRE_MODEL(det, "yunet-2022mar");
+  LFR_REQUIRE_MODEL(rec, "mobilefacenet-arcface");
+  const fs::path video = MakeVideo("pipe-live", 30, 25.0);
+  Watchlist wl(128);
+  std::vector<float> e(128, 0.0f);
+  e[0] = 1;
+  ASSERT_TRUE(wl.Add("someone", e.data()).ok());
+  CollectingSink sink;
+  PipelineOptions o;
+  o.camera.realtime = true;  // 1.2 s of paced frames: time to read stats mid-run
+  auto p = Pipeline::Create({{"a", video.string()}, {"b", video.string()}}, det, rec, &wl, &sink, o);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  std::atomic<bool> done{false};
+  std::thread run([&] {
+    EXPECT_TRUE((*p)->Run().ok());
+    done = true;
+  });
+  int64_t seen_mid_run = 0;
+  int reads = 0;
+  while (!done) {
+    for (const CameraLiveStats& l : (*p)->LiveStats()) {
+      EXPECT_TRUE(l.name == "a" || l.name == "b") << l.name;
+      EXPECT_LE(l.frames_processed, 30);
+      if (l.status.health == CameraHealth::kUp) seen_mid_run = std::max(seen_mid_run, l.frames_processed);
+    }
+    ++reads;
+    std::this_thread::sleep_for(5ms);
+  }
+  run.join();
+  EXPECT_GT(reads, 10);
+  EXPECT_GT(seen_mid_run, 0) << "a snapshot taken while the camera was up";
+  auto live = (*p)->LiveStats();
+  auto full = (*p)->Summaries();
+  ASSERT_EQ(live.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(live[i].frames_processed, full[i].frames_processed);
+    EXPECT_EQ(live[i].detector_runs, full[i].detector_runs);
+    EXPECT_EQ(live[i].status.health, CameraHealth::kEnded);
+    EXPECT_DOUBLE_EQ(live[i].decision_p95_ms, full[i].total_ms.Percentile(95));
+  }
 }
 
 TEST(Pipeline, RejectsAMalformedSourceUpFront) {
