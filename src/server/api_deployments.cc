@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/camera.h"
+#include "report/notice.h"
+#include "report/report.h"
 #include "server/api.h"
 
 namespace lfr::server {
@@ -162,6 +164,60 @@ void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, 
   SendJson(res, 201, out);
 }
 
+void PublishNotice(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  auto cams = api.store->ListCameras(d->id);
+  if (!cams.ok()) return SendStatus(res, cams.status());
+  std::string text;
+  if (!req.body.empty()) {
+    auto body = JsonBody(req);
+    if (!body.ok()) return SendStatus(res, body.status());
+    auto given = OptionalString(*body, "text", 20000);
+    if (!given.ok()) return SendStatus(res, given.status());
+    text = given->value_or("");
+  }
+  if (text.empty()) {
+    const auto problems = report::NoticeProblems(*d, *cams);
+    if (!problems.empty()) {
+      std::string msg = "the notice cannot be published yet:";
+      for (const auto& p : problems) msg += " " + p + ";";
+      msg.pop_back();
+      return SendError(res, 409, msg);
+    }
+    text = report::RenderNoticeText(*d, *cams);
+  }
+  if (Status s = api.store->PublishNotice(d->id, text, caller.actor); !s.ok()) return SendStatus(res, s);
+  auto updated = api.store->GetDeployment(d->id);
+  if (!updated.ok()) return SendStatus(res, updated.status());
+  SendJson(res, 200, DeploymentDetail(api, *updated));
+}
+
+void Report(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto id = PathId(req, "deployment id");
+  if (!id.ok()) return SendStatus(res, id.status());
+  const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+  if (format != "json" && format != "html" && format != "csv") {
+    return SendError(res, 400, "query parameter 'format': '" + format + "' is not one of json, html, csv");
+  }
+  auto input = report::GatherReportInput(*api.store, *id, api.clock->NowMs());
+  if (!input.ok()) return SendStatus(res, input.status());
+  const report::DeploymentReport r = report::BuildReport(*input);
+  if (Status a = api.store->Audit(caller.actor, "report.export", "deployment:" + std::to_string(*id),
+                                  nlohmann::json({{"format", format}}).dump());
+      !a.ok()) {
+    return SendStatus(res, a);  // no export without its audit row
+  }
+  if (format == "html") {
+    res.set_content(report::RenderReportHtml(r), "text/html; charset=utf-8");
+  } else if (format == "csv") {
+    res.set_header("Content-Disposition", "attachment; filename=\"deployment-" + std::to_string(*id) + "-report.csv\"");
+    res.set_content(report::RenderReportCsv(r), "text/csv; charset=utf-8");
+  } else {
+    res.set_content(report::RenderReportJson(r), "application/json");
+  }
+}
+
 }  // namespace
 
 void RegisterDeploymentRoutes(Api& api) {
@@ -202,6 +258,14 @@ void RegisterDeploymentRoutes(Api& api) {
               CloseDeployment(api, req, res, c);
             });
 
+  api.Route("POST", R"(/api/deployments/(\d+)/notice)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              PublishNotice(api, req, res, c);
+            });
+  api.Route("GET", R"(/api/deployments/(\d+)/report)", Permission::kReadReports,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              Report(api, req, res, c);
+            });
   api.Route("GET", R"(/api/deployments/(\d+)/cameras)", Permission::kReadDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
               auto d = LoadDeployment(api, req, res);

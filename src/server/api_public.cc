@@ -1,7 +1,13 @@
-// Unauthenticated routes: Prometheus metrics (counts and latencies only, no personal data).
-// The public deployment list and notices are added with the report module.
+// Unauthenticated routes: the public deployment list with notices and published results,
+// each published notice, and Prometheus metrics (counts and latencies only). Nothing here
+// carries personal data (report/public_listing.h says what is included).
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
+#include "report/notice.h"
+#include "report/public_listing.h"
+#include "report/report.h"
 #include "server/api.h"
 
 namespace lfr::server {
@@ -68,6 +74,37 @@ std::string PrometheusText(const std::vector<LiveRunner::CameraLive>& cams) {
 }
 
 void RegisterPublicRoutes(Api& api) {
+  api.http->Get("/public/deployments.json", [&api](const httplib::Request&, httplib::Response& res) {
+    auto list = api.store->ListDeployments();
+    if (!list.ok()) return SendStatus(res, list.status());
+    const int64_t now = api.clock->NowMs();
+    std::vector<report::PublicDeployment> out;
+    for (const Deployment& d : *list) {
+      report::PublicDeployment p{d, std::nullopt};
+      if (d.status == DeploymentStatus::kClosed) {
+        auto input = report::GatherReportInput(*api.store, d.id, now);
+        if (input.ok()) {
+          p.results = report::BuildReport(*input);
+        } else {
+          spdlog::error("public listing: no results for deployment {}: {}", d.id, input.status().ToString());
+        }
+      }
+      out.push_back(std::move(p));
+    }
+    res.set_header("Cache-Control", "public, max-age=60");
+    SendJson(res, 200, report::PublicDeploymentsJson(out, now));
+  });
+  api.http->Get(R"(/public/deployments/(\d+)/notice)", [&api](const httplib::Request& req, httplib::Response& res) {
+    auto id = ParseId(req.matches[1], "deployment id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto d = api.store->GetDeployment(*id);
+    if (!d.ok() || d->notice_published_ms == 0) {
+      return SendError(res, 404, "no published notice for deployment " + req.matches[1].str());
+    }
+    auto cams = api.store->ListCameras(d->id);
+    if (!cams.ok()) return SendStatus(res, cams.status());
+    res.set_content(report::RenderNoticeHtml(*d, *cams), "text/html; charset=utf-8");
+  });
   api.http->Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
     std::vector<LiveRunner::CameraLive> cams;
     if (api.runner != nullptr) cams = api.runner->Cameras();

@@ -1,0 +1,228 @@
+#include "server/runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "match/calibration.h"
+#include "store/alert_sink.h"
+#include "store/enrolment.h"
+#include "util/clock.h"
+#include "util/secure.h"
+#include "vision/image_io.h"
+
+namespace lfr::server {
+
+struct PipelineRunner::Running {
+  int64_t deployment_id = 0;
+  DeploymentWatchlist watchlist;
+  std::unique_ptr<StoreAlertSink> sink;
+  std::unique_ptr<Pipeline> pipeline;
+  std::thread thread;
+  std::atomic<bool> finished{false};
+};
+
+PipelineRunner::PipelineRunner(Store* store, const ModelStore* models, EventBus* events,
+                               RunnerOptions options)
+    : store_(store), models_(models), events_(events), options_(std::move(options)) {
+  ticker_ = std::thread([this] { Ticker(); });
+}
+
+PipelineRunner::~PipelineRunner() {
+  {
+    std::lock_guard<std::mutex> lock(tick_mu_);
+    stopping_ = true;
+  }
+  tick_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  StopAll();
+}
+
+Status PipelineRunner::StartDeployment(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = running_.find(id); it != running_.end()) {
+    if (!it->second->finished) return Status::Ok();
+    if (it->second->thread.joinable()) it->second->thread.join();
+    running_.erase(it);
+  }
+  auto d = store_->GetDeployment(id);
+  if (!d.ok()) return d.status();
+  if (d->status != DeploymentStatus::kActive) {
+    return Status::FailedPrecondition("deployment " + d->spec.name + " is " +
+                                      DeploymentStatusName(d->status) + ", not active");
+  }
+  auto cams = store_->ListCameras(id);
+  if (!cams.ok()) return cams.status();
+  if (cams->empty()) return Status::FailedPrecondition("deployment " + d->spec.name + " has no camera");
+  auto det = options_.detector_id.empty() ? models_->DefaultFor(ModelRole::kDetector)
+                                          : models_->Locate(options_.detector_id);
+  if (!det.ok()) return Status::FailedPrecondition(det.status().message());
+  auto rec = models_->Locate(d->recogniser_id);
+  if (!rec.ok()) {
+    return Status::FailedPrecondition("the deployment's recogniser " + d->recogniser_id +
+                                      " is not installed: " + rec.status().message());
+  }
+  auto r = std::make_unique<Running>();
+  r->deployment_id = id;
+  auto wl = LoadDeploymentWatchlist(*store_, id, Actor{"system"});
+  if (!wl.ok()) return wl.status();
+  r->watchlist = std::move(wl).value();
+  auto threshold = ResolveThreshold(d->spec.threshold, d->recogniser_id, r->watchlist.watchlist.subjects());
+  if (!threshold.ok()) return threshold.status();
+
+  r->sink = std::make_unique<StoreAlertSink>(store_, id, r->watchlist.entry_ids, Actor{"system"});
+  EventBus* events = events_;
+  r->sink->Subscribe([events](const AlertRecord& a) {
+    events->Publish("alert", nlohmann::json({{"id", a.id},
+                                             {"deployment_id", a.deployment_id},
+                                             {"camera", a.camera},
+                                             {"fused_score", a.fused_score},
+                                             {"time", FormatUtcMs(a.time_ms)}})
+                                 .dump());
+  });
+  PipelineOptions popts = options_.pipeline;
+  popts.threshold = *threshold;
+  popts.observer = r->sink.get();
+  std::vector<CameraSpec> specs;
+  for (const Camera& c : *cams) specs.push_back({c.name, c.uri});
+  auto pipeline = Pipeline::Create(specs, *det, *rec, &r->watchlist.watchlist, r->sink.get(), popts);
+  if (!pipeline.ok()) return pipeline.status();
+  r->pipeline = std::move(pipeline).value();
+  Running* raw = r.get();
+  r->thread = std::thread([raw, events, name = d->spec.name] {
+    Status s = raw->pipeline->Run();
+    if (!s.ok()) spdlog::error("deployment {}: pipeline stopped: {}", name, s.ToString());
+    raw->finished = true;
+    events->Publish("camera", nlohmann::json({{"deployment_id", raw->deployment_id}, {"running", false}}).dump());
+  });
+  spdlog::info("deployment {}: {} camera(s) running, {} watchlist subjects, threshold {:.3f} ({})",
+               d->spec.name, specs.size(), r->watchlist.watchlist.subjects(), *threshold, d->spec.threshold);
+  running_[id] = std::move(r);
+  events_->Publish("camera", nlohmann::json({{"deployment_id", id}, {"running", true}}).dump());
+  return Status::Ok();
+}
+
+void PipelineRunner::StopDeployment(int64_t id) {
+  std::unique_ptr<Running> r;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = running_.find(id);
+    if (it == running_.end()) return;
+    r = std::move(it->second);
+    running_.erase(it);
+  }
+  r->pipeline->RequestStop();
+  if (r->thread.joinable()) r->thread.join();
+  r->pipeline.reset();
+  r->watchlist.watchlist.Clear();  // wipes the opened embeddings
+}
+
+void PipelineRunner::StopAll() {
+  std::vector<int64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, r] : running_) ids.push_back(id);
+  }
+  for (int64_t id : ids) StopDeployment(id);
+}
+
+void PipelineRunner::StartAllActive() {
+  auto list = store_->ListDeployments();
+  if (!list.ok()) {
+    spdlog::error("cannot list deployments: {}", list.status().ToString());
+    return;
+  }
+  for (const Deployment& d : *list) {
+    if (d.status != DeploymentStatus::kActive) continue;
+    if (Status s = StartDeployment(d.id); !s.ok()) {
+      spdlog::error("deployment {}: cameras not started: {}", d.spec.name, s.message());
+    }
+  }
+}
+
+std::vector<LiveRunner::CameraLive> PipelineRunner::Cameras() {
+  std::vector<CameraLive> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, r] : running_) {
+    for (const CameraLiveStats& s : r->pipeline->LiveStats()) {
+      CameraLive c;
+      c.deployment_id = id;
+      c.camera = s.name;
+      c.uri = s.uri;
+      c.health = HealthName(s.status.health);
+      c.error = s.status.error;
+      c.last_frame_time = s.status.last_frame_time;
+      c.frames_read = s.status.frames_read;
+      c.frames_processed = s.frames_processed;
+      c.frames_dropped = s.status.frames_dropped;
+      c.faces_detected = s.faces_detected;
+      c.tracks = s.tracks;
+      c.embeddings = s.embeddings;
+      c.alerts = s.alerts;
+      c.decision_p50_ms = s.decision_p50_ms;
+      c.decision_p95_ms = s.decision_p95_ms;
+      c.detect_p50_ms = s.detect_p50_ms;
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+void PipelineRunner::Ticker() {
+  std::string last;
+  std::unique_lock<std::mutex> lock(tick_mu_);
+  while (!stopping_) {
+    tick_cv_.wait_for(lock, std::chrono::milliseconds(options_.counters_interval_ms));
+    if (stopping_) break;
+    lock.unlock();
+    nlohmann::json cams = nlohmann::json::array();
+    for (const CameraLive& c : Cameras()) {
+      cams.push_back({{"deployment_id", c.deployment_id}, {"camera", c.camera}, {"health", c.health},
+                      {"faces_seen", c.tracks}, {"alerts", c.alerts}, {"frames_dropped", c.frames_dropped}});
+    }
+    const std::string now = cams.dump();
+    if (now != last && !cams.empty()) events_->Publish("counters", nlohmann::json({{"cameras", cams}}).dump());
+    last = now;
+    lock.lock();
+  }
+}
+
+StoreEnrolmentService::StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id)
+    : store_(store), models_(models), detector_id_(std::move(detector_id)) {}
+
+Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEntry& meta,
+                                                               const std::string& image_bytes,
+                                                               const Actor& by) {
+  auto d = store_->GetDeployment(meta.deployment_id);
+  if (!d.ok()) return d.status();
+  auto image = DecodeImage(image_bytes, "the uploaded photo");
+  if (!image.ok()) return image.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto rec = models_->Locate(d->recogniser_id);
+  if (!rec.ok()) {
+    WipeMat(&*image);
+    return Status::FailedPrecondition("the deployment's recogniser " + d->recogniser_id +
+                                      " is not installed: " + rec.status().message());
+  }
+  if (!analyzer_ || analyzer_recogniser_ != d->recogniser_id) {
+    auto a = FaceAnalyzer::FromStore(*models_, detector_id_, d->recogniser_id);
+    if (!a.ok()) {
+      WipeMat(&*image);
+      return a.status();
+    }
+    analyzer_ = std::move(a).value();
+    analyzer_recogniser_ = d->recogniser_id;
+  }
+  auto enroller = WatchlistEnroller::Create(store_, d->id, analyzer_.get(),
+                                            rec->spec->card.verify_threshold, by);
+  if (!enroller.ok()) {
+    WipeMat(&*image);
+    return enroller.status();
+  }
+  auto outcome = (*enroller)->EnrolImage(*image, meta);
+  WipeMat(&*image);
+  if (!outcome.ok()) return outcome.status();
+  return Outcome{outcome->entry, outcome->rejection, outcome->warnings};
+}
+
+}  // namespace lfr::server

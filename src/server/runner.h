@@ -1,0 +1,85 @@
+// The pieces of `lfr serve` that connect the HTTP server to the recognition engine:
+//
+//  * PipelineRunner runs the live pipeline of each active deployment: its cameras from the
+//    store, its watchlist opened from the store into memory only, its threshold (a score or
+//    "fpir:…" resolved for the watchlist size), alerts recorded through a StoreAlertSink and
+//    announced on the EventBus ("alert" events carry ids and scores, never faces), and
+//    faces-seen counts. Every few seconds it publishes a "counters" event. Stopping a
+//    deployment stops its cameras and wipes its watchlist from memory.
+//  * StoreEnrolmentService enrols uploaded photos through store/enrolment.h with the
+//    deployment's recogniser and the card's verification threshold for duplicates.
+//
+// Ownership: store, models and events must outlive both. Thread-safety: all public methods
+// are thread-safe (the runner locks its table of running deployments; the enrolment
+// service serialises enrolments, as a FaceAnalyzer is single-threaded).
+#ifndef LFR_SERVER_RUNNER_H_
+#define LFR_SERVER_RUNNER_H_
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "models/store.h"
+#include "pipeline/pipeline.h"
+#include "server/events.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "vision/analyzer.h"
+
+namespace lfr::server {
+
+struct RunnerOptions {
+  PipelineOptions pipeline;        // threshold and observer are set per deployment
+  std::string detector_id;         // "" = the default detector
+  int counters_interval_ms = 2000; // how often "counters" events are published
+};
+
+class PipelineRunner : public LiveRunner {
+ public:
+  PipelineRunner(Store* store, const ModelStore* models, EventBus* events, RunnerOptions options);
+  ~PipelineRunner() override;  // stops every deployment
+
+  // FailedPrecondition if the deployment is not active, has no camera, or its recogniser
+  // is not installed; the store's errors otherwise. Already running: OK, no-op.
+  Status StartDeployment(int64_t deployment_id) override;
+  void StopDeployment(int64_t deployment_id) override;
+  std::vector<CameraLive> Cameras() override;
+  // Starts every active deployment (server start-up); logs and skips the ones that fail.
+  void StartAllActive();
+  void StopAll();
+
+ private:
+  struct Running;
+  void Ticker();
+  Store* store_;
+  const ModelStore* models_;
+  EventBus* events_;
+  RunnerOptions options_;
+  std::mutex mu_;
+  std::map<int64_t, std::unique_ptr<Running>> running_;
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;
+  std::thread ticker_;
+};
+
+class StoreEnrolmentService : public EnrolmentService {
+ public:
+  StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id = "");
+  Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
+                        const Actor& by) override;
+
+ private:
+  Store* store_;
+  const ModelStore* models_;
+  std::string detector_id_;
+  std::mutex mu_;
+  std::string analyzer_recogniser_;
+  std::unique_ptr<FaceAnalyzer> analyzer_;
+};
+
+}  // namespace lfr::server
+
+#endif  // LFR_SERVER_RUNNER_H_
