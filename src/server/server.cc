@@ -171,6 +171,12 @@ Status Server::Start() {
   }
   port_ = port;
   thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // stop() is a no-op until the listener runs: wait for it, so Stop() right after Start()
+  // cannot leave a listener behind.
+  for (int i = 0; i < 5000 && !http_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!http_->is_running()) return Status::Internal("the HTTP listener did not start");
   return Status::Ok();
 }
 
