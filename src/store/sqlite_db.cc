@@ -1,5 +1,6 @@
 #include "store/sqlite_db.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace lfr::sqlite {
@@ -13,6 +14,10 @@ Status Error(sqlite3* db, int rc, const std::string& path, const std::string& wh
     }
   }
   const std::string msg = what + ": " + path + ": " + detail;
+  const int sys = db != nullptr ? sqlite3_system_errno(db) : 0;
+  if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EFBIG || sys == EDQUOT)) {
+    return Status::IOError("disk full: " + msg);  // or a file-size/quota limit: same remedy
+  }
   switch (rc & 0xff) {
     case SQLITE_FULL: return Status::IOError("disk full: " + msg);
     case SQLITE_IOERR:
