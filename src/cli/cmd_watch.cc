@@ -3,6 +3,7 @@
 // `lfr watch --deployment ID`: the same for a deployment in the store, which supplies the
 // cameras, the watchlist and the threshold and receives the alerts and faces-seen counts.
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <iomanip>
 #include <memory>

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 
 #include "privacy/crypto.h"
 #include "privacy/retention.h"
@@ -27,6 +29,15 @@ void FailWith(Context& ctx, int code, const std::string& message) {
   if (ctx.exit_code == kExitOk || ctx.exit_code == kExitNothingFound) ctx.exit_code = code;
 }
 
+// Whether a file starts with SQLite's header magic: a file that does not is reported as
+// "not a database" before any complaint about keys.
+bool LooksLikeSqlite(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[16] = {};
+  f.read(magic, sizeof magic);
+  return f.gcount() == 16 && std::memcmp(magic, "SQLite format 3", 16) == 0;
+}
+
 bool EnvKeySet() {
   const char* env = std::getenv("LFR_MASTER_KEY");
   return env != nullptr && *env != '\0';
@@ -39,6 +50,10 @@ std::unique_ptr<Store> OpenCliStore(Context& ctx, bool enforce_retention) {
   const fs::path key_path = DefaultMasterKeyPath();
   std::error_code ec;
   const bool db_exists = fs::exists(db, ec) && fs::file_size(db, ec) > 0;
+  if (db_exists && !LooksLikeSqlite(db)) {
+    FailWith(ctx, kExitMissingModel, db.string() + " is not an OpenLFR database (not an SQLite file)");
+    return nullptr;
+  }
   auto key = MasterKey::Load(key_path);
   if (!key.ok() && key.status().code() == Status::Code::kNotFound && !EnvKeySet()) {
     if (db_exists) {
