@@ -87,6 +87,13 @@ TEST_F(CliStoreTest, FirstUseCreatesAPrivateMasterKeyAndSaysSo) {
   CliRun second = Lfr({"deployment", "list"});
   EXPECT_EQ(second.code, kExitOk);
   EXPECT_THAT(second.err, ::testing::Not(HasSubstr("master key")));
+  // LFR_DB (or --db) puts the database elsewhere, under the same key.
+  const fs::path other = lfr::testing::TempDir("cli-store-db") / "sub" / "other.db";
+  ScopedEnv db("LFR_DB", other.string());
+  CreateDeployment("Elsewhere");
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_THAT(Lfr({"deployment", "list"}).out, HasSubstr("Elsewhere"));
+  EXPECT_THAT(Lfr({"--db", (home_ / "lfr.db").string(), "deployment", "list"}).out, HasSubstr("no deployments"));
 }
 
 TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
@@ -111,6 +118,8 @@ TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
 
   CliRun list = Lfr({"watchlist", "list", id, "--json"});
   ASSERT_EQ(list.code, kExitOk) << list.err;
+  CliRun audit = Lfr({"audit", "list", "--json"});
+  EXPECT_EQ(json::parse(audit.out)["audit"].back()["action"], "watchlist.list");  // names were shown
   auto entries = json::parse(list.out)["entries"];
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0]["name"], "Name LMM-1");

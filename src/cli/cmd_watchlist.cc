@@ -171,6 +171,10 @@ void RunList(const WatchlistArgs& a, Context& ctx) {
   if (!d.ok()) return Fail(ctx, d.status());
   auto entries = store->ListWatchlist(d->id, a.all);
   if (!entries.ok()) return Fail(ctx, entries.status());
+  // The list shows people's names: who looked is on record.
+  Status audited = store->Audit(CliActor(), "watchlist.list", "deployment:" + std::to_string(d->id),
+                                json{{"entries", entries->size()}}.dump());
+  if (!audited.ok()) return Fail(ctx, audited);
   if (a.json) {
     json arr = json::array();
     for (const auto& e : *entries) arr.push_back(EntryJson(e));
@@ -240,7 +244,7 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx) {
   import->add_flag("--json", a->json, "Print a JSON summary on stdout");
   import->callback([a, &ctx] { RunImport(*a, ctx); });
 
-  CLI::App* list = wl->add_subcommand("list", "List a deployment's watchlist (metadata, no images)");
+  CLI::App* list = wl->add_subcommand("list", "List a deployment's watchlist (names and metadata, no images; audited)");
   list->add_option("deployment", a->deployment, "Deployment id or name")->required();
   list->add_flag("--all", a->all, "Include removed entries");
   list->add_flag("--json", a->json, "JSON output");
