@@ -15,7 +15,7 @@ int ExitCodeFor(const Status& s) {
     case Status::Code::kInvalidArgument:
     case Status::Code::kNotFound: return kExitBadInput;
     case Status::Code::kCorrupt: return kExitMissingModel;
-    case Status::Code::kFailedPrecondition: return kExitMissingModel;
+    case Status::Code::kFailedPrecondition: return kExitRefused;
     case Status::Code::kUnavailable:
     case Status::Code::kIOError:
     case Status::Code::kInternal: return kExitInternal;
@@ -57,13 +57,18 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "OpenLFR: live facial recognition with watchlists, adjudication, retention and reports.\n"
       "Models live in $LFR_HOME/models (default ~/.local/share/openlfr/models); fetch them with\n"
       "`lfr models fetch` (LFR_MODEL_MIRROR=DIR copies from a local mirror instead of downloading).\n"
-      "Exit codes: 0 ok, 1 nothing found (e.g. no face), 2 bad input, 3 model missing or corrupt,\n"
-      "4 internal or I/O error.",
+      "Deployments, watchlists, alerts and the audit log live in an encrypted store ($LFR_HOME/lfr.db,\n"
+      "or --db / LFR_DB) whose master key is $LFR_HOME/master.key (0600) or LFR_MASTER_KEY (hex).\n"
+      "Exit codes: 0 ok, 1 nothing found (e.g. no face), 2 bad input (incl. unknown id), 3 model,\n"
+      "key or data missing or corrupt (incl. wrong master key), 4 internal or I/O error (incl. disk\n"
+      "full), 5 refused by state (e.g. deployment closed), 6 audit log tampered.",
       "lfr"};
   app.require_subcommand(0, 1);
   bool version = false;
   app.add_flag("--version", version, "Print the version and the models in use, then exit");
   app.add_flag("-q,--quiet", ctx.quiet, "Print less on stderr");
+  app.add_option("--db", ctx.db_path,
+                 "The store's database file (default: LFR_DB, else $LFR_HOME/lfr.db); give it before the command");
 
   RegisterModelsCommand(app, ctx);
   RegisterDetectCommand(app, ctx);
@@ -72,6 +77,12 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterCalibrateCommand(app, ctx);
   RegisterWatchCommand(app, ctx);
   RegisterBenchCommand(app, ctx);
+  RegisterDeploymentCommand(app, ctx);
+  RegisterWatchlistCommand(app, ctx);
+  RegisterAlertsCommand(app, ctx);
+  RegisterAuditCommand(app, ctx);
+  RegisterPurgeCommand(app, ctx);
+  RegisterTestingCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

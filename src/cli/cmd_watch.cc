@@ -1,6 +1,9 @@
 // `lfr watch --watchlist DIR --source URI [--source URI ...]`: the live pipeline. Enrols the
 // watchlist, runs every camera, prints alerts (JSON lines with --json) and a summary.
+// `lfr watch --deployment ID`: the same for a deployment in the store, which supplies the
+// cameras, the watchlist and the threshold and receives the alerts and faces-seen counts.
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <iomanip>
 #include <memory>
@@ -10,9 +13,13 @@
 #include "alert/alert.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/store_common.h"
 #include "match/calibration.h"
 #include "match/watchlist.h"
 #include "pipeline/pipeline.h"
+#include "privacy/harden.h"
+#include "privacy/retention.h"
+#include "store/alert_sink.h"
 
 namespace lfr::cli {
 namespace {
@@ -22,6 +29,8 @@ extern "C" void OnSignal(int) { g_interrupted = true; }
 
 struct WatchArgs {
   std::string watchlist;
+  std::string deployment;
+  bool threshold_given = false;
   std::vector<std::string> sources;
   std::string threshold = "0.6";
   bool json = false;
@@ -98,10 +107,107 @@ void PrintSummaryText(std::ostream& o, const std::vector<CameraSummary>& cams) {
   }
 }
 
-void RunWatch(const WatchArgs& args, Context& ctx) {
-  if (args.realtime && args.fast) {
-    return Fail(ctx, Status::InvalidArgument("--realtime and --fast are mutually exclusive"));
+// Models by id ("" = default). Prints the error and sets exit 3 when one is missing.
+bool LocateModels(const ModelStore& store, const std::string& detector_id, const std::string& recogniser_id,
+                  Context& ctx, InstalledModel* det, InstalledModel* rec) {
+  auto d = detector_id.empty() ? store.DefaultFor(ModelRole::kDetector) : store.Locate(detector_id);
+  auto r = recogniser_id.empty() ? store.DefaultFor(ModelRole::kRecogniser) : store.Locate(recogniser_id);
+  for (const auto* m : {&d, &r}) {
+    if (!m->ok()) {
+      *ctx.err << "lfr: " << m->status().message() << "\n";
+      ctx.exit_code = kExitMissingModel;
+      return false;
+    }
   }
+  *det = *d;
+  *rec = *r;
+  return true;
+}
+
+PipelineOptions OptionsFrom(const WatchArgs& args, float threshold) {
+  PipelineOptions opts;
+  opts.camera.realtime = !args.fast;
+  opts.camera.loop = args.loop;
+  opts.camera.max_seconds = args.max_seconds;
+  opts.detector.working_long_side = args.working_size;
+  opts.detector.min_face_px = args.min_face;
+  opts.tracker.embed_every = args.embed_every;
+  opts.fusion.top_k = args.fusion_k;
+  opts.fusion.min_observations = args.min_observations;
+  opts.alert.cooldown_s = args.cooldown;
+  opts.threshold = threshold;
+  opts.detect_every = args.detect_every;
+  opts.flip_average = args.flip;
+  opts.cv_threads = args.threads;
+  return opts;
+}
+
+// Runs the pipeline until the sources end or Ctrl-C, printing alerts through the primary
+// sink (after the `extra` sinks) and the summary. Returns the summaries (empty if it could
+// not start).
+std::vector<CameraSummary> RunPipeline(const WatchArgs& args, Context& ctx, const std::vector<CameraSpec>& cams,
+                                       const InstalledModel& det, const InstalledModel& rec,
+                                       const Watchlist& watchlist, const PipelineOptions& opts,
+                                       const std::vector<AlertSink*>& extra, const nlohmann::json& summary_extra) {
+  std::unique_ptr<AlertSink> primary;
+  if (args.json) {
+    primary = std::make_unique<JsonLinesSink>(ctx.out);
+  } else {
+    primary = std::make_unique<TextSink>(ctx.out);
+  }
+  MultiSink sinks;
+  for (AlertSink* s : extra) sinks.Add(s);
+  sinks.Add(primary.get());
+
+  auto pipeline = Pipeline::Create(cams, det, rec, &watchlist, &sinks, opts);
+  if (!pipeline.ok()) {
+    Fail(ctx, pipeline.status());
+    return {};
+  }
+
+  g_interrupted = false;
+  auto old_int = std::signal(SIGINT, OnSignal);
+  auto old_term = std::signal(SIGTERM, OnSignal);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done) {
+      if (g_interrupted) {
+        (*pipeline)->RequestStop();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  Status run = (*pipeline)->Run();
+  done = true;
+  watcher.join();
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+
+  auto summaries = (*pipeline)->Summaries();
+  if (args.json) {
+    nlohmann::json j = {{"summary",
+                         {{"watchlist_subjects", watchlist.subjects()},
+                          {"threshold", opts.threshold},
+                          {"alerts_suppressed_by_cooldown", (*pipeline)->alerts_suppressed()},
+                          {"cameras", nlohmann::json::array()}}}};
+    for (const auto& [k, v] : summary_extra.items()) j["summary"][k] = v;
+    for (const auto& c : summaries) j["summary"]["cameras"].push_back(SummaryJson(c));
+    *ctx.out << j.dump() << "\n";
+  } else {
+    PrintSummaryText(*ctx.out, summaries);
+  }
+  for (const auto& c : summaries) {
+    if (c.status.health == CameraHealth::kFailed) {
+      Fail(ctx, Status::InvalidArgument(c.status.error));
+    }
+  }
+  if (!run.ok()) Fail(ctx, run);
+  return summaries;
+}
+
+// `lfr watch --watchlist DIR --source URI...`: enrols a folder in memory, stores nothing.
+void RunWatchFolder(const WatchArgs& args, Context& ctx) {
   std::vector<CameraSpec> cams;
   for (size_t i = 0; i < args.sources.size(); ++i) {
     auto src = ParseSource(args.sources[i]);
@@ -113,20 +219,11 @@ void RunWatch(const WatchArgs& args, Context& ctx) {
 
   auto store = OpenStore();
   if (!store.ok()) return Fail(ctx, store.status());
-  auto det_model = args.detector_id.empty() ? store->DefaultFor(ModelRole::kDetector)
-                                            : store->Locate(args.detector_id);
-  auto rec_model = args.recogniser_id.empty() ? store->DefaultFor(ModelRole::kRecogniser)
-                                              : store->Locate(args.recogniser_id);
-  for (const auto* m : {&det_model, &rec_model}) {
-    if (!m->ok()) {
-      *ctx.err << "lfr: " << m->status().message() << "\n";
-      ctx.exit_code = kExitMissingModel;
-      return;
-    }
-  }
+  InstalledModel det_model, rec_model;
+  if (!LocateModels(*store, args.detector_id, args.recogniser_id, ctx, &det_model, &rec_model)) return;
 
   // Enrolment uses the still-image path at full resolution.
-  auto analyzer = FaceAnalyzer::FromStore(*store, det_model->spec->id, rec_model->spec->id);
+  auto analyzer = FaceAnalyzer::FromStore(*store, det_model.spec->id, rec_model.spec->id);
   if (!analyzer.ok()) {
     *ctx.err << "lfr: " << analyzer.status().message() << "\n";
     ctx.exit_code = kExitMissingModel;
@@ -152,84 +249,132 @@ void RunWatch(const WatchArgs& args, Context& ctx) {
     return Fail(ctx, Status::InvalidArgument("watchlist " + args.watchlist + ": no subject could be enrolled"));
   }
 
-  auto threshold = ResolveThreshold(args.threshold, rec_model->spec->id, watchlist.subjects());
+  auto threshold = ResolveThreshold(args.threshold, rec_model.spec->id, watchlist.subjects());
   if (!threshold.ok()) return Fail(ctx, threshold.status());
   if (!ctx.quiet) {
     *ctx.err << "lfr: threshold " << *threshold << " (" << args.threshold << ", "
-             << rec_model->spec->id << ", " << watchlist.subjects() << " subjects)\n";
+             << rec_model.spec->id << ", " << watchlist.subjects() << " subjects)\n";
   }
 
-  PipelineOptions opts;
-  opts.camera.realtime = !args.fast;
-  opts.camera.loop = args.loop;
-  opts.camera.max_seconds = args.max_seconds;
-  opts.detector.working_long_side = args.working_size;
-  opts.detector.min_face_px = args.min_face;
-  opts.tracker.embed_every = args.embed_every;
-  opts.fusion.top_k = args.fusion_k;
-  opts.fusion.min_observations = args.min_observations;
-  opts.alert.cooldown_s = args.cooldown;
-  opts.threshold = *threshold;
-  opts.detect_every = args.detect_every;
-  opts.flip_average = args.flip;
-  opts.cv_threads = args.threads;
-
-  std::unique_ptr<AlertSink> primary;
-  if (args.json) {
-    primary = std::make_unique<JsonLinesSink>(ctx.out);
-  } else {
-    primary = std::make_unique<TextSink>(ctx.out);
-  }
-  MultiSink sinks;
-  sinks.Add(primary.get());
+  std::vector<AlertSink*> extra;
   std::unique_ptr<AlertsDirSink> dir_sink;
   if (!args.alerts_dir.empty()) {
     auto d = AlertsDirSink::Create(args.alerts_dir);
     if (!d.ok()) return Fail(ctx, d.status());
     dir_sink = std::move(d).value();
-    sinks.Add(dir_sink.get());
+    extra.push_back(dir_sink.get());
+  }
+  RunPipeline(args, ctx, cams, det_model, rec_model, watchlist, OptionsFrom(args, *threshold), extra,
+              nlohmann::json::object());
+}
+
+// `lfr watch --deployment ID`: the deployment's cameras and watchlist from the store
+// (opened into memory only), its threshold; alerts and faces-seen counts go to the store.
+void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
+  if (!args.sources.empty()) {
+    return Fail(ctx, Status::InvalidArgument(
+                         "--source cannot be used with --deployment: the deployment's cameras are used "
+                         "(add one with `lfr deployment camera add`)"));
+  }
+  if (!args.alerts_dir.empty()) {
+    return Fail(ctx, Status::InvalidArgument(
+                         "--alerts-dir cannot be used with --deployment: alert images stay in the encrypted "
+                         "store, under its retention"));
+  }
+  if (args.threshold_given) {
+    return Fail(ctx, Status::InvalidArgument("--threshold cannot be used with --deployment: its own threshold is used"));
+  }
+  // No core dumps, no swapping: face buffers must not reach the disk by a side door.
+  const HardenReport harden = HardenProcess();
+  if (!harden.warnings.empty() && !ctx.quiet) {
+    std::istringstream lines(harden.warnings);
+    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
+  }
+  auto store = OpenCliStore(ctx);
+  if (!store) return;
+  auto dep = store->FindDeployment(args.deployment);
+  if (!dep.ok()) return Fail(ctx, dep.status());
+  if (dep->status != DeploymentStatus::kActive) {
+    return Fail(ctx, Status::FailedPrecondition(
+                         "deployment " + std::to_string(dep->id) + " (" + dep->spec.name + ") is " +
+                         DeploymentStatusName(dep->status) +
+                         (dep->status == DeploymentStatus::kPlanned
+                              ? ": start it first with `lfr deployment start " + std::to_string(dep->id) + "`"
+                              : ": it cannot be watched any more")));
+  }
+  if (!args.recogniser_id.empty() && args.recogniser_id != dep->recogniser_id) {
+    return Fail(ctx, Status::InvalidArgument("deployment " + std::to_string(dep->id) + " was enrolled with " +
+                                             dep->recogniser_id + ", not " + args.recogniser_id));
+  }
+  auto cameras = store->ListCameras(dep->id);
+  if (!cameras.ok()) return Fail(ctx, cameras.status());
+  std::vector<CameraSpec> cams;
+  for (const auto& c : *cameras) cams.push_back({c.name, c.uri});
+
+  auto models = OpenStore();
+  if (!models.ok()) return Fail(ctx, models.status());
+  InstalledModel det_model, rec_model;
+  if (!LocateModels(*models, args.detector_id, dep->recogniser_id, ctx, &det_model, &rec_model)) return;
+
+  const Actor system{"system"};
+  auto loaded = LoadDeploymentWatchlist(*store, dep->id, system);
+  if (!loaded.ok()) return Fail(ctx, loaded.status());
+  const Watchlist& watchlist = loaded->watchlist;
+  auto threshold = ResolveThreshold(dep->spec.threshold, dep->recogniser_id, std::max(1, watchlist.subjects()));
+  if (!threshold.ok()) return Fail(ctx, threshold.status());
+  if (!ctx.quiet) {
+    *ctx.err << "lfr: deployment " << dep->id << " (" << dep->spec.name << "): " << cams.size() << " camera(s), "
+             << watchlist.subjects() << " watchlist entries, threshold " << *threshold << " ("
+             << dep->spec.threshold << ")\n";
   }
 
-  auto pipeline = Pipeline::Create(cams, *det_model, *rec_model, &watchlist, &sinks, opts);
-  if (!pipeline.ok()) return Fail(ctx, pipeline.status());
+  StoreAlertSink store_sink(store.get(), dep->id, loaded->entry_ids, system);
+  PipelineOptions opts = OptionsFrom(args, *threshold);
+  opts.observer = &store_sink;
 
-  g_interrupted = false;
-  auto old_int = std::signal(SIGINT, OnSignal);
-  auto old_term = std::signal(SIGTERM, OnSignal);
-  std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    while (!done) {
-      if (g_interrupted) {
-        (*pipeline)->RequestStop();
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
-  Status run = (*pipeline)->Run();
-  done = true;
-  watcher.join();
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
+  auto policy = RetentionPolicyFromEnv();
+  if (!policy.ok()) return Fail(ctx, policy.status());
+  RetentionEnforcer retention(store.get(), SystemClock(), *policy, DefaultFootageDir());
+  Status started = retention.Start();
+  if (!started.ok()) return Fail(ctx, started);
+  const std::string target = "deployment:" + std::to_string(dep->id);
+  Status audit = store->Audit(CliActor(), "watch.start", target,
+                              nlohmann::json{{"cameras", cams.size()},
+                                             {"entries", watchlist.subjects()},
+                                             {"threshold", std::round(*threshold * 1e4) / 1e4}}
+                                  .dump());
+  if (!audit.ok()) return Fail(ctx, audit);
 
-  const auto summaries = (*pipeline)->Summaries();
-  if (args.json) {
-    nlohmann::json j = {{"summary",
-                         {{"watchlist_subjects", watchlist.subjects()},
-                          {"threshold", *threshold},
-                          {"alerts_suppressed_by_cooldown", (*pipeline)->alerts_suppressed()},
-                          {"cameras", nlohmann::json::array()}}}};
-    for (const auto& c : summaries) j["summary"]["cameras"].push_back(SummaryJson(c));
-    *ctx.out << j.dump() << "\n";
-  } else {
-    PrintSummaryText(*ctx.out, summaries);
+  auto summaries = RunPipeline(args, ctx, cams, det_model, rec_model, watchlist, opts, {&store_sink},
+                               nlohmann::json{{"deployment", dep->id}});
+  retention.Stop();
+  int64_t frames = 0;
+  for (const auto& c : summaries) frames += c.frames_processed;
+  Status stop = store->Audit(CliActor(), "watch.stop", target,
+                             nlohmann::json{{"alerts", store_sink.alerts_recorded()},
+                                            {"faces_seen", store_sink.faces_seen()},
+                                            {"frames", frames}}
+                                 .dump());
+  if (!stop.ok()) Fail(ctx, stop);
+  if (!store_sink.counter_error().ok()) {
+    Fail(ctx, Status::IOError("faces-seen counts could not all be stored: " + store_sink.counter_error().message()));
   }
-  for (const auto& c : summaries) {
-    if (c.status.health == CameraHealth::kFailed) {
-      Fail(ctx, Status::InvalidArgument(c.status.error));
-    }
+}
+
+void RunWatch(const WatchArgs& args, Context& ctx) {
+  if (args.realtime && args.fast) {
+    return Fail(ctx, Status::InvalidArgument("--realtime and --fast are mutually exclusive"));
   }
-  if (!run.ok()) Fail(ctx, run);
+  if (args.watchlist.empty() == args.deployment.empty()) {
+    return Fail(ctx, Status::InvalidArgument(
+                         "give exactly one of --watchlist DIR (a folder, nothing stored) or --deployment ID "
+                         "(the deployment's watchlist and cameras, alerts stored)"));
+  }
+  if (!args.deployment.empty()) return RunWatchDeployment(args, ctx);
+  if (args.sources.empty()) {
+    return Fail(ctx, Status::InvalidArgument("--source is required with --watchlist"));
+  }
+  RunWatchFolder(args, ctx);
 }
 
 }  // namespace
@@ -238,16 +383,21 @@ void RegisterWatchCommand(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<WatchArgs>();
   CLI::App* cmd = app.add_subcommand(
       "watch",
-      "Live facial recognition: watch camera feeds for the people on a watchlist. Alerts go to "
-      "stdout (JSON lines with --json), then a per-camera summary. Faces that match nobody are "
-      "never written anywhere. Exit 2 if a source or the watchlist is bad (other cameras still run).");
+      "Live facial recognition: watch camera feeds for the people on a watchlist (--watchlist DIR with "
+      "--source URI..., or --deployment ID). Alerts go to stdout (JSON lines with --json), then a "
+      "per-camera summary; with --deployment also to the store. Faces that match nobody are never "
+      "written anywhere. Exit 2 if a source or the watchlist is bad (other cameras still run), 5 if "
+      "the deployment is not active.");
   cmd->add_option("--watchlist", args->watchlist,
-                  "Folder of Name.jpg images (one person each) or of one folder of images per person")
-      ->required();
+                  "Folder of Name.jpg images (one person each) or of one folder of images per person; "
+                  "enrolled in memory, nothing stored");
+  cmd->add_option("--deployment", args->deployment,
+                  "An active deployment (id or name): its cameras, watchlist and threshold from the store; "
+                  "alerts and faces-seen counts are stored; retention runs every minute");
   cmd->add_option("--source", args->sources,
-                  "Camera: video file, rtsp://..., http(s)://..., /dev/videoN or v4l2:N (repeat for more cameras)")
-      ->required();
-  cmd->add_option("--threshold", args->threshold,
+                  "Camera: video file, rtsp://..., http(s)://..., /dev/videoN or v4l2:N (repeat for more "
+                  "cameras; with --watchlist only)");
+  auto* threshold_opt = cmd->add_option("--threshold", args->threshold,
                   "Alert threshold: a fused cosine score (e.g. 0.6) or a false-alert rate "
                   "\"fpir:1/6000\" resolved with the recogniser's calibration for the watchlist size")
       ->capture_default_str();
@@ -281,7 +431,10 @@ void RegisterWatchCommand(CLI::App& app, Context& ctx) {
   cmd->add_flag("--flip", args->flip, "Embed each face and its mirror (more accurate, 2x embedding cost)");
   cmd->add_option("--threads", args->threads, "OpenCV threads (0 = cores / cameras)")
       ->check(CLI::Range(0, 256))->capture_default_str();
-  cmd->callback([args, &ctx] { RunWatch(*args, ctx); });
+  cmd->callback([args, threshold_opt, &ctx] {
+    args->threshold_given = threshold_opt->count() > 0;
+    RunWatch(*args, ctx);
+  });
 }
 
 }  // namespace lfr::cli

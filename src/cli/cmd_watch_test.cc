@@ -63,17 +63,10 @@ TEST(CliBench, MatchAgreesWithFaissOnASmallWatchlist) {
 class CliWatchModels : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto det = lfr::testing::FindModel("yunet-2022mar");
-    auto rec = lfr::testing::FindModel("mobilefacenet-arcface");
+    auto home = lfr::testing::HomeWithModels("watch-home", {"yunet-2022mar", "mobilefacenet-arcface"});
     video_ = lfr::testing::FindData("video/hamilton");
-    if (!det || !rec || !video_) LFR_MISSING_SHARED_("models and video/hamilton");
-    home_ = lfr::testing::TempDir("watch-home");
-    // Install by linking the mirror's files into a fresh store layout.
-    for (const auto* m : {&*det, &*rec}) {
-      const fs::path dir = home_ / "models" / m->spec->id;
-      fs::create_directories(dir);
-      for (const auto& f : m->files) fs::create_symlink(fs::absolute(f), dir / f.filename());
-    }
+    if (!home || !video_) LFR_MISSING_SHARED_("models and video/hamilton");
+    home_ = *home;
     if (const char* old = std::getenv("LFR_HOME")) old_home_ = old;
     setenv("LFR_HOME", home_.c_str(), 1);
   }

@@ -1,5 +1,6 @@
 #include "store/sqlite_db.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace lfr::sqlite {
@@ -13,6 +14,13 @@ Status Error(sqlite3* db, int rc, const std::string& path, const std::string& wh
     }
   }
   const std::string msg = what + ": " + path + ": " + detail;
+  // SQLite reports ENOSPC as SQLITE_FULL; a write refused for another reason (EFBIG past a
+  // file-size limit, EDQUOT, a failing disk) as IOERR_WRITE, whose errno it does not keep.
+  const int ext = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  if (rc == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_WRITE) {
+    return Status::IOError("cannot write " + path +
+                           " (disk full, a quota or file-size limit, or a failing disk): " + detail);
+  }
   switch (rc & 0xff) {
     case SQLITE_FULL: return Status::IOError("disk full: " + msg);
     case SQLITE_IOERR:

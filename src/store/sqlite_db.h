@@ -19,7 +19,8 @@
 namespace lfr::sqlite {
 
 // Maps a SQLite result code (with the connection's last error, if db is given) to a Status:
-// FULL -> IOError "disk full", IOERR/CANTOPEN/READONLY/PERM -> IOError, CORRUPT/NOTADB ->
+// FULL -> IOError "disk full: ...", IOERR_WRITE -> IOError "cannot write <path> (disk full,
+// a quota or file-size limit, or a failing disk)", IOERR/CANTOPEN/READONLY/PERM -> IOError, CORRUPT/NOTADB ->
 // Corrupt, BUSY/LOCKED -> Unavailable, others -> Internal. what: the operation, e.g.
 // "cannot add watchlist entry"; path: the database file.
 Status Error(sqlite3* db, int rc, const std::string& path, const std::string& what);

@@ -84,4 +84,20 @@ fs::path TempDir(const std::string& tag) {
   return p;
 }
 
+std::optional<fs::path> HomeWithModels(const std::string& tag, const std::vector<std::string>& model_ids) {
+  std::vector<InstalledModel> models;
+  for (const auto& id : model_ids) {
+    auto m = FindModel(id);
+    if (!m) return std::nullopt;
+    models.push_back(*m);
+  }
+  const fs::path home = TempDir(tag);
+  for (const auto& m : models) {
+    const fs::path dir = home / "models" / m.spec->id;
+    fs::create_directories(dir);
+    for (const auto& f : m.files) fs::create_symlink(fs::absolute(f), dir / f.filename());
+  }
+  return home;
+}
+
 }  // namespace lfr::testing

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,10 @@ std::optional<std::filesystem::path> FindData(const std::string& rel);
 std::optional<std::filesystem::path> DataRoot();
 // A fresh empty temporary directory, removed at process exit.
 std::filesystem::path TempDir(const std::string& tag);
+// A fresh LFR_HOME-style folder whose models/ holds the given models, installed by linking
+// the mirror's (or the store's) files; nullopt if one of them is not available.
+std::optional<std::filesystem::path> HomeWithModels(const std::string& tag,
+                                                    const std::vector<std::string>& model_ids);
 
 }  // namespace lfr::testing
 
