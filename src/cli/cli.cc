@@ -82,6 +82,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterAlertsCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterPurgeCommand(app, ctx);
+  RegisterServeCommand(app, ctx);
+  RegisterUserCommand(app, ctx);
+  RegisterReportCommand(app, ctx);
   RegisterTestingCommands(app, ctx);
 
   try {

@@ -58,6 +58,9 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx);
 void RegisterAlertsCommand(CLI::App& app, Context& ctx);
 void RegisterAuditCommand(CLI::App& app, Context& ctx);
 void RegisterPurgeCommand(CLI::App& app, Context& ctx);
+void RegisterServeCommand(CLI::App& app, Context& ctx);
+void RegisterUserCommand(CLI::App& app, Context& ctx);
+void RegisterReportCommand(CLI::App& app, Context& ctx);
 // Hidden commands for tests (crash-consistency), registered only when the environment has
 // LFR_ENABLE_TEST_COMMANDS=1.
 void RegisterTestingCommands(CLI::App& app, Context& ctx);

@@ -44,6 +44,17 @@ Result<std::string> HashPassword(std::string_view password) {
   return std::string(out);
 }
 
+std::string GeneratePassword() {
+  if (!SodiumReady()) std::abort();
+  static const char kAlphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+  std::string out;
+  for (int i = 0; i < 20; ++i) {
+    out += kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)];
+    if (i % 5 == 4 && i != 19) out += '-';
+  }
+  return out;
+}
+
 bool VerifyPassword(const std::string& hash, std::string_view password) {
   if (!SodiumReady() || hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;

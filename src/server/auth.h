@@ -31,6 +31,9 @@ Status CheckPasswordPolicy(std::string_view password);
 // Argon2id hash string of password (includes salt and parameters). Internal on failure
 // (out of memory).
 Result<std::string> HashPassword(std::string_view password);
+// A random password for a new account: 20 letters and digits from an unambiguous alphabet
+// in groups of five ("k3m9q-…"), about 100 bits.
+std::string GeneratePassword();
 // True if password matches hash. Constant-time in the password; false for a malformed hash.
 bool VerifyPassword(const std::string& hash, std::string_view password);
 

@@ -32,6 +32,14 @@ TEST(PasswordTest, Argon2idHashVerifiesOnlyTheRightPassword) {
   EXPECT_NE(*h, *h2);
 }
 
+TEST(PasswordTest, GeneratedPasswordsPassThePolicyAndDiffer) {
+  const std::string a = GeneratePassword(), b = GeneratePassword();
+  EXPECT_EQ(a.size(), 23u) << a;
+  EXPECT_TRUE(CheckPasswordPolicy(a).ok());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_of("01lio"), std::string::npos) << "no ambiguous characters: " << a;
+}
+
 TEST(SessionTest, TokensAreRandomAndLookupFindsTheUser) {
   ManualClock clock(kT0);
   SessionManager sm(&clock);

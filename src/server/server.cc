@@ -47,29 +47,29 @@ struct Server::Impl {
   Api api;
 };
 
-Server::Server(Store* store, Clock* clock, LiveRunner* runner, EnrolmentService* enrolment,
-               ServerOptions options)
-    : store_(store),
-      clock_(clock),
-      runner_(runner),
-      enrolment_(enrolment),
+Server::Server(const ServerDeps& deps, ServerOptions options)
+    : store_(deps.store),
+      clock_(deps.clock),
+      runner_(deps.runner),
+      enrolment_(deps.enrolment),
       options_(std::move(options)),
-      sessions_(clock),
-      throttle_(clock) {}
+      events_(deps.events != nullptr ? deps.events : &own_events_),
+      sessions_(deps.clock),
+      throttle_(deps.clock) {}
 
 Server::~Server() { Stop(); }
 
-Result<std::unique_ptr<Server>> Server::Create(Store* store, Clock* clock, LiveRunner* runner,
-                                               EnrolmentService* enrolment,
-                                               const ServerOptions& options) {
-  if (store == nullptr || clock == nullptr) return Status::InvalidArgument("server needs a store and a clock");
+Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const ServerOptions& options) {
+  if (deps.store == nullptr || deps.clock == nullptr) {
+    return Status::InvalidArgument("server needs a store and a clock");
+  }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return Status::InvalidArgument("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
   }
   if (options.port < 0 || options.port > 65535) {
     return Status::InvalidArgument("port " + std::to_string(options.port) + " is out of range");
   }
-  std::unique_ptr<Server> s(new Server(store, clock, runner, enrolment, options));
+  std::unique_ptr<Server> s(new Server(deps, options));
   if (!options.tls_cert.empty()) {
     for (const auto& f : {options.tls_cert, options.tls_key}) {
       if (!std::filesystem::exists(f)) return Status::InvalidArgument("TLS file " + f + " does not exist");
@@ -89,7 +89,7 @@ Result<std::unique_ptr<Server>> Server::Create(Store* store, Clock* clock, LiveR
   s->http_->set_read_timeout(30, 0);
   s->http_->set_write_timeout(30, 0);
   s->impl_ = std::make_unique<Impl>();
-  s->impl_->api = Api{store, clock, runner, enrolment, &s->events_, &s->sessions_,
+  s->impl_->api = Api{s->store_, s->clock_, s->runner_, s->enrolment_, s->events_, &s->sessions_,
                       &s->throttle_, &s->options_, s->http_.get()};
   s->RegisterRoutes();
   return s;
@@ -181,7 +181,7 @@ Status Server::Start() {
 }
 
 void Server::Stop() {
-  events_.Shutdown();
+  events_->Shutdown();
   if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -79,6 +79,15 @@ class LiveRunner {
   virtual std::vector<CameraLive> Cameras() = 0;
 };
 
+// What the server works with. None is owned; all must outlive the server.
+struct ServerDeps {
+  Store* store = nullptr;                // required
+  Clock* clock = nullptr;                // required
+  LiveRunner* runner = nullptr;          // null: starting deployments answers 503
+  EnrolmentService* enrolment = nullptr; // null: uploading photos answers 503
+  EventBus* events = nullptr;            // null: the server keeps its own bus
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0 = any free port (tests)
@@ -90,11 +99,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  // store, clock, runner, enrolment: not owned, must outlive the server; runner and
-  // enrolment may be null (then starting deployments / uploading photos answers 503).
-  static Result<std::unique_ptr<Server>> Create(Store* store, Clock* clock, LiveRunner* runner,
-                                                EnrolmentService* enrolment,
-                                                const ServerOptions& options);
+  // InvalidArgument for a missing store or clock, half a TLS configuration, a bad port or
+  // TLS files that cannot be loaded.
+  static Result<std::unique_ptr<Server>> Create(const ServerDeps& deps, const ServerOptions& options);
   ~Server();
 
   // Binds and serves on a background thread. IOError if the address cannot be bound,
@@ -105,11 +112,10 @@ class Server {
   bool tls() const { return !options_.tls_cert.empty(); }
   void Stop();
 
-  EventBus& events() { return events_; }
+  EventBus& events() { return *events_; }
 
  private:
-  Server(Store* store, Clock* clock, LiveRunner* runner, EnrolmentService* enrolment,
-         ServerOptions options);
+  Server(const ServerDeps& deps, ServerOptions options);
   void RegisterRoutes();
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -118,7 +124,8 @@ class Server {
   LiveRunner* runner_;
   EnrolmentService* enrolment_;
   ServerOptions options_;
-  EventBus events_;
+  EventBus own_events_;
+  EventBus* events_;
   SessionManager sessions_;
   LoginThrottle throttle_;
   std::unique_ptr<httplib::Server> http_;

@@ -113,7 +113,7 @@ class ServerTest : public lfr::testing::StoreFixture {
   }
   void StartServer(const ServerOptions& o, EnrolmentService* enrolment) {
     if (server_) server_->Stop();
-    auto s = Server::Create(store_.get(), &clock_, &runner_, enrolment, o);
+    auto s = Server::Create({store_.get(), &clock_, &runner_, enrolment, nullptr}, o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
     ASSERT_TRUE(server_->Start().ok());

@@ -137,7 +137,7 @@ function startEvents() {
   es.addEventListener('alert', (ev) => {
     const a = JSON.parse(ev.data);
     const banner = $('#alert-banner');
-    banner.textContent = `New alert on camera ${a.camera} (score ${Number(a.fused_score).toFixed(2)}) — open Live to decide`;
+    banner.textContent = `New alert on camera ${a.camera} (score ${Number(a.fused_score).toFixed(2)})${state.route === 'live' ? '' : ' — open Live to decide'}`;
     banner.hidden = false;
     clearTimeout(startEvents.timer);
     startEvents.timer = setTimeout(() => { banner.hidden = true; }, 10000);

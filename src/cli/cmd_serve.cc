@@ -1,0 +1,163 @@
+// `lfr serve`: the operator console, HTTP API and live pipelines of active deployments,
+// over the embedded store. The first run creates the master key (OpenCliStore) and, when
+// the store has no user, an admin with a random password printed once.
+#include <atomic>
+#include <csignal>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/store_common.h"
+#include "privacy/harden.h"
+#include "privacy/retention.h"
+#include "server/auth.h"
+#include "server/runner.h"
+#include "server/server.h"
+#include "util/clock.h"
+
+namespace lfr::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnServeSignal(int) { g_stop = true; }
+
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string tls_cert, tls_key;
+  int max_upload_mb = 10;
+  std::string detector_id;
+  int working_size = 640;
+  int detect_every = 1;
+  int embed_every = 10;
+  double max_seconds = 0;
+};
+
+// Creates the first admin when the store has no user. Returns false (after Fail) on error.
+bool BootstrapAdmin(Store& store, Context& ctx, const std::string& url) {
+  auto users = store.ListUsers();
+  if (!users.ok()) {
+    Fail(ctx, users.status());
+    return false;
+  }
+  if (!users->empty()) return true;
+  const std::string password = server::GeneratePassword();
+  auto hash = server::HashPassword(password);
+  if (!hash.ok()) {
+    Fail(ctx, hash.status());
+    return false;
+  }
+  auto u = store.CreateUser("admin", Role::kAdmin, *hash, CliActor());
+  if (!u.ok()) {
+    Fail(ctx, u.status());
+    return false;
+  }
+  *ctx.out << "\nFirst run: created the administrator account.\n"
+           << "  user:     admin\n"
+           << "  password: " << password << "   (shown once: keep it safe, or reset it with\n"
+           << "            `lfr user passwd admin`)\n"
+           << "Log in at " << url << " , then under Users create a supervisor (runs deployments,\n"
+           << "watchlists and cameras) and an operator (decides alerts); log in as them to work.\n\n";
+  return true;
+}
+
+void RunServe(const ServeArgs& args, Context& ctx) {
+  if (args.tls_cert.empty() != args.tls_key.empty()) {
+    return Fail(ctx, Status::InvalidArgument("--tls-cert and --tls-key go together"));
+  }
+  const HardenReport harden = HardenProcess();
+  if (!harden.warnings.empty()) {
+    std::istringstream lines(harden.warnings);
+    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
+  }
+  auto store = OpenCliStore(ctx);
+  if (!store) return;
+  auto models = OpenStore();
+  if (!models.ok()) return Fail(ctx, models.status());
+  auto rec = models->DefaultFor(ModelRole::kRecogniser);
+  auto det = args.detector_id.empty() ? models->DefaultFor(ModelRole::kDetector) : models->Locate(args.detector_id);
+  for (const auto* m : {&rec, &det}) {
+    if (!m->ok()) {
+      *ctx.err << "lfr: " << m->status().message() << " (install models with `lfr models fetch`)\n";
+      ctx.exit_code = kExitMissingModel;
+      return;
+    }
+  }
+
+  auto policy = RetentionPolicyFromEnv();
+  if (!policy.ok()) return Fail(ctx, policy.status());
+  RetentionEnforcer retention(store.get(), SystemClock(), *policy, DefaultFootageDir());
+  if (Status s = retention.Start(); !s.ok()) return Fail(ctx, s);
+
+  server::EventBus events;
+  server::RunnerOptions ropts;
+  ropts.detector_id = args.detector_id;
+  ropts.pipeline.camera.realtime = true;  // files play like live cameras
+  ropts.pipeline.detector.working_long_side = args.working_size;
+  ropts.pipeline.detect_every = args.detect_every;
+  ropts.pipeline.tracker.embed_every = args.embed_every;
+  ropts.pipeline.camera.max_seconds = args.max_seconds;
+  server::PipelineRunner runner(store.get(), &*models, &events, ropts);
+  server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id);
+
+  server::ServerOptions sopts;
+  sopts.host = args.host;
+  sopts.port = args.port;
+  sopts.tls_cert = args.tls_cert;
+  sopts.tls_key = args.tls_key;
+  sopts.max_upload_bytes = static_cast<size_t>(args.max_upload_mb) << 20;
+  sopts.recogniser_id = (*rec).spec->id;
+  auto srv = server::Server::Create({store.get(), SystemClock(), &runner, &enrolment, &events}, sopts);
+  if (!srv.ok()) return Fail(ctx, srv.status());
+  if (Status s = (*srv)->Start(); !s.ok()) return Fail(ctx, s);
+  const std::string url = std::string((*srv)->tls() ? "https" : "http") + "://" + args.host + ":" +
+                          std::to_string((*srv)->port()) + "/";
+  if (!BootstrapAdmin(*store, ctx, url)) return;
+  runner.StartAllActive();
+  *ctx.out << "OpenLFR console: listening on " << url << " (recogniser " << (*rec).spec->id
+           << ", detector " << (*det).spec->id << "; Ctrl-C stops)" << std::endl;
+
+  g_stop = false;
+  auto old_int = std::signal(SIGINT, OnServeSignal);
+  auto old_term = std::signal(SIGTERM, OnServeSignal);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  *ctx.out << "OpenLFR console: stopping" << std::endl;
+  (*srv)->Stop();
+  runner.StopAll();
+  retention.Stop();
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run the operator console and HTTP API (the main job): deployments, watchlists, cameras, "
+      "live alerts and their adjudication, reports, the audit log. Runs the cameras of active "
+      "deployments. The first run creates the master key and an admin user and prints how to "
+      "log in. API description at /api/openapi.json.");
+  cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", args->port, "Port (0 = any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
+  cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--max-upload-mb", args->max_upload_mb, "Largest request (photo upload) in MiB")
+      ->check(CLI::Range(1, 200))->capture_default_str();
+  cmd->add_option("--detector", args->detector_id, "Detector model id (default: highest priority installed)");
+  cmd->add_option("--working-size", args->working_size, "Long side frames are scaled to for detection")
+      ->check(CLI::Range(0, 8192))->capture_default_str();
+  cmd->add_option("--detect-every", args->detect_every, "Run the detector on every n-th frame")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--embed-every", args->embed_every, "Re-embed a track at least every K frames")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  cmd->add_option("--camera-max-seconds", args->max_seconds, "Stop each camera after this long (0 = never)")
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->callback([args, &ctx] { RunServe(*args, ctx); });
+}
+
+}  // namespace lfr::cli
