@@ -72,12 +72,7 @@ void RunList(const DeploymentArgs& a, Context& ctx) {
   if (!store) return;
   auto list = store->ListDeployments();
   if (!list.ok()) return Fail(ctx, list.status());
-  if (a.json) {
-    json arr = json::array();
-    for (const auto& d : *list) arr.push_back(DeploymentJson(d));
-    *ctx.out << json{{"deployments", arr}}.dump() << "\n";
-    return;
-  }
+  if (a.json) return PrintJsonList(ctx, "deployments", *list, DeploymentJson);
   if (list->empty()) *ctx.out << "no deployments (create one with `lfr deployment create`)\n";
   for (const auto& d : *list) PrintDeploymentLine(*ctx.out, d);
 }

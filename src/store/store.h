@@ -51,6 +51,7 @@ struct Actor {
 
 enum class DeploymentStatus { kPlanned, kActive, kClosed };
 const char* DeploymentStatusName(DeploymentStatus s);  // "planned", "active", "closed"
+bool ParseDeploymentStatus(const std::string& text, DeploymentStatus* s);
 
 // What a supervisor fills in. Site → location → cameras: a deployment happens at one
 // location of one site and has one or more cameras there.
