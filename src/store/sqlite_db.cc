@@ -133,6 +133,12 @@ Status Txn::Begin() {
   return Status::Ok();
 }
 
+Status Txn::BeginRead() {
+  LFR_RETURN_IF_ERROR(Exec(db_, path_, "BEGIN"));
+  active_ = true;
+  return Status::Ok();
+}
+
 Status Txn::Commit() {
   LFR_RETURN_IF_ERROR(Exec(db_, path_, "COMMIT"));
   active_ = false;

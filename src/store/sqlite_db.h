@@ -86,7 +86,9 @@ class Stmt {
   std::string sql_;
 };
 
-// BEGIN IMMEDIATE on Begin(); ROLLBACK on destruction unless Commit() succeeded.
+// BEGIN IMMEDIATE on Begin() (a write transaction), BEGIN on BeginRead() (reads that must
+// see one snapshot, e.g. rows and the value that summarises them); ROLLBACK on destruction
+// unless Commit() succeeded.
 class Txn {
  public:
   Txn(sqlite3* db, const std::string& path) : db_(db), path_(path) {}
@@ -94,6 +96,7 @@ class Txn {
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
   Status Begin();
+  Status BeginRead();
   Status Commit();
 
  private:

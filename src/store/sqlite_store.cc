@@ -162,6 +162,7 @@ class SqliteStore : public Store {
   Status AppendAudit(const Actor& by, const std::string& action, const std::string& target,
                      const json& details);
   Result<AuditHead> ReadHead();
+  Result<std::vector<AuditEvent>> ReadAudit(int64_t after_seq, int limit);
   Result<Deployment> LoadDeployment(int64_t id);
   Deployment DeploymentFromRow(const Stmt& st);
   // The deployment, which must be in one of the allowed states (FailedPrecondition naming
@@ -415,6 +416,10 @@ Status SqliteStore::Audit(const Actor& by, const std::string& action, const std:
 
 Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
+  return ReadAudit(after_seq, limit);
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ReadAudit(int64_t after_seq, int limit) {
   Stmt st = Sql("SELECT seq, time_ms, actor, action, target, details, prev_hash, hash FROM audit "
                 "WHERE seq > ? ORDER BY seq LIMIT ?");
   st.Bind(after_seq).Bind(static_cast<int64_t>(limit < 0 ? -1 : limit));
@@ -436,11 +441,15 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int li
 }
 
 Result<AuditVerification> SqliteStore::VerifyAudit() {
-  auto rows = ListAudit(0, -1);
-  if (!rows.ok()) return rows.status();
   std::lock_guard<std::mutex> lock(mu_);
+  // Rows and head from one snapshot: another process appending meanwhile is not tampering.
+  Txn snapshot(db_, path_);
+  LFR_RETURN_IF_ERROR(snapshot.BeginRead());
+  auto rows = ReadAudit(0, -1);
+  if (!rows.ok()) return rows.status();
   auto head = ReadHead();
   if (!head.ok()) return head.status();
+  LFR_RETURN_IF_ERROR(snapshot.Commit());
   return VerifyAuditChain(audit_key_, *rows, *head);
 }
 
