@@ -124,6 +124,16 @@ bool LocateModels(const ModelStore& store, const std::string& detector_id, const
   return true;
 }
 
+// Called before any face enters memory: no core dumps, no swapping, so face buffers
+// cannot reach the disk by a side door. What the OS refuses is reported, not fatal.
+void Harden(Context& ctx) {
+  const HardenReport harden = HardenProcess();
+  if (!harden.warnings.empty() && !ctx.quiet) {
+    std::istringstream lines(harden.warnings);
+    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
+  }
+}
+
 PipelineOptions OptionsFrom(const WatchArgs& args, float threshold) {
   PipelineOptions opts;
   opts.camera.realtime = !args.fast;
@@ -222,6 +232,7 @@ void RunWatchFolder(const WatchArgs& args, Context& ctx) {
   InstalledModel det_model, rec_model;
   if (!LocateModels(*store, args.detector_id, args.recogniser_id, ctx, &det_model, &rec_model)) return;
 
+  Harden(ctx);
   // Enrolment uses the still-image path at full resolution.
   auto analyzer = FaceAnalyzer::FromStore(*store, det_model.spec->id, rec_model.spec->id);
   if (!analyzer.ok()) {
@@ -284,12 +295,6 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
   if (args.threshold_given) {
     return Fail(ctx, Status::InvalidArgument("--threshold cannot be used with --deployment: its own threshold is used"));
   }
-  // No core dumps, no swapping: face buffers must not reach the disk by a side door.
-  const HardenReport harden = HardenProcess();
-  if (!harden.warnings.empty() && !ctx.quiet) {
-    std::istringstream lines(harden.warnings);
-    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
-  }
   auto store = OpenCliStore(ctx);
   if (!store) return;
   auto dep = store->FindDeployment(args.deployment);
@@ -316,6 +321,7 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
   InstalledModel det_model, rec_model;
   if (!LocateModels(*models, args.detector_id, dep->recogniser_id, ctx, &det_model, &rec_model)) return;
 
+  Harden(ctx);
   const Actor system{"system"};
   auto loaded = LoadDeploymentWatchlist(*store, dep->id, system);
   if (!loaded.ok()) return Fail(ctx, loaded.status());
