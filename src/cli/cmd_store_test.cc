@@ -130,6 +130,9 @@ TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
   ASSERT_EQ(Lfr({"deployment", "notice", id, "--text", "LFR in use at Gate A"}).code, kExitOk);
   CliRun start = Lfr({"deployment", "start", "D1"});  // by name
   ASSERT_EQ(start.code, kExitOk) << start.err;
+  CliRun no_cam = Lfr({"watch", "--deployment", id, "--source", "a.mp4"});
+  EXPECT_EQ(no_cam.code, kExitBadInput);
+  EXPECT_THAT(no_cam.err, HasSubstr("has no camera \"a.mp4\" (its cameras: gate-a)"));
   CliRun show = Lfr({"deployment", "show", id, "--json"});
   ASSERT_EQ(show.code, kExitOk) << show.err;
   json d = json::parse(show.out);
@@ -204,8 +207,6 @@ TEST_F(CliStoreTest, UnknownDeploymentsEntriesAndAlertsAreBadInput) {
   CliRun both = Lfr({"watch", "--deployment", "1", "--watchlist", "/tmp"});
   EXPECT_EQ(both.code, kExitBadInput);
   EXPECT_THAT(both.err, HasSubstr("exactly one of --watchlist"));
-  CliRun with_source = Lfr({"watch", "--deployment", "1", "--source", "a.mp4"});
-  EXPECT_EQ(with_source.code, kExitBadInput);
   CliRun planned = Lfr({"watch", "--deployment", "1"});
   EXPECT_EQ(planned.code, kExitRefused);
   EXPECT_THAT(planned.err, HasSubstr("lfr deployment start 1"));

@@ -2,6 +2,7 @@
 // watchlist, runs every camera, prints alerts (JSON lines with --json) and a summary.
 // `lfr watch --deployment ID`: the same for a deployment in the store, which supplies the
 // cameras, the watchlist and the threshold and receives the alerts and faces-seen counts.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -282,11 +283,6 @@ void RunWatchFolder(const WatchArgs& args, Context& ctx) {
 // `lfr watch --deployment ID`: the deployment's cameras and watchlist from the store
 // (opened into memory only), its threshold; alerts and faces-seen counts go to the store.
 void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
-  if (!args.sources.empty()) {
-    return Fail(ctx, Status::InvalidArgument(
-                         "--source cannot be used with --deployment: the deployment's cameras are used "
-                         "(add one with `lfr deployment camera add`)"));
-  }
   if (!args.alerts_dir.empty()) {
     return Fail(ctx, Status::InvalidArgument(
                          "--alerts-dir cannot be used with --deployment: alert images stay in the encrypted "
@@ -313,8 +309,23 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
   }
   auto cameras = store->ListCameras(dep->id);
   if (!cameras.ok()) return Fail(ctx, cameras.status());
+  // Every camera of the deployment, or those --source names (by camera name or URI).
   std::vector<CameraSpec> cams;
-  for (const auto& c : *cameras) cams.push_back({c.name, c.uri});
+  std::string known;
+  for (const auto& c : *cameras) {
+    known += (known.empty() ? "" : ", ") + c.name;
+    const bool wanted = args.sources.empty() ||
+                        std::find_if(args.sources.begin(), args.sources.end(), [&c](const std::string& s) {
+                          return s == c.name || s == c.uri;
+                        }) != args.sources.end();
+    if (wanted) cams.push_back({c.name, c.uri});
+  }
+  for (const auto& s : args.sources) {
+    if (std::none_of(cameras->begin(), cameras->end(), [&s](const Camera& c) { return s == c.name || s == c.uri; })) {
+      return Fail(ctx, Status::InvalidArgument("deployment " + std::to_string(dep->id) + " has no camera \"" + s +
+                                               "\" (its cameras: " + known + ")"));
+    }
+  }
 
   auto models = OpenStore();
   if (!models.ok()) return Fail(ctx, models.status());
@@ -402,7 +413,7 @@ void RegisterWatchCommand(CLI::App& app, Context& ctx) {
                   "alerts and faces-seen counts are stored; retention runs every minute");
   cmd->add_option("--source", args->sources,
                   "Camera: video file, rtsp://..., http(s)://..., /dev/videoN or v4l2:N (repeat for more "
-                  "cameras; with --watchlist only)");
+                  "cameras). With --deployment: only run these of its cameras (by name or URI)");
   auto* threshold_opt = cmd->add_option("--threshold", args->threshold,
                   "Alert threshold: a fused cosine score (e.g. 0.6) or a false-alert rate "
                   "\"fpir:1/6000\" resolved with the recogniser's calibration for the watchlist size")
