@@ -1,7 +1,10 @@
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -281,6 +284,9 @@ Status SqliteStore::Init() {
                                       std::to_string(sqlite::LatestSchemaVersion()) +
                                       "); use the newer lfr that wrote it");
   }
+  // The database and its WAL/SHM (which SQLite creates with the database's mode) are the
+  // user's alone.
+  ::chmod(path_.c_str(), 0600);
   {
     Stmt st = Sql("PRAGMA journal_mode=WAL");
     auto row = st.Step();
@@ -307,9 +313,6 @@ Status SqliteStore::Init() {
       LFR_RETURN_IF_ERROR(ApplyMigrations(static_cast<int>(version), false));
     }
   }
-  // The database and its WAL/SHM (which SQLite creates with the database's mode) are the
-  // user's alone.
-  ::chmod(path_.c_str(), 0600);
   return Status::Ok();
 }
 
@@ -1302,6 +1305,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Maste
   }
   if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
     return Status::Corrupt(path.string() + " is not an OpenLFR database (not a regular file)");
+  }
+  // A new database file is created private before SQLite opens it: its WAL and SHM files
+  // take the database file's permissions.
+  if (!fs::exists(path, ec)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      return Status::IOError("cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    if (fd >= 0) ::close(fd);
   }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -561,9 +561,19 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndTheFilesArePrivate) {
   EXPECT_EQ(d->status, DeploymentStatus::kActive);
   EXPECT_EQ(store_->LoadEmbeddings(dep, kCli)->size(), 1u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
-  struct stat st {};
-  ASSERT_EQ(::stat(db_path_.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((db_path_.string() + suffix).c_str(), &st), 0) << suffix;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+  }
+}
+
+TEST_F(SqliteStoreTest, ANewDatabaseAndItsWalAreCreatedPrivate) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {  // the fixture's fresh store is open
+    struct stat st {};
+    ASSERT_EQ(::stat((db_path_.string() + suffix).c_str(), &st), 0) << suffix;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+  }
 }
 
 TEST_F(SqliteStoreTest, AWrongMasterKeyIsCorruptAndNamesTheProblem) {
