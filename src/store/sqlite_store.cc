@@ -17,7 +17,6 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "util/paths.h"
-#include "util/secure.h"
 
 namespace lfr {
 namespace fs = std::filesystem;
