@@ -38,12 +38,7 @@ void RunList(const AlertsArgs& a, Context& ctx) {
   }
   auto alerts = store->ListAlerts(q);
   if (!alerts.ok()) return Fail(ctx, alerts.status());
-  if (a.json) {
-    json arr = json::array();
-    for (const auto& al : *alerts) arr.push_back(AlertJson(al));
-    *ctx.out << json{{"alerts", arr}}.dump() << "\n";
-    return;
-  }
+  if (a.json) return PrintJsonList(ctx, "alerts", *alerts, AlertJson);
   if (alerts->empty()) *ctx.out << "no alerts\n";
   for (const auto& al : *alerts) {
     *ctx.out << std::left << std::setw(6) << al.id << " " << FormatUtcMs(al.time_ms) << " deployment "

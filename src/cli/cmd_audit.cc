@@ -47,12 +47,7 @@ void RunList(const AuditArgs& a, Context& ctx) {
   if (!store) return;
   auto rows = store->ListAudit(a.after, a.limit);
   if (!rows.ok()) return Fail(ctx, rows.status());
-  if (a.json) {
-    json arr = json::array();
-    for (const auto& e : *rows) arr.push_back(AuditJson(e));
-    *ctx.out << json{{"audit", arr}}.dump() << "\n";
-    return;
-  }
+  if (a.json) return PrintJsonList(ctx, "audit", *rows, AuditJson);
   for (const auto& e : *rows) {
     *ctx.out << e.seq << " " << FormatUtcMs(e.time_ms) << " " << e.actor << " " << e.action << " " << e.target
              << " " << e.details << "\n";

@@ -28,8 +28,6 @@ struct DeploymentArgs {
   bool record_footage = false;
 };
 
-Result<Deployment> Find(Store& store, const std::string& id) { return store.FindDeployment(id); }
-
 void RunCreate(DeploymentArgs& a, Context& ctx) {
   if (!ParseUtcMs(a.start, &a.spec.planned_start_ms)) {
     return Fail(ctx, Status::InvalidArgument("--start \"" + a.start + "\" is not a UTC time like 2026-12-05T14:00"));
@@ -72,12 +70,7 @@ void RunList(const DeploymentArgs& a, Context& ctx) {
   if (!store) return;
   auto list = store->ListDeployments();
   if (!list.ok()) return Fail(ctx, list.status());
-  if (a.json) {
-    json arr = json::array();
-    for (const auto& d : *list) arr.push_back(DeploymentJson(d));
-    *ctx.out << json{{"deployments", arr}}.dump() << "\n";
-    return;
-  }
+  if (a.json) return PrintJsonList(ctx, "deployments", *list, DeploymentJson);
   if (list->empty()) *ctx.out << "no deployments (create one with `lfr deployment create`)\n";
   for (const auto& d : *list) PrintDeploymentLine(*ctx.out, d);
 }
@@ -85,7 +78,7 @@ void RunList(const DeploymentArgs& a, Context& ctx) {
 void RunShow(const DeploymentArgs& a, Context& ctx) {
   auto store = OpenCliStore(ctx);
   if (!store) return;
-  auto d = Find(*store, a.id);
+  auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
   auto cams = store->ListCameras(d->id);
   auto comp = store->WatchlistComposition(d->id);
@@ -147,7 +140,7 @@ void RunShow(const DeploymentArgs& a, Context& ctx) {
 void RunStart(const DeploymentArgs& a, Context& ctx) {
   auto store = OpenCliStore(ctx);
   if (!store) return;
-  auto d = Find(*store, a.id);
+  auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
   auto started = store->StartDeployment(d->id, CliActor());
   if (!started.ok()) return Fail(ctx, started.status());
@@ -158,7 +151,7 @@ void RunStart(const DeploymentArgs& a, Context& ctx) {
 void RunClose(const DeploymentArgs& a, Context& ctx) {
   auto store = OpenCliStore(ctx);
   if (!store) return;
-  auto d = Find(*store, a.id);
+  auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
   if (d->status == DeploymentStatus::kClosed) {
     return Fail(ctx, Status::FailedPrecondition("deployment " + std::to_string(d->id) + " is already closed"));
@@ -190,7 +183,7 @@ void RunNotice(const DeploymentArgs& a, Context& ctx) {
   }
   auto store = OpenCliStore(ctx);
   if (!store) return;
-  auto d = Find(*store, a.id);
+  auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
   Status s = store->PublishNotice(d->id, text, CliActor());
   if (!s.ok()) return Fail(ctx, s);
@@ -202,7 +195,7 @@ void RunCameraAdd(const DeploymentArgs& a, Context& ctx) {
   if (!src.ok()) return Fail(ctx, src.status());
   auto store = OpenCliStore(ctx);
   if (!store) return;
-  auto d = Find(*store, a.id);
+  auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
   Camera c;
   c.deployment_id = d->id;

@@ -130,6 +130,9 @@ TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
   ASSERT_EQ(Lfr({"deployment", "notice", id, "--text", "LFR in use at Gate A"}).code, kExitOk);
   CliRun start = Lfr({"deployment", "start", "D1"});  // by name
   ASSERT_EQ(start.code, kExitOk) << start.err;
+  CliRun no_cam = Lfr({"watch", "--deployment", id, "--source", "a.mp4"});
+  EXPECT_EQ(no_cam.code, kExitBadInput);
+  EXPECT_THAT(no_cam.err, HasSubstr("has no camera \"a.mp4\" (its cameras: gate-a)"));
   CliRun show = Lfr({"deployment", "show", id, "--json"});
   ASSERT_EQ(show.code, kExitOk) << show.err;
   json d = json::parse(show.out);
@@ -156,6 +159,45 @@ TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
   EXPECT_EQ(kept[0]["name"], "");
   EXPECT_EQ(kept[0]["shredded"], true);
   EXPECT_EQ(Lfr({"audit", "verify"}).code, kExitOk);
+}
+
+TEST_F(CliStoreTest, ImportsAFolderOrACsvReportingEachRejection) {
+  const std::string id = CreateDeployment();
+  const fs::path dir = lfr::testing::TempDir("cli-import");
+  fs::create_symlink(*stills_ / "lin-manuel-miranda.png", dir / "Lin_Manuel.png");
+  cv::imwrite((dir / "Nobody.png").string(), cv::Mat(200, 200, CV_8UC3, cv::Scalar::all(90)));
+  CliRun no_reason = Lfr({"watchlist", "import", id, dir.string(), "--category", "c"});
+  EXPECT_EQ(no_reason.code, kExitBadInput);
+  EXPECT_THAT(no_reason.err, HasSubstr("--reason"));
+  CliRun folder = Lfr({"watchlist", "import", id, dir.string(), "--category", "wanted", "--reason", "warrant"});
+  ASSERT_EQ(folder.code, kExitOk) << folder.err;
+  EXPECT_THAT(folder.err, HasSubstr("import 2/2 ["));  // the progress bar
+  EXPECT_THAT(folder.err, HasSubstr("rejected Nobody.png Nobody: no face found"));
+  EXPECT_THAT(folder.err, HasSubstr("enrolled 1 of 2 images"));
+
+  std::ofstream(dir / "list.csv") << "image,reference,name,category,reason,image_source\n"
+                                  << (*stills_ / "alex-lacamoire.png").string()
+                                  << ",AL-1,\"Lacamoire, Alex\",wanted: theft,warrant W1,custody\n"
+                                  << "Lin_Manuel.png,LM-2,Lin,wanted,,\n"  // no reason: refused
+                                  << "Nobody.png,NB-1,Nobody,wanted,warrant,\n";
+  CliRun csv = Lfr({"watchlist", "import", id, "--csv", (dir / "list.csv").string(), "--json"});
+  ASSERT_EQ(csv.code, kExitOk) << csv.err;
+  json summary = json::parse(csv.out);
+  EXPECT_EQ(summary["enrolled"], 1);
+  ASSERT_EQ(summary["rejected"].size(), 2u);
+  EXPECT_THAT(summary["rejected"][0].get<std::string>(), HasSubstr("(line 3) LM-2: a watchlist entry needs a reason"));
+  EXPECT_THAT(summary["rejected"][1].get<std::string>(), HasSubstr("no face found"));
+  auto entries = json::parse(Lfr({"watchlist", "list", id, "--json"}).out)["entries"];
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1]["name"], "Lacamoire, Alex");
+  EXPECT_EQ(entries[1]["image_source"], "custody");
+
+  std::ofstream(dir / "none.csv") << "image,reference,category,reason\nNobody.png,NB-2,c,r\n";
+  CliRun none = Lfr({"watchlist", "import", id, "--csv", (dir / "none.csv").string()});
+  EXPECT_EQ(none.code, kExitBadInput);
+  EXPECT_THAT(none.err, HasSubstr("could be enrolled"));
+  CliRun bad_csv = Lfr({"watchlist", "import", id, "--csv", (dir / "Nobody.png").string()});
+  EXPECT_EQ(bad_csv.code, kExitBadInput);
 }
 
 TEST_F(CliStoreTest, AClosedDeploymentRefusesWithExitFive) {
@@ -204,8 +246,6 @@ TEST_F(CliStoreTest, UnknownDeploymentsEntriesAndAlertsAreBadInput) {
   CliRun both = Lfr({"watch", "--deployment", "1", "--watchlist", "/tmp"});
   EXPECT_EQ(both.code, kExitBadInput);
   EXPECT_THAT(both.err, HasSubstr("exactly one of --watchlist"));
-  CliRun with_source = Lfr({"watch", "--deployment", "1", "--source", "a.mp4"});
-  EXPECT_EQ(with_source.code, kExitBadInput);
   CliRun planned = Lfr({"watch", "--deployment", "1"});
   EXPECT_EQ(planned.code, kExitRefused);
   EXPECT_THAT(planned.err, HasSubstr("lfr deployment start 1"));

@@ -2,6 +2,7 @@
 // watchlist, runs every camera, prints alerts (JSON lines with --json) and a summary.
 // `lfr watch --deployment ID`: the same for a deployment in the store, which supplies the
 // cameras, the watchlist and the threshold and receives the alerts and faces-seen counts.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -124,6 +125,16 @@ bool LocateModels(const ModelStore& store, const std::string& detector_id, const
   return true;
 }
 
+// Called before any face enters memory: no core dumps, no swapping, so face buffers
+// cannot reach the disk by a side door. What the OS refuses is reported, not fatal.
+void Harden(Context& ctx) {
+  const HardenReport harden = HardenProcess();
+  if (!harden.warnings.empty() && !ctx.quiet) {
+    std::istringstream lines(harden.warnings);
+    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
+  }
+}
+
 PipelineOptions OptionsFrom(const WatchArgs& args, float threshold) {
   PipelineOptions opts;
   opts.camera.realtime = !args.fast;
@@ -222,6 +233,7 @@ void RunWatchFolder(const WatchArgs& args, Context& ctx) {
   InstalledModel det_model, rec_model;
   if (!LocateModels(*store, args.detector_id, args.recogniser_id, ctx, &det_model, &rec_model)) return;
 
+  Harden(ctx);
   // Enrolment uses the still-image path at full resolution.
   auto analyzer = FaceAnalyzer::FromStore(*store, det_model.spec->id, rec_model.spec->id);
   if (!analyzer.ok()) {
@@ -271,11 +283,6 @@ void RunWatchFolder(const WatchArgs& args, Context& ctx) {
 // `lfr watch --deployment ID`: the deployment's cameras and watchlist from the store
 // (opened into memory only), its threshold; alerts and faces-seen counts go to the store.
 void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
-  if (!args.sources.empty()) {
-    return Fail(ctx, Status::InvalidArgument(
-                         "--source cannot be used with --deployment: the deployment's cameras are used "
-                         "(add one with `lfr deployment camera add`)"));
-  }
   if (!args.alerts_dir.empty()) {
     return Fail(ctx, Status::InvalidArgument(
                          "--alerts-dir cannot be used with --deployment: alert images stay in the encrypted "
@@ -283,12 +290,6 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
   }
   if (args.threshold_given) {
     return Fail(ctx, Status::InvalidArgument("--threshold cannot be used with --deployment: its own threshold is used"));
-  }
-  // No core dumps, no swapping: face buffers must not reach the disk by a side door.
-  const HardenReport harden = HardenProcess();
-  if (!harden.warnings.empty() && !ctx.quiet) {
-    std::istringstream lines(harden.warnings);
-    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
   }
   auto store = OpenCliStore(ctx);
   if (!store) return;
@@ -308,14 +309,30 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
   }
   auto cameras = store->ListCameras(dep->id);
   if (!cameras.ok()) return Fail(ctx, cameras.status());
+  // Every camera of the deployment, or those --source names (by camera name or URI).
   std::vector<CameraSpec> cams;
-  for (const auto& c : *cameras) cams.push_back({c.name, c.uri});
+  std::string known;
+  for (const auto& c : *cameras) {
+    known += (known.empty() ? "" : ", ") + c.name;
+    const bool wanted = args.sources.empty() ||
+                        std::find_if(args.sources.begin(), args.sources.end(), [&c](const std::string& s) {
+                          return s == c.name || s == c.uri;
+                        }) != args.sources.end();
+    if (wanted) cams.push_back({c.name, c.uri});
+  }
+  for (const auto& s : args.sources) {
+    if (std::none_of(cameras->begin(), cameras->end(), [&s](const Camera& c) { return s == c.name || s == c.uri; })) {
+      return Fail(ctx, Status::InvalidArgument("deployment " + std::to_string(dep->id) + " has no camera \"" + s +
+                                               "\" (its cameras: " + known + ")"));
+    }
+  }
 
   auto models = OpenStore();
   if (!models.ok()) return Fail(ctx, models.status());
   InstalledModel det_model, rec_model;
   if (!LocateModels(*models, args.detector_id, dep->recogniser_id, ctx, &det_model, &rec_model)) return;
 
+  Harden(ctx);
   const Actor system{"system"};
   auto loaded = LoadDeploymentWatchlist(*store, dep->id, system);
   if (!loaded.ok()) return Fail(ctx, loaded.status());
@@ -396,7 +413,7 @@ void RegisterWatchCommand(CLI::App& app, Context& ctx) {
                   "alerts and faces-seen counts are stored; retention runs every minute");
   cmd->add_option("--source", args->sources,
                   "Camera: video file, rtsp://..., http(s)://..., /dev/videoN or v4l2:N (repeat for more "
-                  "cameras; with --watchlist only)");
+                  "cameras). With --deployment: only run these of its cameras (by name or URI)");
   auto* threshold_opt = cmd->add_option("--threshold", args->threshold,
                   "Alert threshold: a fused cosine score (e.g. 0.6) or a false-alert rate "
                   "\"fpir:1/6000\" resolved with the recogniser's calibration for the watchlist size")

@@ -175,12 +175,7 @@ void RunList(const WatchlistArgs& a, Context& ctx) {
   Status audited = store->Audit(CliActor(), "watchlist.list", "deployment:" + std::to_string(d->id),
                                 json{{"entries", entries->size()}}.dump());
   if (!audited.ok()) return Fail(ctx, audited);
-  if (a.json) {
-    json arr = json::array();
-    for (const auto& e : *entries) arr.push_back(EntryJson(e));
-    *ctx.out << json{{"deployment", d->id}, {"entries", arr}}.dump() << "\n";
-    return;
-  }
+  if (a.json) return PrintJsonList(ctx, "entries", *entries, EntryJson, json{{"deployment", d->id}});
   *ctx.out << "deployment " << d->id << " (" << d->spec.name << "): " << entries->size() << " entries\n";
   for (const auto& e : *entries) {
     *ctx.out << std::left << std::setw(5) << e.id << " " << std::setw(16) << e.reference << " "

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,16 @@ Actor CliActor();
 
 // Parses a positive integer id; InvalidArgument naming `what` otherwise.
 Result<int64_t> ParseId(const std::string& text, const std::string& what);
+
+// Prints {"<key>": [to_json(item)...], ...extra} as one line on ctx.out.
+template <typename T, typename Fn>
+void PrintJsonList(Context& ctx, const char* key, const std::vector<T>& items, Fn&& to_json,
+                   nlohmann::json extra = nlohmann::json::object()) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const T& item : items) arr.push_back(to_json(item));
+  extra[key] = std::move(arr);
+  *ctx.out << extra.dump() << "\n";
+}
 
 nlohmann::json DeploymentJson(const Deployment& d);
 nlohmann::json CameraJson(const Camera& c);

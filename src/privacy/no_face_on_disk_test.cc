@@ -121,7 +121,10 @@ TEST(NoFaceOnDiskScanner, FindsPlantedImagesAndEmbeddingsButNotRandomBytes) {
   std::normal_distribution<float> g;
   std::vector<float> e(128);
   double s = 0;
-  for (float& x : e) s += double(x = g(rng)) * x;
+  for (float& x : e) {
+    x = g(rng);
+    s += double(x) * x;
+  }
   for (float& x : e) x = static_cast<float>(x / std::sqrt(s));
   std::string planted = noise;
   planted.replace(12345, 512, reinterpret_cast<const char*>(e.data()), 512);

@@ -100,6 +100,22 @@ class CrashConsistencyTest : public ::testing::Test {
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
+  // Reopens the store, whose audit chain must verify.
+  std::unique_ptr<Store> ReopenVerified() {
+    auto store = Reopen();
+    if (store) {
+      auto v = store->VerifyAudit();
+      EXPECT_TRUE(v.ok() && v->ok) << (v.ok() ? v->reason : v.status().ToString());
+    }
+    return store;
+  }
+  // SIGKILLs the child (which must still be running), then ReopenVerified().
+  std::unique_ptr<Store> KillAndReopen(LfrProcess& child) {
+    child.Kill(SIGKILL);
+    const int status = child.Wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+    return ReopenVerified();
+  }
   std::set<std::string> AuditTargets(Store& store, const std::string& action) {
     std::set<std::string> out;
     auto rows = store.ListAudit(0, 1000000);
@@ -142,15 +158,8 @@ TEST_F(CrashConsistencyTest, KilledDuringAWatchlistImportLeavesOnlyCompleteEntri
   ASSERT_GT(child.pid(), 0);
   ASSERT_TRUE(WaitForCount(child, "SELECT count(*) FROM watchlist_entries", 25))
       << "the import ended before 25 entries";
-  child.Kill(SIGKILL);
-  const int status = child.Wait();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
-
-  auto store = Reopen();
+  auto store = KillAndReopen(child);
   ASSERT_NE(store, nullptr);
-  auto v = store->VerifyAudit();
-  ASSERT_TRUE(v.ok());
-  EXPECT_TRUE(v->ok) << v->reason;
   const size_t n = store->ListWatchlist(std::stoll(dep), true)->size();
   EXPECT_GE(n, 25u);
   EXPECT_LT(n, 200u) << "the kill came after the import finished";
@@ -168,15 +177,8 @@ TEST_F(CrashConsistencyTest, KilledDuringAnAlertBurstLeavesOnlyCompleteAlerts) {
   LfrProcess child = LfrProcess::Start({"test-alert-burst", dep, "--count", "1000000"}, o);
   ASSERT_GT(child.pid(), 0);
   ASSERT_TRUE(WaitForCount(child, "SELECT count(*) FROM alerts", 300)) << "the burst ended early";
-  child.Kill(SIGKILL);
-  const int status = child.Wait();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
-
-  auto store = Reopen();
+  auto store = KillAndReopen(child);
   ASSERT_NE(store, nullptr);
-  auto v = store->VerifyAudit();
-  ASSERT_TRUE(v.ok());
-  EXPECT_TRUE(v->ok) << v->reason;
   AlertQuery q;
   q.limit = -1;
   auto alerts = store->ListAlerts(q);
@@ -215,11 +217,8 @@ TEST_F(CrashConsistencyTest, AFullDiskStopsAnImportWithExitFourAndNoHalfEntry) {
   EXPECT_GT(enrolled, 0u);  // the limit was hit mid-import, not at the start
   EXPECT_LT(enrolled, 40u);
 
-  auto store = Reopen();
+  auto store = ReopenVerified();
   ASSERT_NE(store, nullptr);
-  auto v = store->VerifyAudit();
-  ASSERT_TRUE(v.ok());
-  EXPECT_TRUE(v->ok) << v->reason;
   ExpectCompleteEntries(*store, std::stoll(dep), enrolled);
 }
 

@@ -104,6 +104,13 @@ Status Stmt::Run() {
   }
 }
 
+Result<std::optional<int64_t>> Stmt::FirstInt() {
+  auto row = Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<int64_t>();
+  return std::optional<int64_t>(Int(0));
+}
+
 std::string Stmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(st_, col);
   if (p == nullptr) return "";
@@ -122,6 +129,12 @@ Txn::~Txn() {
 
 Status Txn::Begin() {
   LFR_RETURN_IF_ERROR(Exec(db_, path_, "BEGIN IMMEDIATE"));
+  active_ = true;
+  return Status::Ok();
+}
+
+Status Txn::BeginRead() {
+  LFR_RETURN_IF_ERROR(Exec(db_, path_, "BEGIN"));
   active_ = true;
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 #define LFR_STORE_SQLITE_DB_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,6 +48,28 @@ class Stmt {
   Result<bool> Step();
   // Steps to completion (for INSERT/UPDATE/DELETE); OK or the error.
   Status Run();
+  // Steps through every row, calling fn() (which reads the columns and returns a Status)
+  // for each; stops at the first error.
+  template <typename Fn>
+  Status EachRow(Fn&& fn) {
+    while (true) {
+      auto row = Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      Status s = fn();
+      if (!s.ok()) return s;
+    }
+  }
+  // Steps once: NotFound(not_found) if there is no row, else fn() (which reads the columns).
+  template <typename Fn>
+  auto One(const std::string& not_found, Fn&& fn) -> Result<decltype(fn())> {
+    auto row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound(not_found);
+    return fn();
+  }
+  // The first column of the first row, or nullopt if there is no row.
+  Result<std::optional<int64_t>> FirstInt();
 
   int64_t Int(int col) const { return sqlite3_column_int64(st_, col); }
   double Real(int col) const { return sqlite3_column_double(st_, col); }
@@ -63,7 +86,9 @@ class Stmt {
   std::string sql_;
 };
 
-// BEGIN IMMEDIATE on Begin(); ROLLBACK on destruction unless Commit() succeeded.
+// BEGIN IMMEDIATE on Begin() (a write transaction), BEGIN on BeginRead() (reads that must
+// see one snapshot, e.g. rows and the value that summarises them); ROLLBACK on destruction
+// unless Commit() succeeded.
 class Txn {
  public:
   Txn(sqlite3* db, const std::string& path) : db_(db), path_(path) {}
@@ -71,6 +96,7 @@ class Txn {
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
   Status Begin();
+  Status BeginRead();
   Status Commit();
 
  private:

@@ -1,7 +1,10 @@
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -14,7 +17,6 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "util/paths.h"
-#include "util/secure.h"
 
 namespace lfr {
 namespace fs = std::filesystem;
@@ -49,16 +51,6 @@ std::string AlertAad(int64_t id, const char* column) {
 
 std::span<const uint8_t> AsBytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
-bool ParseStatus(const std::string& s, DeploymentStatus* out) {
-  for (DeploymentStatus v : {DeploymentStatus::kPlanned, DeploymentStatus::kActive, DeploymentStatus::kClosed}) {
-    if (s == DeploymentStatusName(v)) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
 }
 
 Status ValidateSpec(const DeploymentSpec& spec, const std::string& recogniser_id) {
@@ -172,6 +164,7 @@ class SqliteStore : public Store {
   Status AppendAudit(const Actor& by, const std::string& action, const std::string& target,
                      const json& details);
   Result<AuditHead> ReadHead();
+  Result<std::vector<AuditEvent>> ReadAudit(int64_t after_seq, int limit);
   Result<Deployment> LoadDeployment(int64_t id);
   Deployment DeploymentFromRow(const Stmt& st);
   // The deployment, which must be in one of the allowed states (FailedPrecondition naming
@@ -185,6 +178,7 @@ class SqliteStore : public Store {
   Result<AlertRecord> LoadAlert(int64_t alert_id);
   Result<int64_t> CountLiveEntries(int64_t deployment_id);
   Result<int64_t> ScalarInt(const char* sql, int64_t arg);
+  Result<std::optional<int64_t>> CameraId(int64_t deployment_id, const std::string& name);
   Result<int64_t> CountTables() {
     Stmt st = Sql("SELECT count(*) FROM sqlite_master");
     auto row = st.Step();
@@ -197,6 +191,43 @@ class SqliteStore : public Store {
   // Moves every WAL frame into the database and truncates the WAL, so pages that held face
   // data or keys before a deletion survive nowhere. Best effort if another connection reads.
   void CheckpointTruncate();
+  void CheckpointTruncateNow() {
+    std::lock_guard<std::mutex> lock(mu_);
+    CheckpointTruncate();
+  }
+  // Runs fn (returning Status or Result<T>) in one write transaction under the lock and
+  // commits if it succeeds; on any error nothing is changed. Write() first checks the actor.
+  template <typename Fn>
+  auto WriteTxn(Fn&& fn) -> decltype(fn()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(db_, path_);
+    LFR_RETURN_IF_ERROR(txn.Begin());
+    auto r = fn();
+    if (!r.ok()) return r;
+    LFR_RETURN_IF_ERROR(txn.Commit());
+    return r;
+  }
+  // Under the lock: NotFound for an unknown deployment, else make(st) for every row of sql
+  // (whose one parameter is the deployment id).
+  template <typename T, typename Fn>
+  Result<std::vector<T>> DeploymentRows(int64_t deployment_id, const char* sql, Fn&& make) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto d = LoadDeployment(deployment_id);
+    if (!d.ok()) return d.status();
+    Stmt st = Sql(sql);
+    st.Bind(deployment_id);
+    std::vector<T> out;
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      out.push_back(make(st));
+      return Status::Ok();
+    }));
+    return out;
+  }
+  template <typename Fn>
+  auto Write(const Actor& by, Fn&& fn) -> decltype(fn()) {
+    LFR_RETURN_IF_ERROR(ValidateActor(by));
+    return WriteTxn(std::forward<Fn>(fn));
+  }
   Status ValidateActor(const Actor& by) {
     if (by.name.empty()) return Status::InvalidArgument("every store action needs an actor");
     return Status::Ok();
@@ -252,6 +283,9 @@ Status SqliteStore::Init() {
                                       std::to_string(sqlite::LatestSchemaVersion()) +
                                       "); use the newer lfr that wrote it");
   }
+  // The database and its WAL/SHM (which SQLite creates with the database's mode) are the
+  // user's alone.
+  ::chmod(path_.c_str(), 0600);
   {
     Stmt st = Sql("PRAGMA journal_mode=WAL");
     auto row = st.Step();
@@ -278,9 +312,6 @@ Status SqliteStore::Init() {
       LFR_RETURN_IF_ERROR(ApplyMigrations(static_cast<int>(version), false));
     }
   }
-  // The database and its WAL/SHM (which SQLite creates with the database's mode) are the
-  // user's alone.
-  ::chmod(path_.c_str(), 0600);
   return Status::Ok();
 }
 
@@ -336,13 +367,11 @@ Status SqliteStore::CheckMasterKey() {
 Result<AuditHead> SqliteStore::ReadHead() {
   AuditHead head;
   Stmt st = Sql("SELECT key, value FROM meta WHERE key IN ('audit_head_seq', 'audit_head_hash')");
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
     if (st.Text(0) == "audit_head_seq") head.seq = std::atoll(st.Text(1).c_str());
     else head.hash = st.Text(1);
-  }
+    return Status::Ok();
+  }));
   return head;
 }
 
@@ -373,7 +402,6 @@ Status SqliteStore::AppendAudit(const Actor& by, const std::string& action,
 
 Status SqliteStore::Audit(const Actor& by, const std::string& action, const std::string& target,
                           const std::string& details_json) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (action.empty()) return Status::InvalidArgument("an audit row needs an action");
   json details = json::object();
   if (!details_json.empty()) {
@@ -382,23 +410,23 @@ Status SqliteStore::Audit(const Actor& by, const std::string& action, const std:
       return Status::InvalidArgument("audit details must be a JSON object, got: " + details_json);
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, action, target, details));
-  return txn.Commit();
+  return Write(by, [&]() -> Status {
+    LFR_RETURN_IF_ERROR(AppendAudit(by, action, target, details));
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
+  return ReadAudit(after_seq, limit);
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ReadAudit(int64_t after_seq, int limit) {
   Stmt st = Sql("SELECT seq, time_ms, actor, action, target, details, prev_hash, hash FROM audit "
                 "WHERE seq > ? ORDER BY seq LIMIT ?");
   st.Bind(after_seq).Bind(static_cast<int64_t>(limit < 0 ? -1 : limit));
   std::vector<AuditEvent> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
     AuditEvent e;
     e.seq = st.Int(0);
     e.time_ms = st.Int(1);
@@ -409,16 +437,21 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int li
     e.prev_hash = st.Text(6);
     e.hash = st.Text(7);
     out.push_back(std::move(e));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
 Result<AuditVerification> SqliteStore::VerifyAudit() {
-  auto rows = ListAudit(0, -1);
-  if (!rows.ok()) return rows.status();
   std::lock_guard<std::mutex> lock(mu_);
+  // Rows and head from one snapshot: another process appending meanwhile is not tampering.
+  Txn snapshot(db_, path_);
+  LFR_RETURN_IF_ERROR(snapshot.BeginRead());
+  auto rows = ReadAudit(0, -1);
+  if (!rows.ok()) return rows.status();
   auto head = ReadHead();
   if (!head.ok()) return head.status();
+  LFR_RETURN_IF_ERROR(snapshot.Commit());
   return VerifyAuditChain(audit_key_, *rows, *head);
 }
 
@@ -438,7 +471,7 @@ Deployment SqliteStore::DeploymentFromRow(const Stmt& st) {
   d.spec.threshold = st.Text(9);
   d.spec.watchlist_cap = static_cast<int>(st.Int(10));
   d.spec.contact = st.Text(11);
-  ParseStatus(st.Text(12), &d.status);
+  ParseDeploymentStatus(st.Text(12), &d.status);
   d.recogniser_id = st.Text(13);
   d.created_ms = st.Int(14);
   d.created_by = st.Text(15);
@@ -453,11 +486,7 @@ Deployment SqliteStore::DeploymentFromRow(const Stmt& st) {
 Result<Deployment> SqliteStore::LoadDeployment(int64_t id) {
   const std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE id = ?";
   Stmt st = Sql(sql.c_str());
-  st.Bind(id);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no deployment " + std::to_string(id));
-  return DeploymentFromRow(st);
+  return st.Bind(id).One("no deployment " + std::to_string(id), [&] { return DeploymentFromRow(st); });
 }
 
 Result<Deployment> SqliteStore::DeploymentIn(int64_t id, std::initializer_list<DeploymentStatus> allowed,
@@ -485,87 +514,77 @@ Result<SecretBytes> SqliteStore::DataKey(int64_t deployment_id) {
 }
 
 Result<int64_t> SqliteStore::ScalarInt(const char* sql, int64_t arg) {
-  Stmt st = Sql(sql);
-  st.Bind(arg);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  return *row ? st.Int(0) : 0;
+  auto v = Sql(sql).Bind(arg).FirstInt();
+  if (!v.ok()) return v.status();
+  return v->value_or(0);
+}
+
+Result<std::optional<int64_t>> SqliteStore::CameraId(int64_t deployment_id, const std::string& name) {
+  return Sql("SELECT id FROM cameras WHERE deployment_id = ? AND name = ?").Bind(deployment_id).Bind(name).FirstInt();
 }
 
 Result<Deployment> SqliteStore::CreateDeployment(const DeploymentSpec& spec,
                                                  const std::string& recogniser_id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   LFR_RETURN_IF_ERROR(ValidateSpec(spec, recogniser_id));
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  {
-    Stmt st = Sql("SELECT id FROM deployments WHERE name = ?");
-    st.Bind(spec.name);
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
+  return Write(by, [&]() -> Result<Deployment> {
+    auto taken = Sql("SELECT id FROM deployments WHERE name = ?").Bind(spec.name).FirstInt();
+    if (!taken.ok()) return taken.status();
+    if (*taken) {
       return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists (id " +
-                                        std::to_string(st.Int(0)) + ")");
+                                        std::to_string(**taken) + ")");
     }
-  }
-  const int64_t now = clock_->NowMs();
-  LFR_RETURN_IF_ERROR(
-      Sql("INSERT INTO deployments(name, site, location, planned_start_ms, planned_end_ms, purpose, "
-          "legal_basis, authorising_officer, threshold, watchlist_cap, contact, status, recogniser_id, "
-          "created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)")
-          .Bind(spec.name).Bind(spec.site).Bind(spec.location).Bind(spec.planned_start_ms)
-          .Bind(spec.planned_end_ms).Bind(spec.purpose).Bind(spec.legal_basis)
-          .Bind(spec.authorising_officer).Bind(spec.threshold).Bind(spec.watchlist_cap)
-          .Bind(spec.contact).Bind(recogniser_id).Bind(now).Bind(by.name).Run());
-  const int64_t id = sqlite3_last_insert_rowid(db_);
-  // The deployment's own data key, stored only wrapped by the master key.
-  auto wrapped = master_.Wrap(RandomKey(), DekLabel(id));
-  if (!wrapped.ok()) return wrapped.status();
-  LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET wrapped_dek = ? WHERE id = ?").BindBlob(*wrapped).Bind(id).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.create", "deployment:" + std::to_string(id),
-                                  json{{"name", spec.name}, {"recogniser", recogniser_id}}));
-  auto d = LoadDeployment(id);
-  if (!d.ok()) return d.status();
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return d;
+    const int64_t now = clock_->NowMs();
+    LFR_RETURN_IF_ERROR(
+        Sql("INSERT INTO deployments(name, site, location, planned_start_ms, planned_end_ms, purpose, "
+            "legal_basis, authorising_officer, threshold, watchlist_cap, contact, status, recogniser_id, "
+            "created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)")
+            .Bind(spec.name).Bind(spec.site).Bind(spec.location).Bind(spec.planned_start_ms)
+            .Bind(spec.planned_end_ms).Bind(spec.purpose).Bind(spec.legal_basis)
+            .Bind(spec.authorising_officer).Bind(spec.threshold).Bind(spec.watchlist_cap)
+            .Bind(spec.contact).Bind(recogniser_id).Bind(now).Bind(by.name).Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    // The deployment's own data key, stored only wrapped by the master key.
+    auto wrapped = master_.Wrap(RandomKey(), DekLabel(id));
+    if (!wrapped.ok()) return wrapped.status();
+    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET wrapped_dek = ? WHERE id = ?").BindBlob(*wrapped).Bind(id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.create", "deployment:" + std::to_string(id),
+                                    json{{"name", spec.name}, {"recogniser", recogniser_id}}));
+    auto d = LoadDeployment(id);
+    if (!d.ok()) return d.status();
+    return d;
+  });
 }
 
 Result<Deployment> SqliteStore::UpdateDeployment(int64_t id, const DeploymentSpec& spec, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "update the deployment");
-  if (!d.ok()) return d.status();
-  LFR_RETURN_IF_ERROR(ValidateSpec(spec, d->recogniser_id));
-  {
-    auto live = CountLiveEntries(id);
-    if (!live.ok()) return live.status();
-    if (*live > spec.watchlist_cap) {
-      return Status::InvalidArgument("watchlist cap " + std::to_string(spec.watchlist_cap) +
-                                     " is below the " + std::to_string(*live) + " entries it holds");
+  return Write(by, [&]() -> Result<Deployment> {
+    auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "update the deployment");
+    if (!d.ok()) return d.status();
+    LFR_RETURN_IF_ERROR(ValidateSpec(spec, d->recogniser_id));
+    {
+      auto live = CountLiveEntries(id);
+      if (!live.ok()) return live.status();
+      if (*live > spec.watchlist_cap) {
+        return Status::InvalidArgument("watchlist cap " + std::to_string(spec.watchlist_cap) +
+                                       " is below the " + std::to_string(*live) + " entries it holds");
+      }
+      auto taken = Sql("SELECT id FROM deployments WHERE name = ? AND id != ?").Bind(spec.name).Bind(id).FirstInt();
+      if (!taken.ok()) return taken.status();
+      if (*taken) return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists");
     }
-    Stmt st = Sql("SELECT id FROM deployments WHERE name = ? AND id != ?");
-    st.Bind(spec.name).Bind(id);
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (*row) return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists");
-  }
-  LFR_RETURN_IF_ERROR(
-      Sql("UPDATE deployments SET name = ?, site = ?, location = ?, planned_start_ms = ?, "
-          "planned_end_ms = ?, purpose = ?, legal_basis = ?, authorising_officer = ?, threshold = ?, "
-          "watchlist_cap = ?, contact = ? WHERE id = ?")
-          .Bind(spec.name).Bind(spec.site).Bind(spec.location).Bind(spec.planned_start_ms)
-          .Bind(spec.planned_end_ms).Bind(spec.purpose).Bind(spec.legal_basis)
-          .Bind(spec.authorising_officer).Bind(spec.threshold).Bind(spec.watchlist_cap)
-          .Bind(spec.contact).Bind(id).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.update", "deployment:" + std::to_string(id),
-                                  json{{"name", spec.name}}));
-  auto out = LoadDeployment(id);
-  if (!out.ok()) return out.status();
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return out;
+    LFR_RETURN_IF_ERROR(
+        Sql("UPDATE deployments SET name = ?, site = ?, location = ?, planned_start_ms = ?, "
+            "planned_end_ms = ?, purpose = ?, legal_basis = ?, authorising_officer = ?, threshold = ?, "
+            "watchlist_cap = ?, contact = ? WHERE id = ?")
+            .Bind(spec.name).Bind(spec.site).Bind(spec.location).Bind(spec.planned_start_ms)
+            .Bind(spec.planned_end_ms).Bind(spec.purpose).Bind(spec.legal_basis)
+            .Bind(spec.authorising_officer).Bind(spec.threshold).Bind(spec.watchlist_cap)
+            .Bind(spec.contact).Bind(id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.update", "deployment:" + std::to_string(id),
+                                    json{{"name", spec.name}}));
+    auto out = LoadDeployment(id);
+    if (!out.ok()) return out.status();
+    return out;
+  });
 }
 
 Result<Deployment> SqliteStore::GetDeployment(int64_t id) {
@@ -595,30 +614,26 @@ Result<std::vector<Deployment>> SqliteStore::ListDeployments() {
   const std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY id";
   Stmt st = Sql(sql.c_str());
   std::vector<Deployment> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
     out.push_back(DeploymentFromRow(st));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
 Status SqliteStore::PublishNotice(int64_t id, const std::string& text, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("the advance notice text is empty");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "publish a notice");
-  if (!d.ok()) return d.status();
-  LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET notice_text = ?, notice_published_ms = ? WHERE id = ?")
-                          .Bind(text).Bind(clock_->NowMs()).Bind(id).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.notice", "deployment:" + std::to_string(id),
-                                  json{{"chars", text.size()}}));
-  return txn.Commit();
+  return Write(by, [&]() -> Status {
+    auto d = DeploymentIn(id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "publish a notice");
+    if (!d.ok()) return d.status();
+    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET notice_text = ?, notice_published_ms = ? WHERE id = ?")
+                            .Bind(text).Bind(clock_->NowMs()).Bind(id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.notice", "deployment:" + std::to_string(id),
+                                    json{{"chars", text.size()}}));
+    return Status::Ok();
+  });
 }
 
 Result<int64_t> SqliteStore::CountLiveEntries(int64_t deployment_id) {
@@ -627,32 +642,29 @@ Result<int64_t> SqliteStore::CountLiveEntries(int64_t deployment_id) {
 }
 
 Result<Deployment> SqliteStore::StartDeployment(int64_t id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "start the deployment");
-  if (!d.ok()) return d.status();
-  auto cams = ScalarInt("SELECT count(*) FROM cameras WHERE deployment_id = ?", id);
-  if (!cams.ok()) return cams.status();
-  auto entries = CountLiveEntries(id);
-  if (!entries.ok()) return entries.status();
-  if (*cams == 0) {
-    return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
-                                      ": it has no camera (add one with `lfr deployment camera add`)");
-  }
-  if (*entries == 0) {
-    return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
-                                      ": its watchlist is empty (add people with `lfr watchlist add`)");
-  }
-  LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET status = 'active', started_ms = ? WHERE id = ?")
-                          .Bind(clock_->NowMs()).Bind(id).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.start", "deployment:" + std::to_string(id),
-                                  json{{"cameras", *cams}, {"entries", *entries}}));
-  auto out = LoadDeployment(id);
-  if (!out.ok()) return out.status();
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return out;
+  return Write(by, [&]() -> Result<Deployment> {
+    auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "start the deployment");
+    if (!d.ok()) return d.status();
+    auto cams = ScalarInt("SELECT count(*) FROM cameras WHERE deployment_id = ?", id);
+    if (!cams.ok()) return cams.status();
+    auto entries = CountLiveEntries(id);
+    if (!entries.ok()) return entries.status();
+    if (*cams == 0) {
+      return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
+                                        ": it has no camera (add one with `lfr deployment camera add`)");
+    }
+    if (*entries == 0) {
+      return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
+                                        ": its watchlist is empty (add people with `lfr watchlist add`)");
+    }
+    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET status = 'active', started_ms = ? WHERE id = ?")
+                            .Bind(clock_->NowMs()).Bind(id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.start", "deployment:" + std::to_string(id),
+                                    json{{"cameras", *cams}, {"entries", *entries}}));
+    auto out = LoadDeployment(id);
+    if (!out.ok()) return out.status();
+    return out;
+  });
 }
 
 Result<int64_t> SqliteStore::PurgeAlertsWhere(const std::string& where, int64_t arg) {
@@ -678,12 +690,8 @@ void SqliteStore::CheckpointTruncate() {
 }
 
 Result<CloseReport> SqliteStore::CloseDeployment(int64_t id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  CloseReport report;
-  {
-    Txn txn(db_, path_);
-    LFR_RETURN_IF_ERROR(txn.Begin());
+  auto result = Write(by, [&]() -> Result<CloseReport> {
+    CloseReport report;
     auto d = DeploymentIn(id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "close the deployment");
     if (!d.ok()) return d.status();
     auto shredded = ScalarInt("SELECT count(*) FROM watchlist_entries WHERE deployment_id = ? AND shredded = 0", id);
@@ -707,88 +715,71 @@ Result<CloseReport> SqliteStore::CloseDeployment(int64_t id, const Actor& by) {
                                     json{{"entries_shredded", report.entries_shredded},
                                          {"alerts_purged", report.alerts_purged},
                                          {"watchlist_entries_on_record", *composition}}));
-    LFR_RETURN_IF_ERROR(txn.Commit());
-  }
-  CheckpointTruncate();
-  return report;
+    return report;
+  });
+  if (result.ok()) CheckpointTruncateNow();
+  return result;
 }
 
 // ---- Cameras -----------------------------------------------------------------------------
 
 Result<Camera> SqliteStore::AddCamera(const Camera& camera, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (camera.name.empty() || camera.name.find_first_of(" \t\r\n/") != std::string::npos) {
     return Status::InvalidArgument("camera name \"" + camera.name +
                                    "\" must be non-empty, without spaces or '/'");
   }
   if (camera.uri.empty()) return Status::InvalidArgument("camera " + camera.name + " needs a source URI");
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(camera.deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
-                        "add a camera");
-  if (!d.ok()) return d.status();
-  {
-    Stmt st = Sql("SELECT id FROM cameras WHERE deployment_id = ? AND name = ?");
-    st.Bind(camera.deployment_id).Bind(camera.name);
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
+  return Write(by, [&]() -> Result<Camera> {
+    auto d = DeploymentIn(camera.deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                          "add a camera");
+    if (!d.ok()) return d.status();
+    auto taken = CameraId(camera.deployment_id, camera.name);
+    if (!taken.ok()) return taken.status();
+    if (*taken) {
       return Status::InvalidArgument("deployment " + std::to_string(camera.deployment_id) +
                                      " already has a camera named " + camera.name);
     }
-  }
-  LFR_RETURN_IF_ERROR(Sql("INSERT INTO cameras(deployment_id, name, uri, position, record_footage) "
-                          "VALUES (?, ?, ?, ?, ?)")
-                          .Bind(camera.deployment_id).Bind(camera.name).Bind(camera.uri)
-                          .Bind(camera.position).Bind(camera.record_footage ? 1 : 0).Run());
-  Camera out = camera;
-  out.id = sqlite3_last_insert_rowid(db_);
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "camera.add", "camera:" + std::to_string(out.id),
-                                  json{{"deployment", out.deployment_id}, {"name", out.name},
-                                       {"record_footage", out.record_footage}}));
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return out;
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO cameras(deployment_id, name, uri, position, record_footage) "
+                            "VALUES (?, ?, ?, ?, ?)")
+                            .Bind(camera.deployment_id).Bind(camera.name).Bind(camera.uri)
+                            .Bind(camera.position).Bind(camera.record_footage ? 1 : 0).Run());
+    Camera out = camera;
+    out.id = sqlite3_last_insert_rowid(db_);
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "camera.add", "camera:" + std::to_string(out.id),
+                                    json{{"deployment", out.deployment_id}, {"name", out.name},
+                                         {"record_footage", out.record_footage}}));
+    return out;
+  });
 }
 
 Result<std::vector<Camera>> SqliteStore::ListCameras(int64_t deployment_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto d = LoadDeployment(deployment_id);
-  if (!d.ok()) return d.status();
-  Stmt st = Sql("SELECT id, deployment_id, name, uri, position, record_footage FROM cameras "
-                "WHERE deployment_id = ? ORDER BY id");
-  st.Bind(deployment_id);
-  std::vector<Camera> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    Camera c;
-    c.id = st.Int(0);
-    c.deployment_id = st.Int(1);
-    c.name = st.Text(2);
-    c.uri = st.Text(3);
-    c.position = st.Text(4);
-    c.record_footage = st.Int(5) != 0;
-    out.push_back(std::move(c));
-  }
-  return out;
+  return DeploymentRows<Camera>(deployment_id,
+                                "SELECT id, deployment_id, name, uri, position, record_footage FROM cameras "
+                                "WHERE deployment_id = ? ORDER BY id",
+                                [](const Stmt& st) {
+                                  Camera c;
+                                  c.id = st.Int(0);
+                                  c.deployment_id = st.Int(1);
+                                  c.name = st.Text(2);
+                                  c.uri = st.Text(3);
+                                  c.position = st.Text(4);
+                                  c.record_footage = st.Int(5) != 0;
+                                  return c;
+                                });
 }
 
 Status SqliteStore::RemoveCamera(int64_t camera_id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto dep = ScalarInt("SELECT deployment_id FROM cameras WHERE id = ?", camera_id);
-  if (!dep.ok()) return dep.status();
-  if (*dep == 0) return Status::NotFound("no camera " + std::to_string(camera_id));
-  auto d = DeploymentIn(*dep, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "remove a camera");
-  if (!d.ok()) return d.status();
-  LFR_RETURN_IF_ERROR(Sql("DELETE FROM cameras WHERE id = ?").Bind(camera_id).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "camera.remove", "camera:" + std::to_string(camera_id),
-                                  json{{"deployment", *dep}}));
-  return txn.Commit();
+  return Write(by, [&]() -> Status {
+    auto dep = ScalarInt("SELECT deployment_id FROM cameras WHERE id = ?", camera_id);
+    if (!dep.ok()) return dep.status();
+    if (*dep == 0) return Status::NotFound("no camera " + std::to_string(camera_id));
+    auto d = DeploymentIn(*dep, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "remove a camera");
+    if (!d.ok()) return d.status();
+    LFR_RETURN_IF_ERROR(Sql("DELETE FROM cameras WHERE id = ?").Bind(camera_id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "camera.remove", "camera:" + std::to_string(camera_id),
+                                    json{{"deployment", *dep}}));
+    return Status::Ok();
+  });
 }
 
 // ---- Watchlist ---------------------------------------------------------------------------
@@ -834,7 +825,6 @@ Result<WatchlistEntry> SqliteStore::LoadEntry(int64_t entry_id, bool with_name) 
 }
 
 Result<WatchlistEntry> SqliteStore::AddWatchlistEntry(const WatchlistEntryInput& input, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   const WatchlistEntry& m = input.meta;
   const std::pair<const char*, const std::string*> required[] = {
       {"reference", &m.reference}, {"category", &m.category}, {"reason for inclusion", &m.reason}};
@@ -853,79 +843,74 @@ Result<WatchlistEntry> SqliteStore::AddWatchlistEntry(const WatchlistEntryInput&
     return Status::InvalidArgument("watchlist entry " + m.reference +
                                    ": the embedding must be a non-empty unit-norm vector");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(m.deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
-                        "add to the watchlist");
-  if (!d.ok()) return d.status();
-  auto dep_dim = ScalarInt("SELECT embedding_dim FROM deployments WHERE id = ?", m.deployment_id);
-  if (!dep_dim.ok()) return dep_dim.status();
-  if (*dep_dim != 0 && *dep_dim != static_cast<int64_t>(dim)) {
-    return Status::InvalidArgument("watchlist entry " + m.reference + " has a " + std::to_string(dim) +
-                                   "-d embedding; deployment " + std::to_string(m.deployment_id) +
-                                   " holds " + std::to_string(*dep_dim) + "-d ones (" +
-                                   d->recogniser_id + ")");
-  }
-  auto live = CountLiveEntries(m.deployment_id);
-  if (!live.ok()) return live.status();
-  if (*live >= d->spec.watchlist_cap) {
-    return Status::FailedPrecondition("the watchlist of deployment " + std::to_string(m.deployment_id) +
-                                      " is full: it holds " + std::to_string(*live) +
-                                      " entries, its cap is " + std::to_string(d->spec.watchlist_cap));
-  }
-  {
-    Stmt st = Sql("SELECT id FROM watchlist_entries WHERE deployment_id = ? AND reference = ? AND removed = 0");
-    st.Bind(m.deployment_id).Bind(m.reference);
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
+  return Write(by, [&]() -> Result<WatchlistEntry> {
+    auto d = DeploymentIn(m.deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                          "add to the watchlist");
+    if (!d.ok()) return d.status();
+    auto dep_dim = ScalarInt("SELECT embedding_dim FROM deployments WHERE id = ?", m.deployment_id);
+    if (!dep_dim.ok()) return dep_dim.status();
+    if (*dep_dim != 0 && *dep_dim != static_cast<int64_t>(dim)) {
+      return Status::InvalidArgument("watchlist entry " + m.reference + " has a " + std::to_string(dim) +
+                                     "-d embedding; deployment " + std::to_string(m.deployment_id) +
+                                     " holds " + std::to_string(*dep_dim) + "-d ones (" +
+                                     d->recogniser_id + ")");
+    }
+    auto live = CountLiveEntries(m.deployment_id);
+    if (!live.ok()) return live.status();
+    if (*live >= d->spec.watchlist_cap) {
+      return Status::FailedPrecondition("the watchlist of deployment " + std::to_string(m.deployment_id) +
+                                        " is full: it holds " + std::to_string(*live) +
+                                        " entries, its cap is " + std::to_string(d->spec.watchlist_cap));
+    }
+    auto same_ref = Sql("SELECT id FROM watchlist_entries WHERE deployment_id = ? AND reference = ? AND removed = 0")
+                        .Bind(m.deployment_id).Bind(m.reference).FirstInt();
+    if (!same_ref.ok()) return same_ref.status();
+    if (*same_ref) {
       return Status::InvalidArgument("reference " + m.reference + " is already on the watchlist (entry " +
-                                     std::to_string(st.Int(0)) + ")");
+                                     std::to_string(**same_ref) + ")");
     }
-  }
-  if (m.duplicate_of) {
-    auto other = ScalarInt("SELECT deployment_id FROM watchlist_entries WHERE id = ?", *m.duplicate_of);
-    if (!other.ok()) return other.status();
-    if (*other != m.deployment_id) {
-      return Status::InvalidArgument("duplicate_of " + std::to_string(*m.duplicate_of) +
-                                     " is not an entry of this deployment");
+    if (m.duplicate_of) {
+      auto other = ScalarInt("SELECT deployment_id FROM watchlist_entries WHERE id = ?", *m.duplicate_of);
+      if (!other.ok()) return other.status();
+      if (*other != m.deployment_id) {
+        return Status::InvalidArgument("duplicate_of " + std::to_string(*m.duplicate_of) +
+                                       " is not an entry of this deployment");
+      }
     }
-  }
-  auto dek = DataKey(m.deployment_id);
-  if (!dek.ok()) return dek.status();
-  const int64_t now = clock_->NowMs();
-  Stmt ins = Sql("INSERT INTO watchlist_entries(deployment_id, reference, category, reason, image_source, "
-                 "added_by, added_ms, quality, quality_notes, duplicate_of, duplicate_score) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  ins.Bind(m.deployment_id).Bind(m.reference).Bind(m.category).Bind(m.reason).Bind(m.image_source)
-      .Bind(by.name).Bind(now).Bind(static_cast<double>(m.quality)).Bind(m.quality_notes);
-  if (m.duplicate_of) ins.Bind(*m.duplicate_of); else ins.BindNull();
-  ins.Bind(static_cast<double>(m.duplicate_score));
-  LFR_RETURN_IF_ERROR(ins.Run());
-  const int64_t id = sqlite3_last_insert_rowid(db_);
-  auto name = Seal(*dek, AsBytes(m.display_name), EntryAad(id, "name"));
-  auto emb = Seal(*dek, {reinterpret_cast<const uint8_t*>(input.embedding.data()), dim * sizeof(float)},
-                  EntryAad(id, "embedding"));
-  auto img = Seal(*dek, input.image_jpeg, EntryAad(id, "image"));
-  for (const auto* r : {&name, &emb, &img}) {
-    if (!r->ok()) return r->status();
-  }
-  LFR_RETURN_IF_ERROR(Sql("UPDATE watchlist_entries SET display_name = ? WHERE id = ?").BindBlob(*name).Bind(id).Run());
-  LFR_RETURN_IF_ERROR(Sql("INSERT INTO entry_faces(entry_id, embedding, image) VALUES (?, ?, ?)")
-                          .Bind(id).BindBlob(*emb).BindBlob(*img).Run());
-  if (*dep_dim == 0) {
-    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET embedding_dim = ? WHERE id = ?")
-                            .Bind(static_cast<int64_t>(dim)).Bind(m.deployment_id).Run());
-  }
-  json details = {{"deployment", m.deployment_id}, {"reference", m.reference}, {"category", m.category}};
-  if (m.duplicate_of) details["possible_duplicate_of"] = *m.duplicate_of;
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.add", "entry:" + std::to_string(id), details));
-  auto out = LoadEntry(id, false);
-  if (!out.ok()) return out.status();
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  out->display_name = m.display_name;
-  return out;
+    auto dek = DataKey(m.deployment_id);
+    if (!dek.ok()) return dek.status();
+    const int64_t now = clock_->NowMs();
+    Stmt ins = Sql("INSERT INTO watchlist_entries(deployment_id, reference, category, reason, image_source, "
+                   "added_by, added_ms, quality, quality_notes, duplicate_of, duplicate_score) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(m.deployment_id).Bind(m.reference).Bind(m.category).Bind(m.reason).Bind(m.image_source)
+        .Bind(by.name).Bind(now).Bind(static_cast<double>(m.quality)).Bind(m.quality_notes);
+    if (m.duplicate_of) ins.Bind(*m.duplicate_of); else ins.BindNull();
+    ins.Bind(static_cast<double>(m.duplicate_score));
+    LFR_RETURN_IF_ERROR(ins.Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    auto name = Seal(*dek, AsBytes(m.display_name), EntryAad(id, "name"));
+    auto emb = Seal(*dek, {reinterpret_cast<const uint8_t*>(input.embedding.data()), dim * sizeof(float)},
+                    EntryAad(id, "embedding"));
+    auto img = Seal(*dek, input.image_jpeg, EntryAad(id, "image"));
+    for (const auto* r : {&name, &emb, &img}) {
+      if (!r->ok()) return r->status();
+    }
+    LFR_RETURN_IF_ERROR(Sql("UPDATE watchlist_entries SET display_name = ? WHERE id = ?").BindBlob(*name).Bind(id).Run());
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO entry_faces(entry_id, embedding, image) VALUES (?, ?, ?)")
+                            .Bind(id).BindBlob(*emb).BindBlob(*img).Run());
+    if (*dep_dim == 0) {
+      LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET embedding_dim = ? WHERE id = ?")
+                              .Bind(static_cast<int64_t>(dim)).Bind(m.deployment_id).Run());
+    }
+    json details = {{"deployment", m.deployment_id}, {"reference", m.reference}, {"category", m.category}};
+    if (m.duplicate_of) details["possible_duplicate_of"] = *m.duplicate_of;
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.add", "entry:" + std::to_string(id), details));
+    auto out = LoadEntry(id, false);
+    if (!out.ok()) return out.status();
+    out->display_name = m.display_name;
+    return out;
+  });
 }
 
 Result<std::vector<WatchlistEntry>> SqliteStore::ListWatchlist(int64_t deployment_id, bool include_removed) {
@@ -944,14 +929,12 @@ Result<std::vector<WatchlistEntry>> SqliteStore::ListWatchlist(int64_t deploymen
   Stmt st = Sql(sql.c_str());
   st.Bind(deployment_id);
   std::vector<WatchlistEntry> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
     auto e = EntryFromRow(st, dek ? &*dek : nullptr);
     if (!e.ok()) return e.status();
     out.push_back(std::move(e).value());
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -961,68 +944,56 @@ Result<WatchlistEntry> SqliteStore::GetWatchlistEntry(int64_t entry_id) {
 }
 
 Result<SecretBytes> SqliteStore::GetEntryImage(int64_t entry_id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto e = LoadEntry(entry_id, false);
-  if (!e.ok()) return e.status();
-  Stmt st = Sql("SELECT image FROM entry_faces WHERE entry_id = ?");
-  st.Bind(entry_id);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    return Status::NotFound("the image of watchlist entry " + std::to_string(entry_id) + " was deleted (" +
-                            (e->shredded ? "deployment closed" : "entry removed") + ")");
-  }
-  auto dek = DataKey(e->deployment_id);
-  if (!dek.ok()) return dek.status();
-  auto img = Open(*dek, st.Blob(0), EntryAad(entry_id, "image"));
-  if (!img.ok()) return img.status();
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.view_image", "entry:" + std::to_string(entry_id),
-                                  json{{"deployment", e->deployment_id}}));
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return img;
+  return Write(by, [&]() -> Result<SecretBytes> {
+    auto e = LoadEntry(entry_id, false);
+    if (!e.ok()) return e.status();
+    Stmt st = Sql("SELECT image FROM entry_faces WHERE entry_id = ?");
+    st.Bind(entry_id);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound("the image of watchlist entry " + std::to_string(entry_id) + " was deleted (" +
+                              (e->shredded ? "deployment closed" : "entry removed") + ")");
+    }
+    auto dek = DataKey(e->deployment_id);
+    if (!dek.ok()) return dek.status();
+    auto img = Open(*dek, st.Blob(0), EntryAad(entry_id, "image"));
+    if (!img.ok()) return img.status();
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.view_image", "entry:" + std::to_string(entry_id),
+                                    json{{"deployment", e->deployment_id}}));
+    return img;
+  });
 }
 
 Result<std::vector<EntryEmbedding>> SqliteStore::LoadEmbeddings(int64_t deployment_id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
-                        "load the watchlist");
-  if (!d.ok()) return d.status();
-  auto dek = DataKey(deployment_id);
-  if (!dek.ok()) return dek.status();
-  Stmt st = Sql("SELECT e.id, e.reference, f.embedding FROM watchlist_entries e JOIN entry_faces f "
-                "ON f.entry_id = e.id WHERE e.deployment_id = ? AND e.removed = 0 ORDER BY e.id");
-  st.Bind(deployment_id);
-  std::vector<EntryEmbedding> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    EntryEmbedding e;
-    e.entry_id = st.Int(0);
-    e.reference = st.Text(1);
-    auto emb = Open(*dek, st.Blob(2), EntryAad(e.entry_id, "embedding"));
-    if (!emb.ok()) return emb.status();
-    e.embedding = std::move(emb).value();
-    out.push_back(std::move(e));
-  }
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.load", "deployment:" + std::to_string(deployment_id),
-                                  json{{"entries", out.size()}}));
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return out;
+  return Write(by, [&]() -> Result<std::vector<EntryEmbedding>> {
+    auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive},
+                          "load the watchlist");
+    if (!d.ok()) return d.status();
+    auto dek = DataKey(deployment_id);
+    if (!dek.ok()) return dek.status();
+    Stmt st = Sql("SELECT e.id, e.reference, f.embedding FROM watchlist_entries e JOIN entry_faces f "
+                  "ON f.entry_id = e.id WHERE e.deployment_id = ? AND e.removed = 0 ORDER BY e.id");
+    st.Bind(deployment_id);
+    std::vector<EntryEmbedding> out;
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      EntryEmbedding e;
+      e.entry_id = st.Int(0);
+      e.reference = st.Text(1);
+      auto emb = Open(*dek, st.Blob(2), EntryAad(e.entry_id, "embedding"));
+      if (!emb.ok()) return emb.status();
+      e.embedding = std::move(emb).value();
+      out.push_back(std::move(e));
+      return Status::Ok();
+    }));
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.load", "deployment:" + std::to_string(deployment_id),
+                                    json{{"entries", out.size()}}));
+    return out;
+  });
 }
 
 Status SqliteStore::RemoveWatchlistEntry(int64_t entry_id, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  {
-    Txn txn(db_, path_);
-    LFR_RETURN_IF_ERROR(txn.Begin());
+  auto result = Write(by, [&]() -> Status {
     auto e = LoadEntry(entry_id, false);
     if (!e.ok()) return e.status();
     if (e->removed) {
@@ -1037,27 +1008,18 @@ Status SqliteStore::RemoveWatchlistEntry(int64_t entry_id, const Actor& by) {
                             .Bind(clock_->NowMs()).Bind(by.name).Bind(entry_id).Run());
     LFR_RETURN_IF_ERROR(AppendAudit(by, "watchlist.remove", "entry:" + std::to_string(entry_id),
                                     json{{"deployment", e->deployment_id}, {"reference", e->reference}}));
-    LFR_RETURN_IF_ERROR(txn.Commit());
-  }
-  CheckpointTruncate();
-  return Status::Ok();
+    return Status::Ok();
+  });
+  if (result.ok()) CheckpointTruncateNow();
+  return result;
 }
 
 Result<std::vector<CategoryCount>> SqliteStore::WatchlistComposition(int64_t deployment_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto d = LoadDeployment(deployment_id);
-  if (!d.ok()) return d.status();
-  Stmt st = Sql("SELECT category, count(*) FROM watchlist_entries WHERE deployment_id = ? AND removed = 0 "
-                "GROUP BY category ORDER BY category");
-  st.Bind(deployment_id);
-  std::vector<CategoryCount> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back({st.Text(0), st.Int(1)});
-  }
-  return out;
+  return DeploymentRows<CategoryCount>(
+      deployment_id,
+      "SELECT category, count(*) FROM watchlist_entries WHERE deployment_id = ? AND removed = 0 "
+      "GROUP BY category ORDER BY category",
+      [](const Stmt& st) { return CategoryCount{st.Text(0), st.Int(1)}; });
 }
 
 // ---- Alerts ------------------------------------------------------------------------------
@@ -1086,63 +1048,52 @@ AlertRecord SqliteStore::AlertFromRow(const Stmt& st) {
 Result<AlertRecord> SqliteStore::LoadAlert(int64_t alert_id) {
   const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?";
   Stmt st = Sql(sql.c_str());
-  st.Bind(alert_id);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no alert " + std::to_string(alert_id));
-  return AlertFromRow(st);
+  return st.Bind(alert_id).One("no alert " + std::to_string(alert_id), [&] { return AlertFromRow(st); });
 }
 
 Result<AlertRecord> SqliteStore::RecordAlert(const AlertInput& input, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (input.crop_jpeg.empty()) return Status::InvalidArgument("an alert needs its probe crop");
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(input.deployment_id, {DeploymentStatus::kActive}, "record an alert");
-  if (!d.ok()) return d.status();
-  {
-    Stmt st = Sql("SELECT id FROM cameras WHERE deployment_id = ? AND name = ?");
-    st.Bind(input.deployment_id).Bind(input.camera);
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) {
+  return Write(by, [&]() -> Result<AlertRecord> {
+    auto d = DeploymentIn(input.deployment_id, {DeploymentStatus::kActive}, "record an alert");
+    if (!d.ok()) return d.status();
+    auto camera = CameraId(input.deployment_id, input.camera);
+    if (!camera.ok()) return camera.status();
+    if (!*camera) {
       return Status::InvalidArgument("deployment " + std::to_string(input.deployment_id) +
                                      " has no camera named \"" + input.camera + "\"");
     }
-  }
-  auto entry = LoadEntry(input.entry_id, false);
-  if (!entry.ok()) return entry.status();
-  if (entry->deployment_id != input.deployment_id) {
-    return Status::InvalidArgument("watchlist entry " + std::to_string(input.entry_id) +
-                                   " is not on deployment " + std::to_string(input.deployment_id) + "'s watchlist");
-  }
-  auto dek = DataKey(input.deployment_id);
-  if (!dek.ok()) return dek.status();
-  LFR_RETURN_IF_ERROR(Sql("INSERT INTO alerts(deployment_id, camera, time_ms, entry_id, subject_reference, "
-                          "track_id, score, fused_score, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                          .Bind(input.deployment_id).Bind(input.camera).Bind(clock_->NowMs())
-                          .Bind(input.entry_id).Bind(entry->reference).Bind(input.track_id)
-                          .Bind(static_cast<double>(input.score)).Bind(static_cast<double>(input.fused_score))
-                          .Bind(static_cast<double>(input.threshold)).Run());
-  const int64_t id = sqlite3_last_insert_rowid(db_);
-  auto crop = Seal(*dek, input.crop_jpeg, AlertAad(id, "crop"));
-  if (!crop.ok()) return crop.status();
-  std::vector<uint8_t> thumb;
-  if (!input.thumbnail_jpeg.empty()) {
-    auto t = Seal(*dek, input.thumbnail_jpeg, AlertAad(id, "thumbnail"));
-    if (!t.ok()) return t.status();
-    thumb = std::move(t).value();
-  }
-  LFR_RETURN_IF_ERROR(Sql("INSERT INTO alert_media(alert_id, crop, thumbnail) VALUES (?, ?, ?)")
-                          .Bind(id).BindBlob(*crop).BindBlob(thumb).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.create", "alert:" + std::to_string(id),
-                                  json{{"deployment", input.deployment_id}, {"camera", input.camera},
-                                       {"entry", input.entry_id}}));
-  auto out = LoadAlert(id);
-  if (!out.ok()) return out.status();
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return out;
+    auto entry = LoadEntry(input.entry_id, false);
+    if (!entry.ok()) return entry.status();
+    if (entry->deployment_id != input.deployment_id) {
+      return Status::InvalidArgument("watchlist entry " + std::to_string(input.entry_id) +
+                                     " is not on deployment " + std::to_string(input.deployment_id) + "'s watchlist");
+    }
+    auto dek = DataKey(input.deployment_id);
+    if (!dek.ok()) return dek.status();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO alerts(deployment_id, camera, time_ms, entry_id, subject_reference, "
+                            "track_id, score, fused_score, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                            .Bind(input.deployment_id).Bind(input.camera).Bind(clock_->NowMs())
+                            .Bind(input.entry_id).Bind(entry->reference).Bind(input.track_id)
+                            .Bind(static_cast<double>(input.score)).Bind(static_cast<double>(input.fused_score))
+                            .Bind(static_cast<double>(input.threshold)).Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    auto crop = Seal(*dek, input.crop_jpeg, AlertAad(id, "crop"));
+    if (!crop.ok()) return crop.status();
+    std::vector<uint8_t> thumb;
+    if (!input.thumbnail_jpeg.empty()) {
+      auto t = Seal(*dek, input.thumbnail_jpeg, AlertAad(id, "thumbnail"));
+      if (!t.ok()) return t.status();
+      thumb = std::move(t).value();
+    }
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO alert_media(alert_id, crop, thumbnail) VALUES (?, ?, ?)")
+                            .Bind(id).BindBlob(*crop).BindBlob(thumb).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.create", "alert:" + std::to_string(id),
+                                    json{{"deployment", input.deployment_id}, {"camera", input.camera},
+                                         {"entry", input.entry_id}}));
+    auto out = LoadAlert(id);
+    if (!out.ok()) return out.status();
+    return out;
+  });
 }
 
 Result<std::vector<AlertRecord>> SqliteStore::ListAlerts(const AlertQuery& query) {
@@ -1157,12 +1108,10 @@ Result<std::vector<AlertRecord>> SqliteStore::ListAlerts(const AlertQuery& query
   if (query.state) st.Bind(std::string(AlertStateName(*query.state)));
   st.Bind(static_cast<int64_t>(query.limit < 0 ? -1 : query.limit));
   std::vector<AlertRecord> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
     out.push_back(AlertFromRow(st));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -1172,61 +1121,55 @@ Result<AlertRecord> SqliteStore::GetAlert(int64_t alert_id) {
 }
 
 Result<SecretBytes> SqliteStore::GetAlertMedia(int64_t alert_id, AlertMedia which, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   const char* column = which == AlertMedia::kCrop ? "crop" : "thumbnail";
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto a = LoadAlert(alert_id);
-  if (!a.ok()) return a.status();
-  const std::string sql = std::string("SELECT ") + column + " FROM alert_media WHERE alert_id = ?";
-  Stmt st = Sql(sql.c_str());
-  st.Bind(alert_id);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row || st.IsNull(0)) {
-    return Status::NotFound(std::string("the ") + column + " of alert " + std::to_string(alert_id) +
-                            (a->media_purged ? " was deleted by retention" : " was not recorded"));
-  }
-  auto dek = DataKey(a->deployment_id);
-  if (!dek.ok()) return dek.status();
-  auto media = Open(*dek, st.Blob(0), AlertAad(alert_id, column));
-  if (!media.ok()) return media.status();
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.view_media", "alert:" + std::to_string(alert_id),
-                                  json{{"media", column}}));
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return media;
+  return Write(by, [&]() -> Result<SecretBytes> {
+    auto a = LoadAlert(alert_id);
+    if (!a.ok()) return a.status();
+    const std::string sql = std::string("SELECT ") + column + " FROM alert_media WHERE alert_id = ?";
+    Stmt st = Sql(sql.c_str());
+    st.Bind(alert_id);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row || st.IsNull(0)) {
+      return Status::NotFound(std::string("the ") + column + " of alert " + std::to_string(alert_id) +
+                              (a->media_purged ? " was deleted by retention" : " was not recorded"));
+    }
+    auto dek = DataKey(a->deployment_id);
+    if (!dek.ok()) return dek.status();
+    auto media = Open(*dek, st.Blob(0), AlertAad(alert_id, column));
+    if (!media.ok()) return media.status();
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.view_media", "alert:" + std::to_string(alert_id),
+                                    json{{"media", column}}));
+    return media;
+  });
 }
 
 Result<AlertRecord> SqliteStore::DecideAlert(int64_t alert_id, const AlertDecision& decision, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (decision.state == AlertState::kPending) {
     return Status::InvalidArgument("a decision must be true, false or no_action, not pending");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto a = LoadAlert(alert_id);
-  if (!a.ok()) return a.status();
-  auto d = DeploymentIn(a->deployment_id, {DeploymentStatus::kActive}, "decide alert " + std::to_string(alert_id));
-  if (!d.ok()) return d.status();
-  if (a->media_purged) {
-    return Status::FailedPrecondition("alert " + std::to_string(alert_id) +
-                                      " can no longer be decided: its data was deleted by retention");
-  }
-  LFR_RETURN_IF_ERROR(Sql("UPDATE alerts SET state = ?, outcome = ?, note = ?, decided_by = ?, decided_ms = ? "
-                          "WHERE id = ?")
-                          .Bind(std::string(AlertStateName(decision.state)))
-                          .Bind(std::string(AlertOutcomeName(decision.outcome))).Bind(decision.note)
-                          .Bind(by.name).Bind(clock_->NowMs()).Bind(alert_id).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.decide", "alert:" + std::to_string(alert_id),
-                                  json{{"state", AlertStateName(decision.state)},
-                                       {"outcome", AlertOutcomeName(decision.outcome)},
-                                       {"previous_state", AlertStateName(a->state)}}));
-  auto out = LoadAlert(alert_id);
-  if (!out.ok()) return out.status();
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return out;
+  return Write(by, [&]() -> Result<AlertRecord> {
+    auto a = LoadAlert(alert_id);
+    if (!a.ok()) return a.status();
+    auto d = DeploymentIn(a->deployment_id, {DeploymentStatus::kActive}, "decide alert " + std::to_string(alert_id));
+    if (!d.ok()) return d.status();
+    if (a->media_purged) {
+      return Status::FailedPrecondition("alert " + std::to_string(alert_id) +
+                                        " can no longer be decided: its data was deleted by retention");
+    }
+    LFR_RETURN_IF_ERROR(Sql("UPDATE alerts SET state = ?, outcome = ?, note = ?, decided_by = ?, decided_ms = ? "
+                            "WHERE id = ?")
+                            .Bind(std::string(AlertStateName(decision.state)))
+                            .Bind(std::string(AlertOutcomeName(decision.outcome))).Bind(decision.note)
+                            .Bind(by.name).Bind(clock_->NowMs()).Bind(alert_id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.decide", "alert:" + std::to_string(alert_id),
+                                    json{{"state", AlertStateName(decision.state)},
+                                         {"outcome", AlertOutcomeName(decision.outcome)},
+                                         {"previous_state", AlertStateName(a->state)}}));
+    auto out = LoadAlert(alert_id);
+    if (!out.ok()) return out.status();
+    return out;
+  });
 }
 
 // ---- Counters and retention --------------------------------------------------------------
@@ -1236,85 +1179,64 @@ Status SqliteStore::AddFacesSeen(int64_t deployment_id, const std::string& camer
   if (n < 0) return Status::InvalidArgument("faces seen must be >= 0");
   if (camera.empty()) return Status::InvalidArgument("faces seen needs a camera name");
   const int64_t minute = minute_ms - ((minute_ms % kMsPerMinute) + kMsPerMinute) % kMsPerMinute;
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "count faces");
-  if (!d.ok()) return d.status();
-  LFR_RETURN_IF_ERROR(Sql("INSERT INTO faces_seen(deployment_id, camera, minute_ms, faces) VALUES (?, ?, ?, ?) "
-                          "ON CONFLICT(deployment_id, camera, minute_ms) DO UPDATE SET faces = faces + excluded.faces")
-                          .Bind(deployment_id).Bind(camera).Bind(minute).Bind(n).Run());
-  return txn.Commit();
+  return WriteTxn([&]() -> Status {
+    auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "count faces");
+    if (!d.ok()) return d.status();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO faces_seen(deployment_id, camera, minute_ms, faces) VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT(deployment_id, camera, minute_ms) DO UPDATE SET faces = faces + excluded.faces")
+                            .Bind(deployment_id).Bind(camera).Bind(minute).Bind(n).Run());
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<FacesSeenRow>> SqliteStore::FacesSeen(int64_t deployment_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto d = LoadDeployment(deployment_id);
-  if (!d.ok()) return d.status();
-  Stmt st = Sql("SELECT deployment_id, camera, minute_ms, faces FROM faces_seen WHERE deployment_id = ? "
-                "ORDER BY minute_ms, camera");
-  st.Bind(deployment_id);
-  std::vector<FacesSeenRow> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back({st.Int(0), st.Text(1), st.Int(2), st.Int(3)});
-  }
-  return out;
+  return DeploymentRows<FacesSeenRow>(
+      deployment_id,
+      "SELECT deployment_id, camera, minute_ms, faces FROM faces_seen WHERE deployment_id = ? "
+      "ORDER BY minute_ms, camera",
+      [](const Stmt& st) { return FacesSeenRow{st.Int(0), st.Text(1), st.Int(2), st.Int(3)}; });
 }
 
 Result<PurgeCounts> SqliteStore::PurgeAlertData(int64_t cutoff_ms, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
-  std::lock_guard<std::mutex> lock(mu_);
-  PurgeCounts counts;
-  {
-    Txn txn(db_, path_);
-    LFR_RETURN_IF_ERROR(txn.Begin());
+  auto result = Write(by, [&]() -> Result<PurgeCounts> {
+    PurgeCounts counts;
     auto purged = PurgeAlertsWhere("time_ms < ?", cutoff_ms);
     if (!purged.ok()) return purged.status();
     counts.alerts_purged = *purged;
-    if (counts.alerts_purged == 0) return counts;  // nothing changed: no audit row, no commit
+    if (counts.alerts_purged == 0) return counts;  // nothing changed: no audit row
     LFR_RETURN_IF_ERROR(AppendAudit(by, "retention.purge", "alerts",
                                     json{{"alerts_purged", counts.alerts_purged},
                                          {"cutoff", FormatUtcMs(cutoff_ms)}}));
-    LFR_RETURN_IF_ERROR(txn.Commit());
-  }
-  CheckpointTruncate();
-  return counts;
+    return counts;
+  });
+  if (result.ok() && result->alerts_purged > 0) CheckpointTruncateNow();
+  return result;
 }
 
 // ---- Users -------------------------------------------------------------------------------
 
 Result<User> SqliteStore::CreateUser(const std::string& name, Role role, const std::string& password_hash,
                                      const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (name.empty() || name.find_first_of(" \t\r\n:") != std::string::npos) {
     return Status::InvalidArgument("user name \"" + name + "\" must be non-empty, without spaces or ':'");
   }
   if (password_hash.empty()) return Status::InvalidArgument("user " + name + " needs a password hash");
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  {
-    Stmt st = Sql("SELECT id FROM users WHERE name = ?");
-    st.Bind(name);
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (*row) return Status::FailedPrecondition("a user named " + name + " already exists");
-  }
-  User u;
-  u.name = name;
-  u.role = role;
-  u.password_hash = password_hash;
-  u.created_ms = clock_->NowMs();
-  LFR_RETURN_IF_ERROR(Sql("INSERT INTO users(name, role, password_hash, created_ms) VALUES (?, ?, ?, ?)")
-                          .Bind(name).Bind(std::string(RoleName(role))).Bind(password_hash)
-                          .Bind(u.created_ms).Run());
-  u.id = sqlite3_last_insert_rowid(db_);
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "user.create", "user:" + name, json{{"role", RoleName(role)}}));
-  LFR_RETURN_IF_ERROR(txn.Commit());
-  return u;
+  return Write(by, [&]() -> Result<User> {
+    auto taken = Sql("SELECT id FROM users WHERE name = ?").Bind(name).FirstInt();
+    if (!taken.ok()) return taken.status();
+    if (*taken) return Status::FailedPrecondition("a user named " + name + " already exists");
+    User u;
+    u.name = name;
+    u.role = role;
+    u.password_hash = password_hash;
+    u.created_ms = clock_->NowMs();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO users(name, role, password_hash, created_ms) VALUES (?, ?, ?, ?)")
+                            .Bind(name).Bind(std::string(RoleName(role))).Bind(password_hash)
+                            .Bind(u.created_ms).Run());
+    u.id = sqlite3_last_insert_rowid(db_);
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "user.create", "user:" + name, json{{"role", RoleName(role)}}));
+    return u;
+  });
 }
 
 namespace {
@@ -1333,46 +1255,38 @@ User UserFromRow(const Stmt& st) {
 Result<User> SqliteStore::GetUser(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt st = Sql("SELECT id, name, role, password_hash, disabled, created_ms FROM users WHERE name = ?");
-  st.Bind(name);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no user " + name);
-  return UserFromRow(st);
+  return st.Bind(name).One("no user " + name, [&] { return UserFromRow(st); });
 }
 
 Result<std::vector<User>> SqliteStore::ListUsers() {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt st = Sql("SELECT id, name, role, password_hash, disabled, created_ms FROM users ORDER BY name");
   std::vector<User> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
     out.push_back(UserFromRow(st));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
 Status SqliteStore::UpdateUser(const User& user, const Actor& by) {
-  LFR_RETURN_IF_ERROR(ValidateActor(by));
   if (user.password_hash.empty()) return Status::InvalidArgument("user " + user.name + " needs a password hash");
-  std::lock_guard<std::mutex> lock(mu_);
-  Txn txn(db_, path_);
-  LFR_RETURN_IF_ERROR(txn.Begin());
-  Stmt st = Sql("SELECT role, disabled, password_hash FROM users WHERE name = ?");
-  st.Bind(user.name);
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no user " + user.name);
-  json changes = json::object();
-  if (st.Text(0) != RoleName(user.role)) changes["role"] = RoleName(user.role);
-  if ((st.Int(1) != 0) != user.disabled) changes["disabled"] = user.disabled;
-  if (st.Text(2) != user.password_hash) changes["password"] = "changed";
-  LFR_RETURN_IF_ERROR(Sql("UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE name = ?")
-                          .Bind(std::string(RoleName(user.role))).Bind(user.password_hash)
-                          .Bind(user.disabled ? 1 : 0).Bind(user.name).Run());
-  LFR_RETURN_IF_ERROR(AppendAudit(by, "user.update", "user:" + user.name, changes));
-  return txn.Commit();
+  return Write(by, [&]() -> Status {
+    Stmt st = Sql("SELECT role, disabled, password_hash FROM users WHERE name = ?");
+    st.Bind(user.name);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no user " + user.name);
+    json changes = json::object();
+    if (st.Text(0) != RoleName(user.role)) changes["role"] = RoleName(user.role);
+    if ((st.Int(1) != 0) != user.disabled) changes["disabled"] = user.disabled;
+    if (st.Text(2) != user.password_hash) changes["password"] = "changed";
+    LFR_RETURN_IF_ERROR(Sql("UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE name = ?")
+                            .Bind(std::string(RoleName(user.role))).Bind(user.password_hash)
+                            .Bind(user.disabled ? 1 : 0).Bind(user.name).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "user.update", "user:" + user.name, changes));
+    return Status::Ok();
+  });
 }
 
 }  // namespace
@@ -1390,6 +1304,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Maste
   }
   if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
     return Status::Corrupt(path.string() + " is not an OpenLFR database (not a regular file)");
+  }
+  // A new database file is created private before SQLite opens it: its WAL and SHM files
+  // take the database file's permissions.
+  if (!fs::exists(path, ec)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      return Status::IOError("cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    if (fd >= 0) ::close(fd);
   }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <random>
+#include <atomic>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -133,7 +134,7 @@ TEST_F(SqliteStoreTest, UnknownIdsAreNotFound) {
   EXPECT_EQ(store_->WatchlistComposition(42).status().code(), nf);
   EXPECT_EQ(store_->GetAlert(42).status().code(), nf);
   EXPECT_EQ(store_->GetAlertMedia(42, AlertMedia::kCrop, kCli).status().code(), nf);
-  EXPECT_EQ(store_->DecideAlert(42, {AlertState::kConfirmedTrue}, kCli).status().code(), nf);
+  EXPECT_EQ(store_->DecideAlert(42, Decision(AlertState::kConfirmedTrue), kCli).status().code(), nf);
   EXPECT_EQ(store_->AddFacesSeen(42, "a", 0, 1).code(), nf);
   EXPECT_EQ(store_->FacesSeen(42).status().code(), nf);
   EXPECT_EQ(store_->GetUser("nobody").status().code(), nf);
@@ -278,7 +279,7 @@ TEST_F(SqliteStoreTest, ClosedDeploymentsRefuseChangeAndKeepOnlyTheComposition) 
   EXPECT_EQ(store_->AddWatchlistEntry(Entry(dep, "X", 9), kCli).status().code(), fp);
   EXPECT_EQ(store_->AddCamera(Cam(dep, "late"), kCli).status().code(), fp);
   EXPECT_EQ(store_->RecordAlert(AlertFor(dep, entry2->id), kSystem).status().code(), fp);
-  EXPECT_EQ(store_->DecideAlert(alert->id, {AlertState::kConfirmedTrue}, kCli).status().code(), fp);
+  EXPECT_EQ(store_->DecideAlert(alert->id, Decision(AlertState::kConfirmedTrue), kCli).status().code(), fp);
   EXPECT_EQ(store_->LoadEmbeddings(dep, kCli).status().code(), fp);
   EXPECT_EQ(store_->RemoveWatchlistEntry(entry2->id, kCli).code(), fp);
   EXPECT_EQ(store_->PublishNotice(dep, "late", kCli).code(), fp);
@@ -346,10 +347,10 @@ TEST_F(SqliteStoreTest, AlertsAreRecordedListedViewedAndDecided) {
   ASSERT_TRUE(thumb.ok());
   EXPECT_EQ(std::string(thumb->view()), "thumb-jpeg");
 
-  EXPECT_EQ(store_->DecideAlert(ids[0], {AlertState::kPending}, kCli).status().code(),
+  EXPECT_EQ(store_->DecideAlert(ids[0], Decision(AlertState::kPending), kCli).status().code(),
             Status::Code::kInvalidArgument);
   clock_.Advance(5000);
-  auto decided = store_->DecideAlert(ids[0], {AlertState::kConfirmedTrue, AlertOutcome::kArrested, "arrested at gate"},
+  auto decided = store_->DecideAlert(ids[0], Decision(AlertState::kConfirmedTrue, AlertOutcome::kArrested, "arrested at gate"),
                                      Actor{"op1"});
   ASSERT_TRUE(decided.ok()) << decided.status().ToString();
   EXPECT_EQ(decided->state, AlertState::kConfirmedTrue);
@@ -358,7 +359,7 @@ TEST_F(SqliteStoreTest, AlertsAreRecordedListedViewedAndDecided) {
   EXPECT_EQ(decided->decided_by, "op1");
   EXPECT_EQ(decided->decided_ms, clock_.NowMs());
   // A decision can be corrected while the deployment is active; both are audited.
-  ASSERT_TRUE(store_->DecideAlert(ids[0], {AlertState::kConfirmedFalse}, Actor{"sup1"}).ok());
+  ASSERT_TRUE(store_->DecideAlert(ids[0], Decision(AlertState::kConfirmedFalse), Actor{"sup1"}).ok());
   EXPECT_EQ(store_->GetAlert(ids[0])->state, AlertState::kConfirmedFalse);
   AlertQuery pending;
   pending.state = AlertState::kPending;
@@ -383,7 +384,7 @@ TEST_F(SqliteStoreTest, PurgeDeletesMediaAndLinksButKeepsTheOutcomeRecord) {
   const int64_t dep = ActiveDeployment("D");
   const int64_t entry = store_->ListWatchlist(dep, false)->at(0).id;
   auto old_alert = store_->RecordAlert(AlertFor(dep, entry), kSystem);
-  ASSERT_TRUE(store_->DecideAlert(old_alert->id, {AlertState::kConfirmedTrue, AlertOutcome::kEngaged, "spoke to him"},
+  ASSERT_TRUE(store_->DecideAlert(old_alert->id, Decision(AlertState::kConfirmedTrue, AlertOutcome::kEngaged, "spoke to him"),
                                   kCli).ok());
   auto pending = store_->RecordAlert(AlertFor(dep, entry), kSystem);
   clock_.Advance(2 * kMsPerHour);
@@ -403,7 +404,7 @@ TEST_F(SqliteStoreTest, PurgeDeletesMediaAndLinksButKeepsTheOutcomeRecord) {
   EXPECT_EQ(store_->GetAlertMedia(old_alert->id, AlertMedia::kCrop, kCli).status().code(), Status::Code::kNotFound);
   // A purged pending alert stays pending and can no longer be decided.
   EXPECT_EQ(store_->GetAlert(pending->id)->state, AlertState::kPending);
-  auto late = store_->DecideAlert(pending->id, {AlertState::kConfirmedTrue}, kCli);
+  auto late = store_->DecideAlert(pending->id, Decision(AlertState::kConfirmedTrue), kCli);
   EXPECT_EQ(late.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_THAT(late.status().message(), HasSubstr("retention"));
   EXPECT_TRUE(store_->GetAlertMedia(fresh->id, AlertMedia::kCrop, kCli).ok());
@@ -456,6 +457,30 @@ TEST_F(SqliteStoreTest, ConcurrentCallersAreSerialised) {
   auto rows = store_->FacesSeen(dep);
   for (const auto& r : *rows) total += r.faces;
   EXPECT_EQ(total, 100);
+}
+
+TEST_F(SqliteStoreTest, VerifyingWhileOthersAppendNeverReportsTampering) {
+  // Rows and head are read from one snapshot: appends in between are not a broken chain.
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 300; ++i) EXPECT_TRUE(store_->Audit(kCli, "login", "user:x", "{}").ok());
+    done = true;
+  });
+  // A second connection (another process, as `lfr audit verify` beside `lfr watch`).
+  auto other = OpenSqliteStore(db_path_, master_, {&clock_});
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  int verified = 0;
+  while (!done) {
+    for (Store* s : {store_.get(), other->get()}) {
+      auto v = s->VerifyAudit();
+      ASSERT_TRUE(v.ok()) << v.status().ToString();
+      EXPECT_TRUE(v->ok) << v->reason;
+      ++verified;
+    }
+  }
+  writer.join();
+  EXPECT_GT(verified, 0);
+  EXPECT_EQ((*other)->VerifyAudit()->rows, 301);
 }
 
 TEST_F(SqliteStoreTest, UsersAreCreatedUpdatedAndAudited) {
@@ -536,9 +561,19 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndTheFilesArePrivate) {
   EXPECT_EQ(d->status, DeploymentStatus::kActive);
   EXPECT_EQ(store_->LoadEmbeddings(dep, kCli)->size(), 1u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
-  struct stat st {};
-  ASSERT_EQ(::stat(db_path_.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((db_path_.string() + suffix).c_str(), &st), 0) << suffix;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+  }
+}
+
+TEST_F(SqliteStoreTest, ANewDatabaseAndItsWalAreCreatedPrivate) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {  // the fixture's fresh store is open
+    struct stat st {};
+    ASSERT_EQ(::stat((db_path_.string() + suffix).c_str(), &st), 0) << suffix;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+  }
 }
 
 TEST_F(SqliteStoreTest, AWrongMasterKeyIsCorruptAndNamesTheProblem) {

@@ -2,6 +2,20 @@
 
 namespace lfr {
 
+namespace {
+// Finds the value among `values` whose name is text.
+template <typename E, size_t N>
+bool ParseByName(const std::string& text, const E (&values)[N], const char* (*name)(E), E* out) {
+  for (E v : values) {
+    if (text == name(v)) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 const char* DeploymentStatusName(DeploymentStatus s) {
   switch (s) {
     case DeploymentStatus::kPlanned: return "planned";
@@ -9,6 +23,11 @@ const char* DeploymentStatusName(DeploymentStatus s) {
     case DeploymentStatus::kClosed: return "closed";
   }
   return "?";
+}
+
+bool ParseDeploymentStatus(const std::string& text, DeploymentStatus* s) {
+  const DeploymentStatus all[] = {DeploymentStatus::kPlanned, DeploymentStatus::kActive, DeploymentStatus::kClosed};
+  return ParseByName(text, all, DeploymentStatusName, s);
 }
 
 const char* AlertStateName(AlertState s) {
@@ -22,14 +41,9 @@ const char* AlertStateName(AlertState s) {
 }
 
 bool ParseAlertState(const std::string& text, AlertState* s) {
-  for (AlertState v : {AlertState::kPending, AlertState::kConfirmedTrue, AlertState::kConfirmedFalse,
-                       AlertState::kNoAction}) {
-    if (text == AlertStateName(v)) {
-      *s = v;
-      return true;
-    }
-  }
-  return false;
+  const AlertState all[] = {AlertState::kPending, AlertState::kConfirmedTrue, AlertState::kConfirmedFalse,
+                            AlertState::kNoAction};
+  return ParseByName(text, all, AlertStateName, s);
 }
 
 const char* AlertOutcomeName(AlertOutcome o) {
@@ -43,14 +57,9 @@ const char* AlertOutcomeName(AlertOutcome o) {
 }
 
 bool ParseAlertOutcome(const std::string& text, AlertOutcome* o) {
-  for (AlertOutcome v : {AlertOutcome::kNone, AlertOutcome::kEngaged, AlertOutcome::kArrested,
-                         AlertOutcome::kNoFurtherAction}) {
-    if (text == AlertOutcomeName(v)) {
-      *o = v;
-      return true;
-    }
-  }
-  return false;
+  const AlertOutcome all[] = {AlertOutcome::kNone, AlertOutcome::kEngaged, AlertOutcome::kArrested,
+                              AlertOutcome::kNoFurtherAction};
+  return ParseByName(text, all, AlertOutcomeName, o);
 }
 
 const char* RoleName(Role r) {
@@ -64,13 +73,8 @@ const char* RoleName(Role r) {
 }
 
 bool ParseRole(const std::string& text, Role* r) {
-  for (Role v : {Role::kAdmin, Role::kSupervisor, Role::kOperator, Role::kAuditor}) {
-    if (text == RoleName(v)) {
-      *r = v;
-      return true;
-    }
-  }
-  return false;
+  const Role all[] = {Role::kAdmin, Role::kSupervisor, Role::kOperator, Role::kAuditor};
+  return ParseByName(text, all, RoleName, r);
 }
 
 }  // namespace lfr

@@ -15,6 +15,7 @@
 //    categories, reasons, image sources, who added them and when, counts.
 //  * Every mutation and every view of face data appends an audit row (privacy/audit.h) in
 //    the same transaction as the change: a change without its audit row cannot happen.
+//    (The faces-seen counters are the exception: counts, bumped many times a minute.)
 //  * Nothing about faces that matched nobody is ever passed to the store: the only face
 //    traffic is counts (AddFacesSeen).
 //
@@ -51,6 +52,7 @@ struct Actor {
 
 enum class DeploymentStatus { kPlanned, kActive, kClosed };
 const char* DeploymentStatusName(DeploymentStatus s);  // "planned", "active", "closed"
+bool ParseDeploymentStatus(const std::string& text, DeploymentStatus* s);
 
 // What a supervisor fills in. Site → location → cameras: a deployment happens at one
 // location of one site and has one or more cameras there.
@@ -284,7 +286,8 @@ class Store {
   virtual Result<AlertRecord> DecideAlert(int64_t alert_id, const AlertDecision& decision,
                                           const Actor& by) = 0;
 
-  // Counters. Adds n to the (deployment, camera, minute) bucket.
+  // Counters. Adds n to the (deployment, camera, minute) bucket (minute_ms is floored to its
+  // minute). Planned or active deployments; not audited.
   virtual Status AddFacesSeen(int64_t deployment_id, const std::string& camera,
                               int64_t minute_ms, int64_t n) = 0;
   virtual Result<std::vector<FacesSeenRow>> FacesSeen(int64_t deployment_id) = 0;

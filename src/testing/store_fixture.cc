@@ -73,6 +73,14 @@ AlertInput AlertFor(int64_t deployment_id, int64_t entry_id) {
   return a;
 }
 
+AlertDecision Decision(AlertState state, AlertOutcome outcome, std::string note) {
+  AlertDecision d;
+  d.state = state;
+  d.outcome = outcome;
+  d.note = std::move(note);
+  return d;
+}
+
 RawDb::RawDb(const std::filesystem::path& path) {
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) ADD_FAILURE() << "cannot open " << path;
   sqlite3_busy_timeout(db_, 5000);

@@ -33,6 +33,9 @@ WatchlistEntryInput Entry(int64_t deployment_id, const std::string& reference, i
 // An alert on camera gate-a with crop "crop-jpeg" and thumbnail "thumb-jpeg".
 AlertInput AlertFor(int64_t deployment_id, int64_t entry_id);
 
+// An operator's decision.
+AlertDecision Decision(AlertState state, AlertOutcome outcome = AlertOutcome::kNone, std::string note = "");
+
 // Raw access to a database file with the SQLite C API. Exec returns "" or the error.
 class RawDb {
  public:
