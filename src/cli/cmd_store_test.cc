@@ -123,7 +123,7 @@ TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
   auto entries = json::parse(list.out)["entries"];
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0]["name"], "Name LMM-1");
-  EXPECT_EQ(entries[1]["possible_duplicate_of"], entries[0]["id"]);
+  EXPECT_EQ(entries[1]["duplicate_of"], entries[0]["id"]);
   CliRun removed = Lfr({"watchlist", "remove", std::to_string(entries[1]["id"].get<int64_t>())});
   EXPECT_EQ(removed.code, kExitOk) << removed.err;
 
@@ -349,9 +349,9 @@ TEST_F(CliStoreTest, AlertsAreListedDecidedAndPurgedOnSchedule) {
   auto alerts = json::parse(list.out)["alerts"];
   ASSERT_EQ(alerts.size(), 3u);
   EXPECT_EQ(alerts[0]["media_purged"], false);
-  EXPECT_EQ(alerts[0]["subject"], "LMM-1");
+  EXPECT_EQ(alerts[0]["subject_reference"], "LMM-1");
   EXPECT_EQ(alerts[2]["media_purged"], true);
-  EXPECT_EQ(alerts[2]["subject"], "");
+  EXPECT_EQ(alerts[2]["subject_reference"], "");
   const std::string fresh = std::to_string(alerts[0]["id"].get<int64_t>());
   const std::string old = std::to_string(alerts[2]["id"].get<int64_t>());
 

@@ -92,7 +92,7 @@ void RunAdd(const WatchlistArgs& a, Context& ctx) {
   PrintWarnings(ctx, a.meta.reference, outcome->warnings);
   const WatchlistEntry& e = *outcome->entry;
   if (a.json) {
-    *ctx.out << EntryJson(e).dump() << "\n";
+    *ctx.out << EntryJson(e, true).dump() << "\n";
   } else {
     *ctx.out << "added entry " << e.id << " (" << e.reference << ") to deployment " << e.deployment_id
              << ", quality " << std::fixed << std::setprecision(2) << e.quality << "\n";
@@ -175,7 +175,7 @@ void RunList(const WatchlistArgs& a, Context& ctx) {
   Status audited = store->Audit(CliActor(), "watchlist.list", "deployment:" + std::to_string(d->id),
                                 json{{"entries", entries->size()}}.dump());
   if (!audited.ok()) return Fail(ctx, audited);
-  if (a.json) return PrintJsonList(ctx, "entries", *entries, EntryJson, json{{"deployment", d->id}});
+  if (a.json) return PrintJsonList(ctx, "entries", *entries, [](const WatchlistEntry& e) { return EntryJson(e, true); }, json{{"deployment", d->id}});
   *ctx.out << "deployment " << d->id << " (" << d->spec.name << "): " << entries->size() << " entries\n";
   for (const auto& e : *entries) {
     *ctx.out << std::left << std::setw(5) << e.id << " " << std::setw(16) << e.reference << " "

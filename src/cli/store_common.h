@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "store/record_json.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -43,11 +44,6 @@ void PrintJsonList(Context& ctx, const char* key, const std::vector<T>& items, F
   *ctx.out << extra.dump() << "\n";
 }
 
-nlohmann::json DeploymentJson(const Deployment& d);
-nlohmann::json CameraJson(const Camera& c);
-nlohmann::json EntryJson(const WatchlistEntry& e);
-nlohmann::json AlertJson(const AlertRecord& a);
-nlohmann::json AuditJson(const AuditEvent& e);
 
 }  // namespace lfr::cli
 

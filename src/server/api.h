@@ -15,6 +15,7 @@
 #include "server/events.h"
 #include "server/http.h"
 #include "server/server.h"
+#include "store/record_json.h"
 #include "store/store.h"
 
 namespace lfr::server {
@@ -60,14 +61,7 @@ void RegisterPublicRoutes(Api& api);
 // Prometheus text exposition of the cameras' counters and latencies.
 std::string PrometheusText(const std::vector<LiveRunner::CameraLive>& cameras);
 
-// JSON forms (times as UTC ISO 8601 strings plus *_ms numbers).
-nlohmann::json DeploymentJson(const Deployment& d);
-nlohmann::json CameraJson(const Camera& c);
-// with_name: include display_name (roles that may see personal data).
-nlohmann::json EntryJson(const WatchlistEntry& e, bool with_name);
-nlohmann::json AlertJson(const AlertRecord& a);
-nlohmann::json UserJson(const User& u);
-nlohmann::json AuditJson(const AuditEvent& e);
+// JSON forms of store records: store/record_json.h. Live camera figures:
 nlohmann::json CameraLiveJson(const LiveRunner::CameraLive& c);
 
 // Parses the JSON form of a DeploymentSpec (name, site, location, start, end as ISO 8601

@@ -1,11 +1,10 @@
-// JSON forms of the store's records for the API, and parsing of deployment specs.
+// Live camera figures as JSON, and parsing of deployment specs (the records' JSON forms are
+// store/record_json.h).
 #include "server/api.h"
 #include "util/clock.h"
 
 namespace lfr::server {
 namespace {
-
-nlohmann::json Time(int64_t ms) { return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(FormatUtcMs(ms)); }
 
 Result<std::optional<int64_t>> TimeField(const nlohmann::json& o, const char* field) {
   auto text = OptionalString(o, field, 40);
@@ -20,91 +19,6 @@ Result<std::optional<int64_t>> TimeField(const nlohmann::json& o, const char* fi
 }
 
 }  // namespace
-
-nlohmann::json DeploymentJson(const Deployment& d) {
-  const DeploymentSpec& s = d.spec;
-  return {{"id", d.id},
-          {"name", s.name},
-          {"site", s.site},
-          {"location", s.location},
-          {"start", Time(s.planned_start_ms)},
-          {"end", Time(s.planned_end_ms)},
-          {"purpose", s.purpose},
-          {"legal_basis", s.legal_basis},
-          {"authorising_officer", s.authorising_officer},
-          {"threshold", s.threshold},
-          {"watchlist_cap", s.watchlist_cap},
-          {"contact", s.contact},
-          {"status", DeploymentStatusName(d.status)},
-          {"recogniser", d.recogniser_id},
-          {"created", Time(d.created_ms)},
-          {"created_by", d.created_by},
-          {"started", Time(d.started_ms)},
-          {"closed", Time(d.closed_ms)},
-          {"closed_by", d.closed_by},
-          {"notice_published", Time(d.notice_published_ms)},
-          {"notice_text", d.notice_text}};
-}
-
-nlohmann::json CameraJson(const Camera& c) {
-  return {{"id", c.id}, {"deployment_id", c.deployment_id}, {"name", c.name}, {"uri", c.uri},
-          {"position", c.position}, {"record_footage", c.record_footage}};
-}
-
-nlohmann::json EntryJson(const WatchlistEntry& e, bool with_name) {
-  nlohmann::json j = {{"id", e.id},
-                      {"deployment_id", e.deployment_id},
-                      {"reference", e.reference},
-                      {"category", e.category},
-                      {"reason", e.reason},
-                      {"image_source", e.image_source},
-                      {"added_by", e.added_by},
-                      {"added", Time(e.added_ms)},
-                      {"quality", e.quality},
-                      {"quality_notes", e.quality_notes},
-                      {"removed", e.removed},
-                      {"shredded", e.shredded}};
-  if (with_name) j["name"] = e.display_name;
-  if (e.duplicate_of) {
-    j["duplicate_of"] = *e.duplicate_of;
-    j["duplicate_score"] = e.duplicate_score;
-  }
-  return j;
-}
-
-nlohmann::json AlertJson(const AlertRecord& a) {
-  nlohmann::json j = {{"id", a.id},
-                      {"deployment_id", a.deployment_id},
-                      {"camera", a.camera},
-                      {"time", Time(a.time_ms)},
-                      {"time_ms", a.time_ms},
-                      {"subject_reference", a.subject_reference},
-                      {"track_id", a.track_id},
-                      {"score", a.score},
-                      {"fused_score", a.fused_score},
-                      {"threshold", a.threshold},
-                      {"state", AlertStateName(a.state)},
-                      {"outcome", AlertOutcomeName(a.outcome)},
-                      {"note", a.note},
-                      {"decided_by", a.decided_by},
-                      {"decided", Time(a.decided_ms)},
-                      {"media_purged", a.media_purged}};
-  j["entry_id"] = a.entry_id ? nlohmann::json(*a.entry_id) : nlohmann::json(nullptr);
-  return j;
-}
-
-nlohmann::json UserJson(const User& u) {
-  return {{"id", u.id}, {"name", u.name}, {"role", RoleName(u.role)}, {"disabled", u.disabled},
-          {"created", Time(u.created_ms)}};
-}
-
-nlohmann::json AuditJson(const AuditEvent& e) {
-  nlohmann::json details = nlohmann::json::parse(e.details, nullptr, false);
-  if (details.is_discarded()) details = e.details;
-  return {{"seq", e.seq},     {"time", Time(e.time_ms)}, {"actor", e.actor},
-          {"action", e.action}, {"target", e.target},   {"details", details},
-          {"hash", e.hash}};
-}
 
 nlohmann::json CameraLiveJson(const LiveRunner::CameraLive& c) {
   return {{"deployment_id", c.deployment_id},
