@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/store_common.h"
+#include "report/notice.h"
 #include "pipeline/camera.h"
 #include "util/clock.h"
 
@@ -170,8 +171,8 @@ void RunClose(const DeploymentArgs& a, Context& ctx) {
 }
 
 void RunNotice(const DeploymentArgs& a, Context& ctx) {
-  if (a.notice_text.empty() == a.notice_file.empty()) {
-    return Fail(ctx, Status::InvalidArgument("give the notice as exactly one of --text or --file"));
+  if (!a.notice_text.empty() && !a.notice_file.empty()) {
+    return Fail(ctx, Status::InvalidArgument("give the notice as at most one of --text or --file"));
   }
   std::string text = a.notice_text;
   if (!a.notice_file.empty()) {
@@ -185,6 +186,17 @@ void RunNotice(const DeploymentArgs& a, Context& ctx) {
   if (!store) return;
   auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
+  if (text.empty()) {  // the standard notice, generated from the deployment's record
+    auto cams = store->ListCameras(d->id);
+    if (!cams.ok()) return Fail(ctx, cams.status());
+    const auto problems = report::NoticeProblems(*d, *cams);
+    if (!problems.empty()) {
+      std::string msg = "the notice for " + d->spec.name + " is incomplete, not published:";
+      for (const auto& p : problems) msg += "\n  - " + p;
+      return Fail(ctx, Status::FailedPrecondition(msg));
+    }
+    text = report::RenderNoticeText(*d, *cams);
+  }
   Status s = store->PublishNotice(d->id, text, CliActor());
   if (!s.ok()) return Fail(ctx, s);
   *ctx.out << "published the advance notice of deployment " << d->id << "\n";
@@ -267,10 +279,12 @@ void RegisterDeploymentCommand(CLI::App& app, Context& ctx) {
   close->add_flag("--yes", a->yes, "Confirm: nothing shredded can be recovered");
   close->callback([a, &ctx] { RunClose(*a, ctx); });
 
-  CLI::App* notice = dep->add_subcommand("notice", "Publish the advance public notice of a deployment");
+  CLI::App* notice = dep->add_subcommand(
+      "notice", "Publish the advance public notice of a deployment: the standard one generated from "
+                "its record (see `lfr notice DEP` to read it first), or your own --text/--file");
   notice->add_option("deployment", a->id, "Deployment id or name")->required();
-  notice->add_option("--text", a->notice_text, "The notice text");
-  notice->add_option("--file", a->notice_file, "A file holding the notice text");
+  notice->add_option("--text", a->notice_text, "Your own notice text instead of the standard one");
+  notice->add_option("--file", a->notice_file, "A file holding your own notice text");
   notice->callback([a, &ctx] { RunNotice(*a, ctx); });
 
   CLI::App* camera = dep->add_subcommand("camera", "A deployment's cameras");

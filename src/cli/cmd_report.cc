@@ -1,5 +1,6 @@
 // `lfr report DEPLOYMENT` — the results report a force publishes (JSON, HTML or CSV) — and
-// `lfr notice DEPLOYMENT` — the advance public notice (text or HTML; --publish records it).
+// `lfr notice DEPLOYMENT` — the advance public notice, text or HTML (`lfr deployment notice`
+// publishes it).
 // Both print nothing personal: see report/report.h.
 #include <fstream>
 
@@ -17,7 +18,6 @@ struct ReportArgs {
   std::string format = "html";
   std::string output;
   bool html = false;
-  bool publish = false;
 };
 
 void Write(Context& ctx, const std::string& output, const std::string& text, const std::string& what) {
@@ -66,16 +66,10 @@ void RunNotice(const ReportArgs& args, Context& ctx) {
   if (!problems.empty()) {
     std::string msg = "the notice for " + d->spec.name + " is incomplete:";
     for (const auto& p : problems) msg += "\n  - " + p;
-    if (args.publish) return Fail(ctx, Status::FailedPrecondition(msg + "\nnot published"));
     *ctx.err << "lfr: warning: " << msg << "\n";
   }
-  const std::string text = report::RenderNoticeText(*d, *cams);
-  if (args.publish) {
-    if (Status s = store->PublishNotice(d->id, text, CliActor()); !s.ok()) return Fail(ctx, s);
-    *ctx.err << "lfr: notice for " << d->spec.name << " published at " << FormatUtcMs(SystemClock()->NowMs())
-             << "\n";
-  }
-  Write(ctx, args.output, args.html ? report::RenderNoticeHtml(*d, *cams) : text, "the notice");
+  Write(ctx, args.output, args.html ? report::RenderNoticeHtml(*d, *cams) : report::RenderNoticeText(*d, *cams),
+        "the notice");
 }
 
 }  // namespace
@@ -94,10 +88,9 @@ void RegisterReportCommand(CLI::App& app, Context& ctx) {
 
   CLI::App* notice = app.add_subcommand(
       "notice", "The advance public notice of a deployment: place, dates, purpose, legal basis, "
-                "how to ask questions. --publish records it as published (shown on /public).");
+                "how to ask questions. Publish it with `lfr deployment notice DEP`.");
   notice->add_option("deployment", args->deployment, "Deployment id or name")->required();
   notice->add_flag("--html", args->html, "As an HTML page");
-  notice->add_flag("--publish", args->publish, "Record the notice as published now");
   notice->add_option("--output,-o", args->output, "Write to this file instead of stdout");
   notice->callback([args, &ctx] { RunNotice(*args, ctx); });
 }

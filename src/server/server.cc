@@ -83,6 +83,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const Ser
   } else {
     s->http_ = std::make_unique<httplib::Server>();
   }
+  // cpp-httplib's default sets SO_REUSEPORT, which would let a second server bind the same
+  // port and silently share its connections: allow only SO_REUSEADDR (quick restarts).
+  s->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   const int workers = std::max(4, options.worker_threads);
   s->http_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   s->http_->set_payload_max_length(options.max_upload_bytes);
