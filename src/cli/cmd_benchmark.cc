@@ -85,6 +85,12 @@ struct PipelineBenchArgs {
   int embed_every = 10;
   bool json = false;
   int threads = 0;
+  std::string backend = "auto";
+  int decoder_threads = 1;
+  bool skip_loop_filter = false;
+  bool no_skip_nonref = false;
+  bool lossless = false;
+  int64_t frames = 0;
 };
 
 void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
@@ -96,6 +102,15 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
   }
   for (int n : ns) {
     if (n < 1 || n > 64) return Fail(ctx, Status::InvalidArgument("--cameras: each N must be 1..64"));
+  }
+  DecoderBackend backend = DecoderBackend::kAuto;
+  if (args.backend == "opencv") {
+    backend = DecoderBackend::kOpenCv;
+  } else if (args.backend == "libav") {
+    if (!HaveLibav()) return Fail(ctx, Status::InvalidArgument("--backend libav: this build has no libav"));
+    backend = DecoderBackend::kLibav;
+  } else if (args.backend != "auto") {
+    return Fail(ctx, Status::InvalidArgument("--backend: expected auto, opencv or libav"));
   }
   if (!std::filesystem::exists(args.source)) {
     return Fail(ctx, Status::NotFound("video file " + args.source + " does not exist"));
@@ -128,21 +143,30 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     *ctx.out << "machine: " << machine << "\nsource: " << args.source << ", " << args.seconds
              << " s per run (file looped, paced at its frame rate), synthetic watchlist of "
              << args.watchlist_size << ", working size " << args.working_size << ", detect every "
-             << args.detect_every << ", embed every " << args.embed_every << "\n"
+             << args.detect_every << ", embed every " << args.embed_every << ", decoder "
+             << args.backend << " (libav: " << args.decoder_threads << " thread(s), skip non-ref "
+             << (args.no_skip_nonref ? "off" : "on") << ", skip loop filter "
+             << (args.skip_loop_filter ? "on" : "off") << ")\n"
+             << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
              << "cameras  frames_read  processed%  dropped%  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
   }
   for (int n : ns) {
     std::vector<CameraSpec> cams;
     for (int i = 0; i < n; ++i) cams.push_back({"cam" + std::to_string(i + 1), args.source});
     PipelineOptions opts;
-    opts.camera.realtime = true;
+    opts.camera.realtime = !args.lossless;
     opts.camera.loop = true;
     opts.camera.max_seconds = args.seconds;
+    opts.camera.max_frames = args.frames;
     opts.detector.working_long_side = args.working_size;
     opts.detect_every = args.detect_every;
     opts.tracker.embed_every = args.embed_every;
     opts.threshold = 0.99f;  // random vectors never reach it; alerts are not the point
     opts.cv_threads = args.threads;
+    opts.camera.backend = backend;
+    opts.camera.decoder_threads = args.decoder_threads;
+    opts.camera.skip_loop_filter = args.skip_loop_filter;
+    opts.camera.skip_nonref = !args.no_skip_nonref;
     std::ostringstream sink_out;
     JsonLinesSink sink(&sink_out);
     auto p = Pipeline::Create(cams, *det, *rec, &watchlist, &sink, opts);
@@ -186,7 +210,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
                         {"decode_p50_ms", decode.Percentile(50)},
                         {"embeddings", embeddings},
                         {"faces_detected", faces},
-                        {"seconds", wall}};
+                        {"seconds", wall},
+                        {"backend", args.backend}};
     results.push_back(j);
     if (!args.json) {
       *ctx.out << std::fixed << std::setprecision(1) << std::setw(7) << n << std::setw(13) << read
@@ -325,6 +350,18 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(0, 100000))->capture_default_str();
   p->add_option("--threads", pa->threads, "OpenCV threads (0 = cores / cameras)")
       ->check(CLI::Range(0, 256))->capture_default_str();
+  p->add_option("--backend", pa->backend, "Decoder: auto (libav for files), opencv or libav")
+      ->capture_default_str();
+  p->add_option("--decoder-threads", pa->decoder_threads, "libav: threads per decoder (0 = FFmpeg's choice)")
+      ->check(CLI::Range(0, 64))->capture_default_str();
+  p->add_flag("--skip-loop-filter", pa->skip_loop_filter, "libav: skip H.264 deblocking (faster, blockier)");
+  p->add_flag("--no-skip-nonref", pa->no_skip_nonref,
+              "libav: decode every frame, even non-reference frames that are not handed over");
+  p->add_flag("--lossless", pa->lossless,
+              "Do not pace: every frame is taken as fast as the worker goes (for CPU per frame and "
+              "profiles; drops are then always 0)");
+  p->add_option("--frames", pa->frames, "Stop each camera after this many frames (0 = no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000000}))->capture_default_str();
   p->add_flag("--json", pa->json, "JSON output");
   p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
 

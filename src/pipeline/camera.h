@@ -1,6 +1,7 @@
-// Camera sources: one reader thread per camera that decodes frames with cv::VideoCapture
-// (FFmpeg for files and RTSP/HTTP streams, V4L2 for devices) and hands them to the camera's
-// worker through a LatestFrameSlot.
+// Camera sources: one reader thread per camera that decodes frames with a FrameSource
+// (pipeline/frame_source.h: libav for files and RTSP/HTTP streams when the build has it,
+// cv::VideoCapture otherwise and for V4L2 devices) and hands them to the camera's worker
+// through a LatestFrameSlot.
 //
 // Source URIs: a file path or file://PATH; rtsp://, rtsps://, http://, https://, udp://,
 // tcp:// streams; /dev/videoN or v4l2:N devices.
@@ -24,9 +25,8 @@
 #include <string>
 #include <thread>
 
-#include <opencv2/videoio.hpp>
-
 #include "pipeline/frame_slot.h"
+#include "pipeline/frame_source.h"
 #include "pipeline/stats.h"
 #include "util/status.h"
 
@@ -61,6 +61,14 @@ struct CameraOptions {
   int max_reconnects = 10;       // consecutive failed attempts before kFailed; < 0 = forever
   int open_timeout_ms = 10000;   // streams
   int read_timeout_ms = 10000;   // streams
+  // Decoder (pipeline/frame_source.h). The libav-only settings are ignored by OpenCV.
+  DecoderBackend backend = DecoderBackend::kAuto;
+  int decoder_threads = 1;       // libav: threads per decoder; 0 = FFmpeg's choice
+  bool skip_nonref = true;       // libav, files: leave non-reference frames that are not
+                                 //   handed over (decode_every) undecoded
+  bool skip_loop_filter = false; // libav: skip the deblocking filter (cheaper, blockier)
+  int working_long_side = 0;     // libav: also hand over a copy downscaled to this long
+                                 //   side (Frame::working, for the detector); 0 = none
 };
 
 struct CameraStatus {
@@ -72,6 +80,7 @@ struct CameraStatus {
   int64_t reconnects = 0;
   std::string last_frame_time;   // UTC ISO 8601 of the last frame, "" if none yet
   double fps = 0;                // the source's nominal frame rate (0 if unknown)
+  DecoderBackend backend = DecoderBackend::kAuto;  // the decoder in use once opened
   int width = 0, height = 0;
 };
 
@@ -97,7 +106,7 @@ class CameraReader {
 
  private:
   void Loop();
-  bool Open(cv::VideoCapture* cap);
+  bool Open(FrameSource* source, std::string* error);
   void SetHealth(CameraHealth h, const std::string& error = "");
   bool SleepFor(double seconds);  // false if stopped meanwhile
 
