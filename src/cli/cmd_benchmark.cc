@@ -91,6 +91,7 @@ struct PipelineBenchArgs {
   bool no_skip_nonref = false;
   bool lossless = false;
   int64_t frames = 0;
+  bool no_decoder_downscale = false;
 };
 
 void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
@@ -146,7 +147,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
              << args.detect_every << ", embed every " << args.embed_every << ", decoder "
              << args.backend << " (libav: " << args.decoder_threads << " thread(s), skip non-ref "
              << (args.no_skip_nonref ? "off" : "on") << ", skip loop filter "
-             << (args.skip_loop_filter ? "on" : "off") << ")\n"
+             << (args.skip_loop_filter ? "on" : "off") << ", detector copy from YUV "
+             << (args.no_decoder_downscale ? "off" : "on") << ")\n"
              << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
              << "cameras  frames_read  processed%  dropped%  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
   }
@@ -167,6 +169,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     opts.camera.decoder_threads = args.decoder_threads;
     opts.camera.skip_loop_filter = args.skip_loop_filter;
     opts.camera.skip_nonref = !args.no_skip_nonref;
+    if (args.no_decoder_downscale) opts.camera.working_long_side = -1;
     std::ostringstream sink_out;
     JsonLinesSink sink(&sink_out);
     auto p = Pipeline::Create(cams, *det, *rec, &watchlist, &sink, opts);
@@ -357,6 +360,9 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   p->add_flag("--skip-loop-filter", pa->skip_loop_filter, "libav: skip H.264 deblocking (faster, blockier)");
   p->add_flag("--no-skip-nonref", pa->no_skip_nonref,
               "libav: decode every frame, even non-reference frames that are not handed over");
+  p->add_flag("--no-decoder-downscale", pa->no_decoder_downscale,
+              "libav: do not make the detector's downscaled copy from YUV (the detector "
+              "downscales the BGR frame itself)");
   p->add_flag("--lossless", pa->lossless,
               "Do not pace: every frame is taken as fast as the worker goes (for CPU per frame and "
               "profiles; drops are then always 0)");

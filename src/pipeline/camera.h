@@ -68,7 +68,8 @@ struct CameraOptions {
                                  //   handed over (decode_every) undecoded
   bool skip_loop_filter = false; // libav: skip the deblocking filter (cheaper, blockier)
   int working_long_side = 0;     // libav: also hand over a copy downscaled to this long
-                                 //   side (Frame::working, for the detector); 0 = none
+                                 //   side (Frame::working, for the detector); 0 = none.
+                                 //   Pipeline sets the detector's unless this is < 0
 };
 
 struct CameraStatus {
