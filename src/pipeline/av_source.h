@@ -21,8 +21,9 @@
 // end the stream with an error.
 //
 // Privacy: the BGR buffers are the caller's (reused, wiped by CameraReader). The decoder's
-// own frame buffers come from a pool that this source allocates and that wipes every
-// buffer when the decoder is closed (see WipingBufferPool in av_source.cc).
+// own picture buffers (decoded and reference frames) are wiped each time the decoder
+// releases one, for every codec that lets the caller allocate them (AV_CODEC_CAP_DR1:
+// H.264, HEVC, MPEG-4, MJPEG, ...); demuxer and bitstream buffers remain FFmpeg's.
 #ifndef LFR_PIPELINE_AV_SOURCE_H_
 #define LFR_PIPELINE_AV_SOURCE_H_
 
