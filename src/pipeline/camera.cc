@@ -1,6 +1,11 @@
 #include "pipeline/camera.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 
@@ -125,6 +130,13 @@ bool CameraReader::Open(FrameSource* source, std::string* error) {
 }
 
 void CameraReader::Loop() {
+  if (options_.reader_nice != 0) {
+    // Per-thread on Linux. Failure (no CAP_SYS_NICE for a negative value) is harmless.
+    const int tid = static_cast<int>(syscall(SYS_gettid));
+    errno = 0;
+    const int base = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0) setpriority(PRIO_PROCESS, tid, base + options_.reader_nice);
+  }
   const bool is_file = source_.kind == SourceKind::kFile;
   const auto start = SteadyClock::now();
   std::unique_ptr<FrameSource> cap = MakeFrameSource(source_, options_, &stop_);
@@ -240,6 +252,7 @@ void CameraReader::Loop() {
         status_.frames_grab_only++;
       } else if (skip) {
         status_.frames_dropped++;
+        status_.frames_late++;
       }
       status_.last_frame_time = UtcNowIso8601();
       status_.health = CameraHealth::kUp;

@@ -67,6 +67,12 @@ struct CameraOptions {
   bool skip_nonref = true;       // libav, files: leave non-reference frames that are not
                                  //   handed over (decode_every) undecoded
   bool skip_loop_filter = false; // libav: skip the deblocking filter (cheaper, blockier)
+  // Reader thread priority: nice value relative to the process. A reader must decode every
+  // frame on time or it falls behind and skips (frames_late); the workers absorb delays
+  // (latest frame wins). On a contended machine the late skips were most of the drops, so
+  // readers run at a higher priority by default. Needs CAP_SYS_NICE (e.g. root); without it
+  // the reader keeps the process's priority.
+  int reader_nice = -5;
   int working_long_side = 0;     // libav: also hand over a copy downscaled to this long
                                  //   side (Frame::working, for the detector); 0 = none.
                                  //   Pipeline sets the detector's unless this is < 0
@@ -77,6 +83,7 @@ struct CameraStatus {
   std::string error;             // the last problem, naming the source
   int64_t frames_read = 0;       // frames decoded and handed over (or skipped while late)
   int64_t frames_dropped = 0;    // replaced in the slot or skipped while late
+  int64_t frames_late = 0;       // of those, skipped because the reader was late
   int64_t frames_grab_only = 0;  // skipped on purpose (decode_every), not dropped
   int64_t reconnects = 0;
   std::string last_frame_time;   // UTC ISO 8601 of the last frame, "" if none yet
