@@ -85,6 +85,14 @@ struct PipelineBenchArgs {
   int embed_every = 10;
   bool json = false;
   int threads = 0;
+  std::string backend = "auto";
+  int decoder_threads = 1;
+  bool skip_loop_filter = false;
+  bool no_skip_nonref = false;
+  bool lossless = false;
+  int64_t frames = 0;
+  bool no_decoder_downscale = false;
+  int reader_nice = CameraOptions{}.reader_nice;
 };
 
 void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
@@ -96,6 +104,15 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
   }
   for (int n : ns) {
     if (n < 1 || n > 64) return Fail(ctx, Status::InvalidArgument("--cameras: each N must be 1..64"));
+  }
+  DecoderBackend backend = DecoderBackend::kAuto;
+  if (args.backend == "opencv") {
+    backend = DecoderBackend::kOpenCv;
+  } else if (args.backend == "libav") {
+    if (!HaveLibav()) return Fail(ctx, Status::InvalidArgument("--backend libav: this build has no libav"));
+    backend = DecoderBackend::kLibav;
+  } else if (args.backend != "auto") {
+    return Fail(ctx, Status::InvalidArgument("--backend: expected auto, opencv or libav"));
   }
   if (!std::filesystem::exists(args.source)) {
     return Fail(ctx, Status::NotFound("video file " + args.source + " does not exist"));
@@ -128,21 +145,34 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     *ctx.out << "machine: " << machine << "\nsource: " << args.source << ", " << args.seconds
              << " s per run (file looped, paced at its frame rate), synthetic watchlist of "
              << args.watchlist_size << ", working size " << args.working_size << ", detect every "
-             << args.detect_every << ", embed every " << args.embed_every << "\n"
-             << "cameras  frames_read  processed%  dropped%  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
+             << args.detect_every << ", embed every " << args.embed_every << ", decoder "
+             << args.backend << " (libav: " << args.decoder_threads << " thread(s), skip non-ref "
+             << (args.no_skip_nonref ? "off" : "on") << ", skip loop filter "
+             << (args.skip_loop_filter ? "on" : "off") << ", detector copy from YUV "
+             << (args.no_decoder_downscale ? "off" : "on") << "), reader nice " << args.reader_nice
+             << "\n"
+             << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
+             << "cameras  frames_read  processed%  dropped%  late%  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
   }
   for (int n : ns) {
     std::vector<CameraSpec> cams;
     for (int i = 0; i < n; ++i) cams.push_back({"cam" + std::to_string(i + 1), args.source});
     PipelineOptions opts;
-    opts.camera.realtime = true;
+    opts.camera.realtime = !args.lossless;
     opts.camera.loop = true;
     opts.camera.max_seconds = args.seconds;
+    opts.camera.max_frames = args.frames;
     opts.detector.working_long_side = args.working_size;
     opts.detect_every = args.detect_every;
     opts.tracker.embed_every = args.embed_every;
     opts.threshold = 0.99f;  // random vectors never reach it; alerts are not the point
     opts.cv_threads = args.threads;
+    opts.camera.backend = backend;
+    opts.camera.decoder_threads = args.decoder_threads;
+    opts.camera.skip_loop_filter = args.skip_loop_filter;
+    opts.camera.skip_nonref = !args.no_skip_nonref;
+    if (args.no_decoder_downscale) opts.camera.working_long_side = -1;
+    opts.camera.reader_nice = args.reader_nice;
     std::ostringstream sink_out;
     JsonLinesSink sink(&sink_out);
     auto p = Pipeline::Create(cams, *det, *rec, &watchlist, &sink, opts);
@@ -153,13 +183,14 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = CpuSeconds() - cpu0;
     if (!s.ok()) return Fail(ctx, s);
-    int64_t read = 0, processed = 0, dropped = 0, embeddings = 0, faces = 0;
+    int64_t read = 0, processed = 0, dropped = 0, late = 0, embeddings = 0, faces = 0;
     LatencyStats total, detect, decode;
     for (const auto& c : (*p)->Summaries()) {
       if (c.status.health == CameraHealth::kFailed) return Fail(ctx, Status::InvalidArgument(c.status.error));
       read += c.status.frames_read;
       processed += c.frames_processed;
       dropped += c.status.frames_dropped;
+      late += c.status.frames_late;
       embeddings += c.embeddings;
       faces += c.faces_detected;
       total.Merge(c.total_ms);
@@ -169,6 +200,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     const double cores = cpu / wall;
     const double pct_processed = read ? 100.0 * processed / read : 0;
     const double pct_dropped = read ? 100.0 * dropped / read : 0;
+    const double pct_late = read ? 100.0 * late / read : 0;
     const double machine_pct = 100.0 * cores / std::max(1u, std::thread::hardware_concurrency());
     // CPU time (all threads: decode, detect, embed, ...) per processed frame: the cost that
     // bounds how many cameras an idle machine could carry, less sensitive to other load.
@@ -177,6 +209,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
                         {"frames_read", read},
                         {"processed_pct", pct_processed},
                         {"dropped_pct", pct_dropped},
+                        {"late_pct", pct_late},
                         {"cpu_cores", cores},
                         {"cpu_pct_of_machine", machine_pct},
                         {"cpu_ms_per_processed_frame", cpu_ms_per_frame},
@@ -186,12 +219,13 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
                         {"decode_p50_ms", decode.Percentile(50)},
                         {"embeddings", embeddings},
                         {"faces_detected", faces},
-                        {"seconds", wall}};
+                        {"seconds", wall},
+                        {"backend", args.backend}};
     results.push_back(j);
     if (!args.json) {
       *ctx.out << std::fixed << std::setprecision(1) << std::setw(7) << n << std::setw(13) << read
                << std::setw(12) << pct_processed << std::setw(10) << std::setprecision(2)
-               << pct_dropped << std::setw(11) << cores << std::setw(6) << std::setprecision(0)
+               << pct_dropped << std::setw(7) << pct_late << std::setw(11) << cores << std::setw(6) << std::setprecision(0)
                << machine_pct << std::setprecision(1) << std::setw(14) << cpu_ms_per_frame
                << std::setw(17) << total.Percentile(50)
                << std::setw(17) << total.Percentile(95) << std::setw(15) << detect.Percentile(50)
@@ -325,6 +359,24 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(0, 100000))->capture_default_str();
   p->add_option("--threads", pa->threads, "OpenCV threads (0 = cores / cameras)")
       ->check(CLI::Range(0, 256))->capture_default_str();
+  p->add_option("--backend", pa->backend, "Decoder: auto (libav for files), opencv or libav")
+      ->capture_default_str();
+  p->add_option("--decoder-threads", pa->decoder_threads, "libav: threads per decoder (0 = FFmpeg's choice)")
+      ->check(CLI::Range(0, 64))->capture_default_str();
+  p->add_flag("--skip-loop-filter", pa->skip_loop_filter, "libav: skip H.264 deblocking (faster, blockier)");
+  p->add_flag("--no-skip-nonref", pa->no_skip_nonref,
+              "libav: decode every frame, even non-reference frames that are not handed over");
+  p->add_flag("--no-decoder-downscale", pa->no_decoder_downscale,
+              "libav: do not make the detector's downscaled copy from YUV (the detector "
+              "downscales the BGR frame itself)");
+  p->add_option("--reader-nice", pa->reader_nice,
+                "Nice value of the reader threads relative to the process (negative needs CAP_SYS_NICE)")
+      ->check(CLI::Range(-20, 19))->capture_default_str();
+  p->add_flag("--lossless", pa->lossless,
+              "Do not pace: every frame is taken as fast as the worker goes (for CPU per frame and "
+              "profiles; drops are then always 0)");
+  p->add_option("--frames", pa->frames, "Stop each camera after this many frames (0 = no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000000}))->capture_default_str();
   p->add_flag("--json", pa->json, "JSON output");
   p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
 

@@ -1,6 +1,11 @@
 #include "pipeline/camera.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 
@@ -113,38 +118,29 @@ bool CameraReader::SleepFor(double seconds) {
   return !stop_;
 }
 
-bool CameraReader::Open(cv::VideoCapture* cap) {
-  bool ok = false;
-  try {
-    if (source_.kind == SourceKind::kDevice) {
-      ok = source_.device_index >= 0 ? cap->open(source_.device_index, cv::CAP_V4L2)
-                                     : cap->open(source_.location, cv::CAP_V4L2);
-    } else if (source_.kind == SourceKind::kStream) {
-      ok = cap->open(source_.location, cv::CAP_FFMPEG,
-                     {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, options_.open_timeout_ms,
-                      cv::CAP_PROP_READ_TIMEOUT_MSEC, options_.read_timeout_ms});
-    } else {
-      ok = cap->open(source_.location, cv::CAP_FFMPEG);
-      if (!ok) ok = cap->open(source_.location, cv::CAP_ANY);
-    }
-  } catch (const cv::Exception& e) {
-    ok = false;
-  }
-  if (ok && cap->isOpened()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    status_.fps = cap->get(cv::CAP_PROP_FPS);
-    if (!std::isfinite(status_.fps) || status_.fps > 1000) status_.fps = 0;
-    status_.width = static_cast<int>(cap->get(cv::CAP_PROP_FRAME_WIDTH));
-    status_.height = static_cast<int>(cap->get(cv::CAP_PROP_FRAME_HEIGHT));
-    return true;
-  }
-  return false;
+bool CameraReader::Open(FrameSource* source, std::string* error) {
+  SourceInfo info;
+  if (!source->Open(&info, error)) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.fps = info.fps;
+  status_.width = info.width;
+  status_.height = info.height;
+  status_.backend = source->backend();
+  return true;
 }
 
 void CameraReader::Loop() {
+  if (options_.reader_nice != 0) {
+    // Per-thread on Linux. Failure (no CAP_SYS_NICE for a negative value) is harmless.
+    const int tid = static_cast<int>(syscall(SYS_gettid));
+    errno = 0;
+    const int base = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0) setpriority(PRIO_PROCESS, tid, base + options_.reader_nice);
+  }
   const bool is_file = source_.kind == SourceKind::kFile;
   const auto start = SteadyClock::now();
-  cv::VideoCapture cap;
+  std::unique_ptr<FrameSource> cap = MakeFrameSource(source_, options_, &stop_);
+  const bool want_working = options_.working_long_side > 0;
   Frame frame;
   int64_t index = 0;
   int failures = 0;
@@ -161,18 +157,21 @@ void CameraReader::Loop() {
   double media_offset = 0;
 
   while (!stop_ && !limits_hit()) {
-    if (!cap.isOpened()) {
-      if (Open(&cap)) {
+    if (!cap->IsOpen()) {
+      std::string why;
+      if (Open(cap.get(), &why)) {
         failures = 0;
         backoff = options_.backoff_initial_s;
         pace_start = SteadyClock::now();
         pace_base = index;
+        cap->SetWanted(options_.decode_every, index);
         SetHealth(CameraHealth::kUp);
         continue;
       }
+      const std::string reason = why.empty() ? "" : ": " + why;
       const std::string what = is_file ? "cannot open video file " + source_.location +
-                                             " (not a video FFmpeg can decode?)"
-                                       : "cannot open " + source_.location;
+                                             " (not a video FFmpeg can decode?)" + reason
+                                       : "cannot open " + source_.location + reason;
       if (is_file) {
         SetHealth(CameraHealth::kFailed, "camera " + name_ + ": " + what);
         break;
@@ -213,33 +212,34 @@ void CameraReader::Loop() {
     const bool grab_only = !skip && options_.decode_every > 1 && index % options_.decode_every != 0;
     if (grab_only) skip = true;
     const auto t0 = SteadyClock::now();
-    bool got = false;
-    try {
-      got = skip ? cap.grab() : cap.read(frame.image);
-    } catch (const cv::Exception& e) {
-      got = false;
-    }
+    const bool got = skip ? cap->Next(nullptr, nullptr)
+                          : cap->Next(&frame.image, want_working ? &frame.working : nullptr);
     const auto t1 = SteadyClock::now();
-    if (!got || (!skip && frame.image.empty())) {
+    if (!got) {
       if (is_file) {
         if (options_.loop && file_pos > 0) {
           media_offset += fps > 0 ? file_pos / fps : 0;
           file_pos = 0;
-          cap.release();
+          cap->Close();
           continue;  // reopen at the start; pacing restarts at index
         }
+        const std::string why = cap->error().empty() ? "" : " (" + cap->error() + ")";
         if (file_pos == 0) {
           SetHealth(CameraHealth::kFailed, "camera " + name_ + ": video file " + source_.location +
-                                               " has no decodable frames");
+                                               " has no decodable frames" + why);
+        } else if (!why.empty()) {
+          SetHealth(CameraHealth::kEnded, "camera " + name_ + ": video file " + source_.location +
+                                              " ended early" + why);
         } else {
           SetHealth(CameraHealth::kEnded);
         }
         break;
       }
       // Stream lost: reconnect with back-off.
-      cap.release();
-      SetHealth(CameraHealth::kReconnecting,
-                "camera " + name_ + ": stream " + source_.location + " stopped delivering frames");
+      const std::string why = cap->error().empty() ? "" : " (" + cap->error() + ")";
+      cap->Close();
+      SetHealth(CameraHealth::kReconnecting, "camera " + name_ + ": stream " + source_.location +
+                                                 " stopped delivering frames" + why);
       continue;
     }
     const double media = is_file && fps > 0 ? media_offset + file_pos / fps : elapsed();
@@ -252,6 +252,7 @@ void CameraReader::Loop() {
         status_.frames_grab_only++;
       } else if (skip) {
         status_.frames_dropped++;
+        status_.frames_late++;
       }
       status_.last_frame_time = UtcNowIso8601();
       status_.health = CameraHealth::kUp;
@@ -270,7 +271,8 @@ void CameraReader::Loop() {
     }
   }
   WipeMat(&frame.image);
-  cap.release();
+  WipeMat(&frame.working);
+  cap->Close();
   slot_->Close();
   running_ = false;
 }

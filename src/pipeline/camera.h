@@ -1,6 +1,7 @@
-// Camera sources: one reader thread per camera that decodes frames with cv::VideoCapture
-// (FFmpeg for files and RTSP/HTTP streams, V4L2 for devices) and hands them to the camera's
-// worker through a LatestFrameSlot.
+// Camera sources: one reader thread per camera that decodes frames with a FrameSource
+// (pipeline/frame_source.h: libav for files and RTSP/HTTP streams when the build has it,
+// cv::VideoCapture otherwise and for V4L2 devices) and hands them to the camera's worker
+// through a LatestFrameSlot.
 //
 // Source URIs: a file path or file://PATH; rtsp://, rtsps://, http://, https://, udp://,
 // tcp:// streams; /dev/videoN or v4l2:N devices.
@@ -24,9 +25,8 @@
 #include <string>
 #include <thread>
 
-#include <opencv2/videoio.hpp>
-
 #include "pipeline/frame_slot.h"
+#include "pipeline/frame_source.h"
 #include "pipeline/stats.h"
 #include "util/status.h"
 
@@ -61,6 +61,21 @@ struct CameraOptions {
   int max_reconnects = 10;       // consecutive failed attempts before kFailed; < 0 = forever
   int open_timeout_ms = 10000;   // streams
   int read_timeout_ms = 10000;   // streams
+  // Decoder (pipeline/frame_source.h). The libav-only settings are ignored by OpenCV.
+  DecoderBackend backend = DecoderBackend::kAuto;
+  int decoder_threads = 1;       // libav: threads per decoder; 0 = FFmpeg's choice
+  bool skip_nonref = true;       // libav, files: leave non-reference frames that are not
+                                 //   handed over (decode_every) undecoded
+  bool skip_loop_filter = false; // libav: skip the deblocking filter (cheaper, blockier)
+  // Reader thread priority: nice value relative to the process. A reader must decode every
+  // frame on time or it falls behind and skips (frames_late); the workers absorb delays
+  // (latest frame wins). On a contended machine the late skips were most of the drops, so
+  // readers run at a higher priority by default. Needs CAP_SYS_NICE (e.g. root); without it
+  // the reader keeps the process's priority.
+  int reader_nice = -5;
+  int working_long_side = 0;     // libav: also hand over a copy downscaled to this long
+                                 //   side (Frame::working, for the detector); 0 = none.
+                                 //   Pipeline sets the detector's unless this is < 0
 };
 
 struct CameraStatus {
@@ -68,10 +83,12 @@ struct CameraStatus {
   std::string error;             // the last problem, naming the source
   int64_t frames_read = 0;       // frames decoded and handed over (or skipped while late)
   int64_t frames_dropped = 0;    // replaced in the slot or skipped while late
+  int64_t frames_late = 0;       // of those, skipped because the reader was late
   int64_t frames_grab_only = 0;  // skipped on purpose (decode_every), not dropped
   int64_t reconnects = 0;
   std::string last_frame_time;   // UTC ISO 8601 of the last frame, "" if none yet
   double fps = 0;                // the source's nominal frame rate (0 if unknown)
+  DecoderBackend backend = DecoderBackend::kAuto;  // the decoder in use once opened
   int width = 0, height = 0;
 };
 
@@ -97,7 +114,7 @@ class CameraReader {
 
  private:
   void Loop();
-  bool Open(cv::VideoCapture* cap);
+  bool Open(FrameSource* source, std::string* error);
   void SetHealth(CameraHealth h, const std::string& error = "");
   bool SleepFor(double seconds);  // false if stopped meanwhile
 

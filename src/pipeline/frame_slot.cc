@@ -56,6 +56,7 @@ int64_t LatestFrameSlot::delivered() const {
 void LatestFrameSlot::WipeAll() {
   std::lock_guard<std::mutex> lock(mu_);
   WipeMat(&slot_.image);
+  WipeMat(&slot_.working);
   full_ = false;
 }
 

@@ -4,7 +4,7 @@
 // frames instead of a growing backlog. In lossless mode (replaying a file as fast as
 // possible) the reader waits for the worker instead.
 //
-// Frames are exchanged by swapping cv::Mat headers, so the three pixel buffers in play
+// Frames are exchanged by swapping cv::Mat headers, so the three sets of pixel buffers in play
 // (reader, slot, worker) are reused and never freed while the camera runs: no per-frame
 // allocation, and frames of passers-by are not left in freed heap memory. WipeAll()
 // wipes the slot's buffer when the camera stops.
@@ -26,6 +26,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct Frame {
   cv::Mat image;                 // 8-bit BGR
+  cv::Mat working;               // optional: image downscaled for the detector (8-bit BGR,
+                                 // made by the decoder from YUV); empty if not made
   int64_t index = -1;            // frame number in the camera's stream (0-based)
   double media_time_s = 0;       // stream time of the frame
   SteadyClock::time_point read_time;  // when the reader had it decoded

@@ -152,7 +152,7 @@ Status CameraWorker::Process(const Frame& frame) {
 
   // 2. Detect.
   auto t0 = SteadyClock::now();
-  Status s = detector_->Detect(frame.image, &faces_);
+  Status s = detector_->DetectWithWorking(frame.image, frame.working, &faces_);
   if (!s.ok()) return s;
   summary_.detector_runs++;
   summary_.detect_ms.Add(MsSince(t0));
@@ -310,6 +310,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>
     cam->slot = std::make_unique<LatestFrameSlot>(!options.camera.realtime);
     CameraOptions copts = options.camera;
     copts.decode_every = std::max(copts.decode_every, options.detect_every);
+    if ((*det)->UsesWorkingCopy() && copts.working_long_side >= 0) {
+      copts.working_long_side = options.detector.working_long_side;
+    }
     cam->reader = std::make_unique<CameraReader>(cam->spec.name, cam->source, copts,
                                                  cam->slot.get());
     cam->worker = std::make_unique<CameraWorker>(cam->spec.name, std::move(det).value(),
@@ -365,6 +368,7 @@ Status Pipeline::Run() {
         }
       }
       WipeMat(&frame.image);
+      WipeMat(&frame.working);
       cam->worker->WipeBuffers();
       cam->worker->PublishLive(true);
     });

@@ -11,9 +11,10 @@
 // Privacy: frames, aligned crops and embeddings live in buffers owned by the reader and
 // the worker that are reused frame to frame and wiped (util/secure.h) when the camera
 // stops; only an alert's crop and frame are ever passed outside (to the sinks), and only
-// counts to the observer. Nothing about faces
-// that matched nobody is logged or written. (FFmpeg's own decoder buffers are outside
-// OpenLFR's control; they are freed by FFmpeg when the capture closes.)
+// counts to the observer. Nothing about faces that matched nobody is logged or written.
+// The direct libav reader (pipeline/av_source.h) wipes the decoder's frame buffers as it
+// releases them; with the cv::VideoCapture fallback (V4L2 devices) FFmpeg's own buffers are
+// outside OpenLFR's control and freed by FFmpeg when the capture closes.
 //
 // Thread-safety: Create/Run/Summaries from one thread; RequestStop() and LiveStats() from
 // any thread (a signal handler, the HTTP server's status pages).

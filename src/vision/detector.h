@@ -36,6 +36,15 @@ class Detector {
   // image: 8-bit BGR, any size. Appends nothing on error; replaces *faces on success,
   // sorted by descending score. InvalidArgument for an empty or non-BGR image.
   virtual Status Detect(const cv::Mat& image, std::vector<Face>* faces) = 0;
+  // As Detect(image), given `working`: image already downscaled elsewhere (e.g. by the
+  // video decoder, from YUV, which is cheaper than downscaling the BGR frame). Used only if
+  // UsesWorkingCopy() and it has exactly the size the detector would downscale image to;
+  // otherwise ignored. Faces are still in image's pixels.
+  virtual Status DetectWithWorking(const cv::Mat& image, const cv::Mat& working,
+                                   std::vector<Face>* faces) {
+    return Detect(image, faces);
+  }
+  virtual bool UsesWorkingCopy() const { return false; }
   virtual const ModelSpec& spec() const = 0;
   virtual const DetectorOptions& options() const = 0;
 };

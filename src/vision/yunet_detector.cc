@@ -30,7 +30,12 @@ class YuNetDetector final : public Detector {
                 cv::Ptr<cv::FaceDetectorYN> net, cv::Size net_size)
       : spec_(spec), options_(options), net_(std::move(net)), net_size_(net_size) {}
 
-  Status Detect(const cv::Mat& image, std::vector<Face>* faces) override;
+  Status Detect(const cv::Mat& image, std::vector<Face>* faces) override {
+    return DetectWithWorking(image, cv::Mat(), faces);
+  }
+  Status DetectWithWorking(const cv::Mat& image, const cv::Mat& working,
+                           std::vector<Face>* faces) override;
+  bool UsesWorkingCopy() const override { return true; }
   const ModelSpec& spec() const override { return spec_; }
   const DetectorOptions& options() const override { return options_; }
 
@@ -43,7 +48,8 @@ class YuNetDetector final : public Detector {
   cv::Mat raw_;        // FaceDetectorYN's N x 15 output (reused across frames)
 };
 
-Status YuNetDetector::Detect(const cv::Mat& image, std::vector<Face>* faces) {
+Status YuNetDetector::DetectWithWorking(const cv::Mat& image, const cv::Mat& working,
+                                        std::vector<Face>* faces) {
   LFR_RETURN_IF_ERROR(detail::CheckDetectorInput(spec_, image));
 
   // Downscale so the long side is at most working_long_side (never upscale).
@@ -51,10 +57,14 @@ Status YuNetDetector::Detect(const cv::Mat& image, std::vector<Face>* faces) {
   const cv::Mat* input = &image;
   if (options_.working_long_side > 0 && long_side > options_.working_long_side) {
     const double scale = static_cast<double>(options_.working_long_side) / long_side;
-    const cv::Size working(std::max(1, static_cast<int>(std::lround(image.cols * scale))),
-                           std::max(1, static_cast<int>(std::lround(image.rows * scale))));
-    cv::resize(image, resized_, working, 0, 0, cv::INTER_AREA);
-    input = &resized_;
+    const cv::Size working_size(std::max(1, static_cast<int>(std::lround(image.cols * scale))),
+                                std::max(1, static_cast<int>(std::lround(image.rows * scale))));
+    if (working.size() == working_size && working.type() == CV_8UC3) {
+      input = &working;  // the caller's copy, e.g. made by the decoder
+    } else {
+      cv::resize(image, resized_, working_size, 0, 0, cv::INTER_AREA);
+      input = &resized_;
+    }
   }
   // Per-axis factors from the actual working size, so rounding does not skew the mapping.
   const float sx = static_cast<float>(image.cols) / input->cols;
