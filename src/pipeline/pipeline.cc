@@ -385,15 +385,25 @@ Status Pipeline::Run() {
   return first;
 }
 
+namespace {
+
+// Names a camera's figures and adds the reader's status. Frames not decoded on purpose
+// (detect_every) count as processed: nothing was due on them.
+template <typename Figures, typename CameraT>
+void AddCameraIdentity(const CameraT& c, Figures* f) {
+  f->name = c.spec.name;
+  f->uri = c.spec.uri;
+  f->status = c.reader->status();
+  f->frames_processed += f->status.frames_grab_only;
+}
+
+}  // namespace
+
 std::vector<CameraSummary> Pipeline::Summaries() const {
   std::vector<CameraSummary> out;
   for (const auto& c : cameras_) {
     CameraSummary s = c->worker->summary();
-    s.name = c->spec.name;
-    s.uri = c->spec.uri;
-    s.status = c->reader->status();
-    // Frames not decoded on purpose (detect_every) count as processed: nothing was due.
-    s.frames_processed += s.status.frames_grab_only;
+    AddCameraIdentity(*c, &s);
     s.tracks = c->worker->tracks();
     s.decode_ms = c->reader->decode_ms();
     out.push_back(std::move(s));
@@ -406,11 +416,7 @@ std::vector<CameraLiveStats> Pipeline::LiveStats() const {
   out.reserve(cameras_.size());
   for (const auto& c : cameras_) {
     CameraLiveStats l = c->worker->live();
-    l.name = c->spec.name;
-    l.uri = c->spec.uri;
-    l.status = c->reader->status();
-    // As in Summaries(): frames skipped on purpose count as processed.
-    l.frames_processed += l.status.frames_grab_only;
+    AddCameraIdentity(*c, &l);
     out.push_back(std::move(l));
   }
   return out;
