@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/clock.h"
+
 namespace lfr::report::internal {
 namespace {
 
-constexpr int64_t kMsPerMinute = 60 * 1000;
-constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
-constexpr int64_t kMsPerDay = 24 * kMsPerHour;
 
 const char* const kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -60,11 +59,11 @@ std::string Plural(int64_t n, const char* unit) {
 }  // namespace
 
 std::string IsoUtc(int64_t ms) {
-  const std::tm tm = BrokenDownUtc(ms);
-  char buf[80];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  const int64_t whole = ms - ((ms % 1000) + 1000) % 1000;  // floor to the second
+  std::string s = FormatUtcMs(whole);                      // "...:07.000Z"
+  const size_t dot = s.rfind('.');
+  if (dot != std::string::npos) s.erase(dot, s.size() - 1 - dot);
+  return s;
 }
 
 bool IsUkSummerTime(int64_t ms) {
@@ -191,13 +190,5 @@ std::string Base64(std::span<const uint8_t> bytes) {
   return out;
 }
 
-const char* StatusKey(DeploymentStatus s) {
-  switch (s) {
-    case DeploymentStatus::kPlanned: return "planned";
-    case DeploymentStatus::kActive: return "active";
-    case DeploymentStatus::kClosed: return "closed";
-  }
-  return "unknown";
-}
 
 }  // namespace lfr::report::internal

@@ -18,9 +18,8 @@
 
 namespace lfr::report::internal {
 
-// "2026-12-05T18:00:00Z" (whole seconds, rounded down).
-// TODO(store merge): replace with FormatUtcMs (util/clock.h) once util/clock.cc is on this
-// branch; this private copy exists only because that definition has not landed here yet.
+// "2026-12-05T18:00:00Z": util/clock.h's FormatUtcMs to whole seconds (rounded down), as
+// published reports give times.
 std::string IsoUtc(int64_t ms);
 
 bool IsUkSummerTime(int64_t ms);
@@ -59,10 +58,6 @@ std::string CsvText(std::string_view s);
 
 // Standard Base64 (RFC 4648, with padding).
 std::string Base64(std::span<const uint8_t> bytes);
-
-// "planned", "active", "closed". (Store's DeploymentStatusName is not defined on this
-// branch; this is report/'s own label.)
-const char* StatusKey(DeploymentStatus s);
 
 }  // namespace lfr::report::internal
 

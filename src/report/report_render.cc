@@ -367,7 +367,7 @@ const char kDefinitions[] = R"(<section><h2>Definitions</h2><dl>
 }  // namespace
 
 nlohmann::json DetailsJson(const DeploymentDetails& d) {
-  nlohmann::json j = {{"id", d.id}, {"status", internal::StatusKey(d.status)}, {"cancelled", d.cancelled}};
+  nlohmann::json j = {{"id", d.id}, {"status", DeploymentStatusName(d.status)}, {"cancelled", d.cancelled}};
   for (const auto& f : kDetailFields) {
     if (f.text) {
       j[f.key] = d.*f.text;
@@ -423,7 +423,7 @@ std::string RenderReportCsv(const DeploymentReport& r) {
   CsvTable t;
   const DeploymentDetails& d = r.deployment;
   t.Int("deployment", "", "id", d.id);
-  t.Text("deployment", "", "status", d.cancelled ? "cancelled" : internal::StatusKey(d.status));
+  t.Text("deployment", "", "status", d.cancelled ? "cancelled" : DeploymentStatusName(d.status));
   for (const auto& f : kDetailFields) {
     if (f.text) {
       t.Text("deployment", "", f.key, d.*f.text);
