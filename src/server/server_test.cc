@@ -696,5 +696,39 @@ TEST_F(ServerTest, EventStreamDeliversPublishedEventsToLoggedInReaders) {
   EXPECT_EQ(Raw()->Get("/api/events")->status, 401);
 }
 
+TEST_F(ServerTest, ServesHttpsWithSecureCookiesWhenGivenACertificate) {
+  const fs::path dir = lfr::testing::TempDir("tls");
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " +
+                          key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (Debian package openssl) is needed: " << cmd;
+  ServerOptions o;
+  o.port = 0;
+  o.tls_cert = cert;
+  o.tls_key = key;
+  StartServer(o, nullptr);
+  EXPECT_TRUE(server_->tls());
+  httplib::SSLClient c("127.0.0.1", server_->port());
+  c.enable_server_certificate_verification(false);  // self-signed for the test
+  auto r = c.Post("/api/login", json({{"username", "sue"}, {"password", kPassword}}).dump(), "application/json");
+  ASSERT_TRUE(r) << "no HTTPS response";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_THAT(r->get_header_value("Set-Cookie"), HasSubstr("; Secure"));
+  // Plain HTTP to the HTTPS port gets nothing useful.
+  auto plain = Raw()->Get("/api/openapi.json");
+  EXPECT_TRUE(!plain || plain->status != 200);
+  // A half configuration and unreadable files are refused up front.
+  ServerOptions half = o;
+  half.tls_key.clear();
+  EXPECT_EQ(Server::Create({store_.get(), &clock_, nullptr, nullptr, nullptr}, half).status().code(),
+            Status::Code::kInvalidArgument);
+  ServerOptions garbage = o;
+  std::ofstream(dir / "bad.pem") << "not a certificate";
+  garbage.tls_cert = (dir / "bad.pem").string();
+  auto bad = Server::Create({store_.get(), &clock_, nullptr, nullptr, nullptr}, garbage);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("could not be loaded"));
+}
+
 }  // namespace
 }  // namespace lfr::server
