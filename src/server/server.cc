@@ -211,7 +211,8 @@ void Api::Route(const std::string& method, const std::string& pattern, Permissio
     }
     // Every authenticated request is audited with its outcome (the store adds the semantic
     // rows for what changed or was viewed).
-    nlohmann::json details = {{"status", res.status}};
+    // A handler that only set content leaves the status to cpp-httplib (-1 here: 200).
+    nlohmann::json details = {{"status", res.status == -1 ? 200 : res.status}};
     Status a = store->Audit(caller->actor, "http." + method, req.path, details.dump());
     if (!a.ok()) spdlog::error("audit append failed: {}", a.ToString());
   };

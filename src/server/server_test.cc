@@ -650,6 +650,12 @@ TEST_F(ServerTest, ReportsComeInThreeFormatsAndAreAuditedAsExports) {
   int exports = 0;
   for (const AuditEvent& e : *store_->ListAudit(0, 100000)) exports += e.action == "report.export";
   EXPECT_EQ(exports, 3);
+  const auto rows = *store_->ListAudit(0, 100000);
+  for (const AuditEvent& e : rows) {
+    if (e.action == "http.GET" && e.target == "/api/deployments/" + std::to_string(s.deployment) + "/report") {
+      EXPECT_GT(json::parse(e.details)["status"].get<int>(), 0) << e.details;
+    }
+  }
 }
 
 TEST_F(ServerTest, ConsoleAndOpenApiAreServedAndSecurityHeadersSet) {
