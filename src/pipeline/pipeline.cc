@@ -94,13 +94,8 @@ void CameraWorker::PublishLive(bool force) {
   if (!force && now - last_live_ < std::chrono::milliseconds(500)) return;
   last_live_ = now;
   CameraLiveStats l;
-  l.frames_processed = summary_.frames_processed;
-  l.detector_runs = summary_.detector_runs;
-  l.faces_detected = summary_.faces_detected;
-  l.faces_passed_quality = summary_.faces_passed_quality;
+  static_cast<CameraCounts&>(l) = summary_;
   l.tracks = tracker_.tracks_started();
-  l.embeddings = summary_.embeddings;
-  l.alerts = summary_.alerts;
   l.decision_p50_ms = summary_.total_ms.Percentile(50);
   l.decision_p95_ms = summary_.total_ms.Percentile(95);
   l.detect_p50_ms = summary_.detect_ms.Percentile(50);
@@ -389,8 +384,8 @@ namespace {
 
 // Names a camera's figures and adds the reader's status. Frames not decoded on purpose
 // (detect_every) count as processed: nothing was due on them.
-template <typename Figures, typename CameraT>
-void AddCameraIdentity(const CameraT& c, Figures* f) {
+template <typename CameraT>
+void AddCameraIdentity(const CameraT& c, CameraCounts* f) {
   f->name = c.spec.name;
   f->uri = c.spec.uri;
   f->status = c.reader->status();

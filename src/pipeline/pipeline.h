@@ -76,7 +76,8 @@ struct CameraSpec {
   std::string uri;
 };
 
-struct CameraSummary {
+// What every report on a camera carries: its identity, its reader's status and the counts.
+struct CameraCounts {
   std::string name, uri;
   CameraStatus status;
   int64_t frames_processed = 0;
@@ -86,21 +87,16 @@ struct CameraSummary {
   int64_t tracks = 0;
   int64_t embeddings = 0;
   int64_t alerts = 0;
+};
+
+// A camera's full statistics after the run.
+struct CameraSummary : CameraCounts {
   LatencyStats decode_ms, detect_ms, analyse_ms, embed_ms, match_ms, total_ms;
 };
 
 // A camera's figures while it runs: counts and latency percentiles, refreshed by its worker
 // at most every half second (and when it stops).
-struct CameraLiveStats {
-  std::string name, uri;
-  CameraStatus status;
-  int64_t frames_processed = 0;
-  int64_t detector_runs = 0;
-  int64_t faces_detected = 0;
-  int64_t faces_passed_quality = 0;
-  int64_t tracks = 0;
-  int64_t embeddings = 0;
-  int64_t alerts = 0;
+struct CameraLiveStats : CameraCounts {
   double decision_p50_ms = 0, decision_p95_ms = 0;  // frame read -> decision
   double detect_p50_ms = 0;
 };
