@@ -107,7 +107,9 @@ void BM_AlignFace(benchmark::State& state) {
 }
 BENCHMARK(BM_AlignFace)->Unit(benchmark::kMicrosecond);
 
-void BM_Embed(benchmark::State& state) {
+// Embeds state.range(0) faces per call with `embed` (Embed or EmbedWithFlip).
+void RunEmbedBenchmark(benchmark::State& state,
+                       Status (Embedder::*embed)(const std::vector<cv::Mat>&, cv::Mat*)) {
   std::string why;
   Embedder* e = SharedEmbedder(&why);
   if (e == nullptr) {
@@ -118,43 +120,23 @@ void BM_Embed(benchmark::State& state) {
   std::vector<cv::Mat> faces;
   for (int i = 0; i < n; ++i) faces.push_back(SyntheticFace(i));
   cv::Mat out;
-  if (!e->Embed(faces, &out).ok()) {  // warm-up at this batch size
+  if (!(e->*embed)(faces, &out).ok()) {  // warm-up at this batch size
     state.SkipWithError("embedding failed");
     return;
   }
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    e->Embed(faces, &out);
+    (e->*embed)(faces, &out);
     benchmark::DoNotOptimize(out.data);
   }
   SetMsPerFace(state, start, n);
   state.SetItemsProcessed(state.iterations() * n);
 }
+
+void BM_Embed(benchmark::State& state) { RunEmbedBenchmark(state, &Embedder::Embed); }
 BENCHMARK(BM_Embed)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_EmbedWithFlip(benchmark::State& state) {
-  std::string why;
-  Embedder* e = SharedEmbedder(&why);
-  if (e == nullptr) {
-    state.SkipWithError(why.c_str());
-    return;
-  }
-  const int n = static_cast<int>(state.range(0));
-  std::vector<cv::Mat> faces;
-  for (int i = 0; i < n; ++i) faces.push_back(SyntheticFace(i));
-  cv::Mat out;
-  if (!e->EmbedWithFlip(faces, &out).ok()) {
-    state.SkipWithError("embedding failed");
-    return;
-  }
-  const auto start = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    e->EmbedWithFlip(faces, &out);
-    benchmark::DoNotOptimize(out.data);
-  }
-  SetMsPerFace(state, start, n);
-  state.SetItemsProcessed(state.iterations() * n);
-}
+void BM_EmbedWithFlip(benchmark::State& state) { RunEmbedBenchmark(state, &Embedder::EmbedWithFlip); }
 BENCHMARK(BM_EmbedWithFlip)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
