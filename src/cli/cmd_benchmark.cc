@@ -1,4 +1,4 @@
-// `lfr bench pipeline|match`: throughput benchmarks of the live pipeline and of watchlist
+// `lfr bench pipeline|match|serve`: throughput benchmarks of the live pipeline and of watchlist
 // search (docs/PERFORMANCE.md). (Named cmd_benchmark.cc: CMake treats *_bench.cc as Google
 // Benchmark sources.) Benchmarks, not tests: numbers depend on the machine and its load, so
 // they print the machine and load next to the results.
@@ -336,6 +336,9 @@ void RunMatchBench(const MatchBenchArgs& args, Context& ctx) {
 
 }  // namespace
 
+// `lfr bench serve` (cmd_bench_serve.cc).
+void RegisterServeBench(CLI::App* bench, Context& ctx);
+
 void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks (results depend on the machine and its load)");
   bench->require_subcommand(1);
@@ -389,6 +392,8 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   m->add_option("--k", ma->k, "Top-k")->check(CLI::Range(1, 100))->capture_default_str();
   m->add_flag("--json", ma->json, "JSON output");
   m->callback([ma, &ctx] { RunMatchBench(*ma, ctx); });
+
+  RegisterServeBench(bench, ctx);
 }
 
 }  // namespace lfr::cli

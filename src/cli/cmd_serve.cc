@@ -1,8 +1,13 @@
 // `lfr serve`: the operator console, HTTP API and live pipelines of active deployments,
 // over the embedded store. The first run creates the master key (OpenCliStore) and, when
 // the store has no user, an admin with a random password printed once.
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +22,7 @@
 #include "server/runner.h"
 #include "server/server.h"
 #include "util/clock.h"
+#include "util/paths.h"
 
 namespace lfr::cli {
 namespace {
@@ -34,7 +40,34 @@ struct ServeArgs {
   int detect_every = 1;
   int embed_every = 10;
   double max_seconds = 0;
+  // HTTP limits and access (server/server.h ServerOptions).
+  size_t max_streams = 2000, max_streams_per_session = 8;
+  std::string metrics_token_file;
+  std::vector<std::string> metrics_allow;
 };
+
+// The /metrics bearer token: from --metrics-token-file (a file only its owner may read) or
+// the LFR_METRICS_TOKEN environment variable; "" if neither is given.
+Result<std::string> MetricsToken(const std::string& file) {
+  if (file.empty()) {
+    const char* env = std::getenv("LFR_METRICS_TOKEN");
+    return std::string(env != nullptr ? env : "");
+  }
+  struct stat st {};
+  if (stat(file.c_str(), &st) != 0) return Status::InvalidArgument("--metrics-token-file " + file + " does not exist");
+  if ((st.st_mode & 077) != 0) {
+    return Status::InvalidArgument("--metrics-token-file " + file +
+                                   " may be read by others: make it private (chmod 600)");
+  }
+  std::ifstream in(file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.size() < 16) {
+    return Status::InvalidArgument("--metrics-token-file " + file + ": the token needs at least 16 characters");
+  }
+  return token;
+}
 
 // Creates the first admin when the store has no user. Returns false (after Fail) on error.
 bool BootstrapAdmin(Store& store, Context& ctx, const std::string& url) {
@@ -110,6 +143,18 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   sopts.tls_key = args.tls_key;
   sopts.max_upload_bytes = static_cast<size_t>(args.max_upload_mb) << 20;
   sopts.recogniser_id = (*rec).spec->id;
+  sopts.max_streams = args.max_streams;
+  sopts.max_streams_per_session = args.max_streams_per_session;
+  sopts.metrics_allow = args.metrics_allow;
+  auto token = MetricsToken(args.metrics_token_file);
+  if (!token.ok()) return Fail(ctx, token.status());
+  sopts.metrics_token = *token;
+  sopts.access_log = (HomeDir() / "logs" / "access.log").string();
+  // Each open event stream is a socket: allow as many as the hard limit permits.
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
   auto srv = server::Server::Create({store.get(), SystemClock(), &runner, &enrolment, &events}, sopts);
   if (!srv.ok()) return Fail(ctx, srv.status());
   if (Status s = (*srv)->Start(); !s.ok()) return Fail(ctx, s);
@@ -157,6 +202,17 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(0, 100000))->capture_default_str();
   cmd->add_option("--camera-max-seconds", args->max_seconds, "Stop each camera after this long (0 = never)")
       ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--max-streams", args->max_streams,
+                  "Open live event streams (/api/events) in total; beyond it 503")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--max-streams-per-session", args->max_streams_per_session,
+                  "Open live event streams per login session (console tabs); beyond it 503")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  cmd->add_option("--metrics-token-file", args->metrics_token_file,
+                  "File (mode 600) with the bearer token /metrics requires (or set LFR_METRICS_TOKEN); "
+                  "without a token /metrics answers loopback addresses only");
+  cmd->add_option("--metrics-allow", args->metrics_allow,
+                  "Addresses or networks (CIDR) that may read /metrics, e.g. 10.0.5.0/24 (repeatable)");
   cmd->callback([args, &ctx] { RunServe(*args, ctx); });
 }
 

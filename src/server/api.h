@@ -14,6 +14,7 @@
 #include "server/auth.h"
 #include "server/events.h"
 #include "server/http.h"
+#include "server/router.h"
 #include "server/server.h"
 #include "store/record_json.h"
 #include "store/store.h"
@@ -41,11 +42,13 @@ struct Api {
   SessionManager* sessions;
   LoginThrottle* throttle;
   const ServerOptions* options;
-  httplib::Server* http;
+  Router* http;                  // where routes are declared (cpp-httplib-shaped)
 
   // Declares an authenticated route: the session cookie must be valid (else 401), the role
   // must have `permission` (else 403), state-changing methods must carry the session's CSRF
-  // token (else 403), and the request is audited after the handler ran.
+  // token (else 403) — checked from the header, before the body is read — and the request
+  // is audited after the handler ran, except routine polling (server.cc's list), which
+  // only the access log records.
   void Route(const std::string& method, const std::string& pattern, Permission permission,
              ApiHandler handler);
   // The caller of a request, or nullopt (and the error response written).

@@ -109,32 +109,6 @@ void Decide(Api& api, const httplib::Request& req, httplib::Response& res, const
   SendJson(res, 200, AlertDetail(api, *decided, caller));
 }
 
-void Events(Api& api, const httplib::Request& req, httplib::Response& res, const Caller&) {
-  int64_t after = api.events->last_id();
-  const std::string last = req.get_header_value("Last-Event-ID");
-  if (!last.empty()) {
-    if (auto id = ParseId(last, "Last-Event-ID"); id.ok()) after = *id;
-  }
-  EventBus* bus = api.events;
-  auto cursor = std::make_shared<int64_t>(after);
-  res.set_header("X-Accel-Buffering", "no");
-  res.set_chunked_content_provider(
-      "text/event-stream", [bus, cursor](size_t, httplib::DataSink& sink) {
-        if (bus->shut_down()) {
-          sink.done();
-          return true;
-        }
-        auto events = bus->Wait(*cursor, std::chrono::seconds(15));
-        std::string out;
-        for (const Event& e : events) {
-          out += EventBus::Format(e);
-          *cursor = e.id;
-        }
-        if (out.empty()) out = ": keep-alive\n\n";
-        return sink.write(out.data(), out.size());
-      });
-}
-
 }  // namespace
 
 void RegisterAlertRoutes(Api& api) {
@@ -161,10 +135,7 @@ void RegisterAlertRoutes(Api& api) {
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
               Decide(api, req, res, c);
             });
-  api.Route("GET", "/api/events", Permission::kReadAlerts,
-            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
-              Events(api, req, res, c);
-            });
+  // GET /api/events is served by the transport itself (server.cc, server/transport.h).
 
   api.Route("GET", "/api/audit", Permission::kReadAudit,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {

@@ -1,12 +1,16 @@
 #include "server/server.h"
 
 #include <httplib.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <set>
 
 #include "server/api.h"
 #include "server/console_assets.h"
+#include "server/router.h"
+#include "server/transport.h"
 
 namespace lfr::server {
 namespace {
@@ -41,10 +45,22 @@ std::string OriginHost(const std::string& origin) {
   return p == std::string::npos ? origin : origin.substr(p + 3);
 }
 
+// Routine reads a console polls (lists, live status): recorded in the access log only, so
+// the hash-chained audit trail keeps what an auditor needs — every change, every view of
+// personal data (watchlists, images, an alert's details, reports, the audit log), every
+// login and every refusal.
+bool RoutineRead(const std::string& method, const std::string& pattern) {
+  static const std::set<std::string> kRoutine = {
+      "/api/alerts", "/api/live", "/api/deployments", R"(/api/deployments/(\d+))",
+      R"(/api/deployments/(\d+)/cameras)", "/api/audit/verify"};
+  return method == "GET" && kRoutine.count(pattern) > 0;
+}
+
 }  // namespace
 
 struct Server::Impl {
   Api api;
+  AddressList metrics_allow;
 };
 
 Server::Server(const ServerDeps& deps, ServerOptions options)
@@ -74,72 +90,57 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const Ser
     for (const auto& f : {options.tls_cert, options.tls_key}) {
       if (!std::filesystem::exists(f)) return Status::InvalidArgument("TLS file " + f + " does not exist");
     }
-    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
-    if (!ssl->is_valid()) {
-      return Status::InvalidArgument("TLS certificate " + options.tls_cert + " or key " +
-                                     options.tls_key + " could not be loaded (PEM expected)");
-    }
-    s->http_ = std::move(ssl);
-  } else {
-    s->http_ = std::make_unique<httplib::Server>();
   }
-  // cpp-httplib's default sets SO_REUSEPORT, which would let a second server bind the same
-  // port and silently share its connections: allow only SO_REUSEADDR (quick restarts).
-  s->http_->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  const int workers = std::max(4, options.worker_threads);
-  s->http_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  s->http_->set_payload_max_length(options.max_upload_bytes);
-  s->http_->set_read_timeout(30, 0);
-  s->http_->set_write_timeout(30, 0);
   s->impl_ = std::make_unique<Impl>();
+  std::vector<std::string> allow = options.metrics_allow;
+  if (allow.empty() && options.metrics_token.empty()) allow = {"127.0.0.0/8", "::1"};
+  if (allow.empty()) allow = {"0.0.0.0/0", "::/0"};
+  auto networks = AddressList::Parse(allow);
+  if (!networks.ok()) return Status::InvalidArgument("metrics allow-list: " + networks.status().message());
+  s->impl_->metrics_allow = *networks;
+  s->router_ = std::make_unique<Router>();
   s->impl_->api = Api{s->store_, s->clock_, s->runner_, s->enrolment_, s->events_, &s->sessions_,
-                      &s->throttle_, &s->options_, s->http_.get()};
+                      &s->throttle_, &s->options_, s->router_.get()};
   s->RegisterRoutes();
+  Server* self = s.get();
+  HttpTransport::Hooks hooks;
+  hooks.session_user = [self](const httplib::Request& req) {
+    auto session = self->sessions_.Lookup(CookieValue(req, kSessionCookie));
+    return session ? session->user : std::string();
+  };
+  hooks.finalize = [](const httplib::Request& req, httplib::Response& res) {
+    if (res.status == -1) res.status = 200;
+    if (res.status >= 400 && res.body.empty()) {
+      if (res.status == 404) {
+        SendError(res, 404, "no such resource: " + req.method + " " + req.path);
+      } else {
+        SendError(res, res.status, "request failed (" + std::to_string(res.status) + ")");
+      }
+    }
+    static const std::pair<const char*, const char*> kSecurityHeaders[] = {
+        {"X-Content-Type-Options", "nosniff"},
+        {"X-Frame-Options", "DENY"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Content-Security-Policy",
+         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+    };
+    for (const auto& [k, v] : kSecurityHeaders) {
+      if (!res.has_header(k)) res.set_header(k, v);
+    }
+    // Nothing the API returns may be kept in a browser cache (face images above all).
+    if ((req.path.rfind("/api/", 0) == 0 || req.path == "/metrics") && !res.has_header("Cache-Control")) {
+      res.set_header("Cache-Control", "no-store");
+    }
+  };
+  auto transport = HttpTransport::Create(s->options_, s->router_.get(), s->events_, std::move(hooks));
+  if (!transport.ok()) return transport.status();
+  s->transport_ = std::move(transport).value();
   return s;
 }
 
 void Server::RegisterRoutes() {
-  httplib::Server& http = *http_;
-  http.set_default_headers({
-      {"X-Content-Type-Options", "nosniff"},
-      {"X-Frame-Options", "DENY"},
-      {"Referrer-Policy", "no-referrer"},
-      {"Content-Security-Policy",
-       "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
-  });
-  // Nothing the API returns may be kept in a browser cache (face images above all).
-  http.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/api/", 0) == 0 || req.path == "/metrics") {
-      res.set_header("Cache-Control", "no-store");
-    }
-  });
-  http.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("HTTP {} {}: {}", req.method, req.path, what);
-    SendError(res, 500, "internal error while handling " + req.method + " " + req.path);
-  });
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already explained itself
-    if (res.status == 413) {
-      SendError(res, 413, "request too large");
-    } else if (res.status == 404) {
-      SendError(res, 404, "no such resource: " + req.method + " " + req.path);
-    } else {
-      SendError(res, res.status, "request failed (" + std::to_string(res.status) + ")");
-    }
-  });
-
+  Router& http = *router_;
   // The console.
   http.Get("/", [](const httplib::Request&, httplib::Response& res) {
     const ConsoleAsset* a = FindAsset("index.html");
@@ -164,37 +165,71 @@ void Server::RegisterRoutes() {
   RegisterDeploymentRoutes(api);
   RegisterAlertRoutes(api);
   RegisterPublicRoutes(api);
+  RegisterTransportRoutes();
+}
+
+void Server::RegisterTransportRoutes() {
+  Api& api = impl_->api;
+  // The live event stream, served by the transport's I/O thread (no worker per stream).
+  router_->Stream(
+      "/api/events",
+      [&api](const httplib::Request& req, httplib::Response& res, std::string* session) {
+        auto caller = api.Authenticate(req, res, /*state_changing=*/false);
+        if (!caller) return false;
+        if (!caller->can(Permission::kReadAlerts)) {
+          SendError(res, 403, std::string("your role (") + RoleName(caller->session.role) + ") may not " +
+                                  PermissionName(Permission::kReadAlerts));
+          return false;
+        }
+        *session = caller->session.token;
+        return true;
+      },
+      [&api](const httplib::Request& req, const httplib::Response& res) {
+        auto session = api.sessions->Lookup(CookieValue(req, kSessionCookie));
+        nlohmann::json details = {{"status", res.status}, {"address", req.remote_addr}};
+        Status a = api.store->Audit(Actor{session ? session->user : "anonymous"}, "http.denied",
+                                    req.method + " " + req.path, details.dump());
+        if (!a.ok()) spdlog::error("audit append failed: {}", a.ToString());
+      });
+  // /metrics: counts and latencies only, but still not for anyone on the network.
+  router_->Guard("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!impl_->metrics_allow.Contains(req.remote_addr)) {
+      SendError(res, 403, "/metrics is not open to " + req.remote_addr +
+                              " (lfr serve --metrics-allow lists who may read it)");
+      return Router::Gate::kAnswerNow;
+    }
+    const std::string& token = options_.metrics_token;
+    if (!token.empty()) {
+      const std::string presented = req.get_header_value("Authorization");
+      const std::string expected = "Bearer " + token;
+      if (presented.size() != expected.size() ||
+          sodium_memcmp(presented.data(), expected.data(), expected.size()) != 0) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"metrics\"");
+        SendError(res, 401, "/metrics needs the header 'Authorization: Bearer <metrics token>'");
+        return Router::Gate::kAnswerNow;
+      }
+    }
+    return Router::Gate::kPass;
+  });
 }
 
 Status Server::Start() {
-  const int port = options_.port == 0 ? http_->bind_to_any_port(options_.host)
-                                      : (http_->bind_to_port(options_.host, options_.port)
-                                             ? options_.port
-                                             : -1);
-  if (port < 0) {
-    return Status::IOError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                           " (in use, or not an address of this machine)");
-  }
-  port_ = port;
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
-  // stop() is a no-op until the listener runs: wait for it, so Stop() right after Start()
-  // cannot leave a listener behind.
-  for (int i = 0; i < 5000 && !http_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!http_->is_running()) return Status::Internal("the HTTP listener did not start");
+  if (Status st = transport_->Start(); !st.ok()) return st;
+  port_ = transport_->port();
   return Status::Ok();
 }
 
 void Server::Stop() {
   events_->Shutdown();
-  if (http_) http_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (transport_) transport_->Stop();
 }
+
+size_t Server::open_streams() const { return transport_ ? transport_->open_streams() : 0; }
 
 void Api::Route(const std::string& method, const std::string& pattern, Permission permission,
                 ApiHandler handler) {
-  auto wrapped = [this, method, permission, handler](const httplib::Request& req,
+  const bool routine = RoutineRead(method, pattern);
+  auto wrapped = [this, method, permission, handler, routine](const httplib::Request& req,
                                                      httplib::Response& res) {
     auto caller = Authenticate(req, res, StateChanging(method));
     if (!caller) {
@@ -210,23 +245,23 @@ void Api::Route(const std::string& method, const std::string& pattern, Permissio
       handler(req, res, *caller);
     }
     // Every authenticated request is audited with its outcome (the store adds the semantic
-    // rows for what changed or was viewed).
-    // A handler that only set content leaves the status to cpp-httplib (-1 here: 200).
-    nlohmann::json details = {{"status", res.status == -1 ? 200 : res.status}};
+    // rows for what changed or was viewed) — except routine polling that succeeded, which
+    // the access log records.
+    // A handler that only set content leaves the status unset (-1 here: 200).
+    const int status = res.status == -1 ? 200 : res.status;
+    if (routine && status != 401 && status != 403) return;
+    nlohmann::json details = {{"status", status}};
     Status a = store->Audit(caller->actor, "http." + method, req.path, details.dump());
     if (!a.ok()) spdlog::error("audit append failed: {}", a.ToString());
   };
-  if (method == "GET") {
-    http->Get(pattern, wrapped);
-  } else if (method == "POST") {
-    http->Post(pattern, wrapped);
-  } else if (method == "PUT") {
-    http->Put(pattern, wrapped);
-  } else if (method == "PATCH") {
-    http->Patch(pattern, wrapped);
-  } else if (method == "DELETE") {
-    http->Delete(pattern, wrapped);
-  }
+  // The session, CSRF token and Origin are checked from the header before the body is read;
+  // a refused request runs the wrapper without its body, which answers and audits the refusal.
+  const bool state_changing = StateChanging(method);
+  http->Add(method, pattern, wrapped, [this, state_changing](const httplib::Request& req, httplib::Response&) {
+    httplib::Response scratch;
+    return Authenticate(req, scratch, state_changing) ? Router::Gate::kPass
+                                                      : Router::Gate::kHandleWithoutBody;
+  });
 }
 
 std::optional<Caller> Api::Authenticate(const httplib::Request& req, httplib::Response& res,
@@ -242,7 +277,12 @@ std::optional<Caller> Api::Authenticate(const httplib::Request& req, httplib::Re
       return std::nullopt;
     }
     const std::string origin = req.get_header_value("Origin");
-    if (!origin.empty() && origin != "null" && OriginHost(origin) != req.get_header_value("Host")) {
+    if (origin == "null") {
+      // An opaque origin (sandboxed frame, file:, data: or a redirect chain): never ours.
+      SendError(res, 403, "request from an opaque origin (Origin: null) refused");
+      return std::nullopt;
+    }
+    if (!origin.empty() && OriginHost(origin) != req.get_header_value("Host")) {
       SendError(res, 403, "cross-origin request refused (Origin " + origin + ")");
       return std::nullopt;
     }

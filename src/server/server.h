@@ -1,6 +1,10 @@
 // `lfr serve`: the HTTP API, the operator console and the live event stream in one process.
 //
-// Server wraps cpp-httplib (TLS when given a certificate and key). Routes:
+// Server is an event-driven HTTP/1.1 server (server/transport.h: Boost.Beast on Asio, TLS
+// with OpenSSL when given a certificate and key). Sockets, request headers, bodies and
+// event streams are handled asynchronously on one or two I/O threads; route handlers,
+// which block on the store, run on a small bounded worker pool. An open event stream or a
+// slow client costs a socket, never a thread. Routes:
 //   /                       the console (static HTML/JS/CSS compiled into the binary)
 //   /api/...                the JSON REST API, described at /api/openapi.json
 //   /api/events             Server-Sent Events: new alerts, decisions, camera health, counters
@@ -8,17 +12,26 @@
 //                           list with notices and published results
 //   /metrics                Prometheus text: frames, drops, faces, alerts, latencies per camera
 // Every /api request except login is authenticated by session cookie, authorised against the
-// role matrix (server/auth.h), CSRF-checked when it changes state, and audited (actor,
-// method, path, outcome) in the store's hash-chained audit log; the store adds its own
-// semantic rows (deployment.create, alert.decide, watchlist.view_image, …).
+// role matrix (server/auth.h) and CSRF- and Origin-checked when it changes state — all from
+// the request header, before its body is read. Requests that change something, view
+// personal data, or are refused are audited (actor, method, path, outcome) in the store's
+// hash-chained audit log, which the store extends with semantic rows (deployment.create,
+// alert.decide, watchlist.view_image, …); routine polling (alert list, live status,
+// deployment list, event streams) goes to the access log only (every request is there).
+//
+// Limits (ServerOptions): body size (413, checked from Content-Length before reading),
+// header/body read timeouts, event streams per session and in total (503), the worker
+// queue (503 when full), requests without a session per client address (429), and who
+// may read /metrics (a bearer token and/or an address allow-list; loopback only by default).
 //
 // The server does not run cameras itself: a LiveRunner does (server/runner.h runs the
 // pipelines of active deployments); enrolment of uploaded photos goes through an
 // EnrolmentService. Both are interfaces so API tests can run without models.
 //
-// Ownership: the Server does not own the Store, Clock, runner or enrolment service; they
-// must outlive it. Thread-safety: Start/Stop from one thread; handlers run on the HTTP
-// worker pool and only touch thread-safe state.
+// Ownership: the Server does not own the Store, Clock, runner, enrolment service or a given
+// EventBus; they must outlive it. Thread-safety: Start/Stop from one thread; handlers run on
+// the worker pool and only touch thread-safe state. Stop() is prompt: open streams are
+// closed, queued requests dropped, running handlers finished.
 #ifndef LFR_SERVER_SERVER_H_
 #define LFR_SERVER_SERVER_H_
 
@@ -36,11 +49,10 @@
 #include "util/clock.h"
 #include "util/status.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace lfr::server {
+
+class Router;
+class HttpTransport;
 
 // Turns an uploaded photo into a watchlist entry: exactly one usable face, quality reasons,
 // duplicate check, cap. A rejected photo is not an error: Outcome::rejection says why.
@@ -92,9 +104,26 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0 = any free port (tests)
   std::string tls_cert, tls_key;        // PEM files; both or neither
-  size_t max_upload_bytes = 10 << 20;   // larger requests get 413
+  size_t max_upload_bytes = 10 << 20;   // larger requests get 413 (before the body is read)
+  size_t max_anonymous_body = 64 << 10; // body limit of routes needing no session (login)
   std::string recogniser_id;            // new deployments' recogniser
-  int worker_threads = 16;              // HTTP workers (each open event stream holds one)
+  int io_threads = 1;                   // socket I/O, event streams (never blocked by handlers)
+  int worker_threads = 8;               // route handlers (store, enrolment)
+  size_t max_queued_requests = 512;     // waiting for a worker; beyond it 503
+  int header_timeout_ms = 15000;        // to receive a request header (and idle keep-alive)
+  int body_timeout_ms = 30000;          // to receive a request body
+  int write_timeout_ms = 30000;         // a client that does not read its response is cut off
+  size_t max_streams_per_session = 8;   // open /api/events streams per login session (503 beyond)
+  size_t max_streams = 2000;            // open /api/events streams in total (503 beyond)
+  int stream_heartbeat_ms = 15000;      // comment line on an idle stream
+  size_t stream_max_backlog = 256;      // events a stream may lag behind before it is dropped
+                                        // (the client reconnects with Last-Event-ID)
+  double anonymous_rate = 20;           // requests/s per client address without a session
+  double anonymous_burst = 100;         //   ... and the burst allowed above it (429 beyond)
+  std::string metrics_token;            // /metrics needs "Authorization: Bearer <token>" if set
+  std::vector<std::string> metrics_allow;  // addresses/CIDRs that may read /metrics; empty:
+                                        // any address with a token set, else loopback only
+  std::string access_log;               // access log file ("" = none); rotated at 10 MiB x 5
 };
 
 class Server {
@@ -113,10 +142,13 @@ class Server {
   void Stop();
 
   EventBus& events() { return *events_; }
+  // Open event streams (for tests and the benchmark).
+  size_t open_streams() const;
 
  private:
   Server(const ServerDeps& deps, ServerOptions options);
   void RegisterRoutes();
+  void RegisterTransportRoutes();
   struct Impl;
   std::unique_ptr<Impl> impl_;
   Store* store_;
@@ -128,8 +160,8 @@ class Server {
   EventBus* events_;
   SessionManager sessions_;
   LoginThrottle throttle_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<HttpTransport> transport_;
   std::atomic<int> port_{0};
 };
 
