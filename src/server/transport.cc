@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -237,9 +238,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void ReadHeader() {
     if (t_->stopping) return Close();
+    req_.reset();
+    route_ = nullptr;
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(t_->options.max_upload_bytes);
+    // The body limit is set once the route is known (OnHeader): until then a large
+    // Content-Length must not fail the header read, so that an unauthenticated request is
+    // answered 401 and an oversize one 413.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     Lowest().expires_after(std::chrono::milliseconds(t_->options.header_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = this->shared_from_this()](beast::error_code ec, size_t) {
