@@ -135,6 +135,9 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 //  * deployments.start_override_reason / start_overridden: why a supervisor started a
 //    deployment outside its planned window or without a published notice, and which of
 //    those rules the override set aside ("" when it started by the rules).
+//  * deployments.public_details_changed_ms: when a detail the notice states (name, place,
+//    times, purpose, legal basis, authorising officer, contact) last changed; a notice
+//    published before that no longer describes the deployment.
 constexpr const char* kV2 = R"sql(
 CREATE TABLE notice_revisions(
   deployment_id INTEGER NOT NULL REFERENCES deployments(id),
@@ -152,6 +155,7 @@ CREATE TRIGGER notice_revisions_immutable_delete BEFORE DELETE ON notice_revisio
   BEGIN SELECT RAISE(ABORT, 'a published notice is immutable: publish a new revision'); END;
 ALTER TABLE deployments ADD COLUMN start_override_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE deployments ADD COLUMN start_overridden TEXT NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN public_details_changed_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};

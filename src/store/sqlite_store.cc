@@ -642,6 +642,15 @@ Result<Deployment> SqliteStore::UpdateDeployment(int64_t id, const DeploymentSpe
       if (!taken.ok()) return taken.status();
       if (*taken) return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists");
     }
+    // A change to what the notice states makes the published notice out of date.
+    const DeploymentSpec& o = d->spec;
+    if (o.name != spec.name || o.site != spec.site || o.location != spec.location ||
+        o.planned_start_ms != spec.planned_start_ms || o.planned_end_ms != spec.planned_end_ms ||
+        o.purpose != spec.purpose || o.legal_basis != spec.legal_basis ||
+        o.authorising_officer != spec.authorising_officer || o.contact != spec.contact) {
+      LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET public_details_changed_ms = ? WHERE id = ?")
+                              .Bind(clock_->NowMs()).Bind(id).Run());
+    }
     LFR_RETURN_IF_ERROR(
         Sql("UPDATE deployments SET name = ?, site = ?, location = ?, planned_start_ms = ?, "
             "planned_end_ms = ?, purpose = ?, legal_basis = ?, authorising_officer = ?, threshold = ?, "
@@ -771,6 +780,15 @@ Result<Deployment> SqliteStore::StartDeployment(int64_t id, const Actor& by,
       broken.push_back("no advance notice has been published (publish one with `lfr deployment notice " +
                        std::to_string(id) + "` or the console's Publish notice)");
       set_aside.push_back("no advance notice published");
+    } else {
+      auto changed = ScalarInt("SELECT public_details_changed_ms FROM deployments WHERE id = ?", id);
+      if (!changed.ok()) return changed.status();
+      if (*changed > d->notice_published_ms) {
+        broken.push_back("its details were changed (" + FormatUtcMs(*changed) +
+                         ") after its advance notice was published (" + FormatUtcMs(d->notice_published_ms) +
+                         "): publish the notice again so the public sees what will happen");
+        set_aside.push_back("notice out of date");
+      }
     }
     if (now < d->spec.planned_start_ms || now > d->spec.planned_end_ms) {
       broken.push_back(std::string("it is ") + (now < d->spec.planned_start_ms ? "before" : "after") +

@@ -87,5 +87,34 @@ TEST_F(StartRulesTest, AReasonGivenWhenNothingNeedsOverridingIsNotRecorded) {
   EXPECT_EQ(r->start_overridden, "");
 }
 
+TEST_F(StartRulesTest, ANoticeThatNoLongerDescribesTheDeploymentMustBePublishedAgain) {
+  const int64_t id = Ready("Moved");
+  ASSERT_TRUE(store_->PublishNotice(id, "LFR at Westgate Street.", kCli).ok());
+  clock_.Advance(kMsPerMinute);
+  DeploymentSpec spec = lfr::testing::Spec("Moved");
+  spec.threshold = "0.65";  // not in the notice: the notice still holds
+  ASSERT_TRUE(store_->UpdateDeployment(id, spec, kCli).ok());
+  spec.location = "Queen Street";  // in the notice: it is out of date
+  clock_.Advance(kMsPerMinute);
+  ASSERT_TRUE(store_->UpdateDeployment(id, spec, kCli).ok());
+  clock_.Advance(kMsPerMinute);
+  auto stale = store_->StartDeployment(id, kCli);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_THAT(stale.status().message(), HasSubstr("publish the notice again"));
+  ASSERT_TRUE(store_->PublishNotice(id, "LFR at Queen Street.", kCli).ok());
+  auto ok = store_->StartDeployment(id, kCli);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->start_overridden, "");
+}
+
+TEST_F(StartRulesTest, UnchangedDetailsKeepTheNoticeCurrent) {
+  const int64_t id = Ready("Same");
+  ASSERT_TRUE(store_->PublishNotice(id, "LFR at Westgate Street.", kCli).ok());
+  clock_.Advance(kMsPerMinute);
+  ASSERT_TRUE(store_->UpdateDeployment(id, lfr::testing::Spec("Same"), kCli).ok());
+  EXPECT_TRUE(store_->StartDeployment(id, kCli).ok());
+}
+
 }  // namespace
 }  // namespace lfr

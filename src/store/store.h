@@ -85,7 +85,8 @@ struct Deployment {
   int notice_revision = 0;          // how many notices were published (0 = none)
   // Set when the deployment was started outside its planned window or without a published
   // notice: the supervisor's reason and what it set aside ("no advance notice published",
-  // "outside the planned window"; "; "-separated). "" when it started by the rules.
+  // "notice out of date", "outside the planned window"; "; "-separated). "" when it started
+  // by the rules.
   std::string start_override_reason;
   std::string start_overridden;
 };
@@ -283,7 +284,9 @@ class Store {
   // planned -> active. FailedPrecondition if not planned, no camera or an empty watchlist.
   // The promises made to the public are kept too: FailedPrecondition (naming what is
   // missing and how to override) when no advance notice is published or the store's clock
-  // is outside [planned_start_ms, planned_end_ms] — unless override_reason (not blank, at
+  // is outside [planned_start_ms, planned_end_ms], or the current notice was published
+  // before a detail it states (name, site, location, times, purpose, legal basis,
+  // authorising officer, contact) last changed — unless override_reason (not blank, at
   // most kMaxOverrideReason bytes, else InvalidArgument) says why the supervisor starts
   // anyway. An override that was needed is stored with the deployment
   // (start_override_reason, start_overridden) and in the deployment.start audit row; a
