@@ -25,6 +25,7 @@ struct DeploymentArgs {
   bool json = false;
   bool yes = false;
   std::string notice_text, notice_file;
+  std::string override_reason;
   std::string camera_name, camera_uri, camera_position;
   bool record_footage = false;
 };
@@ -123,8 +124,14 @@ void RunShow(const DeploymentArgs& a, Context& ctx) {
   if (d->closed_ms) o << "  closed:              " << FormatUtcMs(d->closed_ms) << " by " << d->closed_by << "\n";
   if (!d->spec.contact.empty()) o << "  public contact:      " << d->spec.contact << "\n";
   o << "  advance notice:      "
-    << (d->notice_published_ms ? "published " + FormatUtcMs(d->notice_published_ms) : std::string("not published"))
+    << (d->notice_published_ms ? "published " + FormatUtcMs(d->notice_published_ms) + " (revision " +
+                                     std::to_string(d->notice_revision) + ")"
+                               : std::string("not published"))
     << "\n";
+  if (!d->start_overridden.empty()) {
+    o << "  started despite:     " << d->start_overridden << "\n"
+      << "  override reason:     " << d->start_override_reason << "\n";
+  }
   o << "  cameras (" << cams->size() << "):\n";
   for (const auto& c : *cams) {
     o << "    " << c.id << " " << c.name << "  " << c.uri << (c.record_footage ? "  (records footage)" : "") << "\n";
@@ -143,8 +150,15 @@ void RunStart(const DeploymentArgs& a, Context& ctx) {
   if (!store) return;
   auto d = store->FindDeployment(a.id);
   if (!d.ok()) return Fail(ctx, d.status());
-  auto started = store->StartDeployment(d->id, CliActor());
+  auto started = store->StartDeployment(d->id, CliActor(), a.override_reason);
   if (!started.ok()) return Fail(ctx, started.status());
+  if (!started->start_overridden.empty()) {
+    *ctx.err << "lfr: started under override (" << started->start_overridden
+             << "): the reason is in the audit log and the results report\n";
+  } else if (!a.override_reason.empty()) {
+    *ctx.err << "lfr: nothing needed overriding (notice published, within the planned window): "
+                "--override-reason was not recorded\n";
+  }
   *ctx.out << "deployment " << d->id << " (" << d->spec.name << ") is active: run `lfr watch --deployment "
            << d->id << "`\n";
 }
@@ -268,8 +282,13 @@ void RegisterDeploymentCommand(CLI::App& app, Context& ctx) {
   show->add_flag("--json", a->json, "JSON output");
   show->callback([a, &ctx] { RunShow(*a, ctx); });
 
-  CLI::App* start = dep->add_subcommand("start", "planned -> active (needs a camera and a watchlist entry)");
+  CLI::App* start = dep->add_subcommand(
+      "start", "planned -> active (needs a camera and a watchlist entry, a published advance notice, and "
+               "the time to be within the planned window; refused with exit 5 otherwise)");
   start->add_option("deployment", a->id, "Deployment id or name")->required();
+  start->add_option("--override-reason", a->override_reason,
+                    "Start anyway without a published notice or outside the planned window, and say why "
+                    "(e.g. advance publication would defeat the purpose); audited and shown in the report");
   start->callback([a, &ctx] { RunStart(*a, ctx); });
 
   CLI::App* close = dep->add_subcommand(

@@ -16,6 +16,7 @@
 #include "testing/cli_run.h"
 #include "testing/shared.h"
 #include "testing/store_fixture.h"
+#include "util/clock.h"
 
 namespace lfr::cli {
 namespace {
@@ -41,8 +42,11 @@ class CliStoreTest : public ::testing::Test {
   CliRun Lfr(std::vector<std::string> args) { return RunLfr(std::move(args)); }
   // A planned deployment "D1" with camera gate-a (the hamilton clip): its id.
   std::string CreateDeployment(const std::string& name = "D1") {
+    // Planned from an hour ago for eight hours (real clock): start is within the window.
+    const int64_t now = SystemClock()->NowMs();
     CliRun r = Lfr({"deployment", "create", "--name", name, "--site", "Cardiff", "--location", "Gate A",
-                    "--start", "2026-12-05T14:00", "--end", "2026-12-05T22:00", "--purpose", "find wanted people",
+                    "--start", FormatUtcMs(now - kMsPerHour).substr(0, 16), "--end",
+                    FormatUtcMs(now + 8 * kMsPerHour).substr(0, 16), "--purpose", "find wanted people",
                     "--legal-basis", "common law", "--authorising-officer", "Supt. Example", "--json"});
     EXPECT_EQ(r.code, kExitOk) << r.err;
     const std::string id = std::to_string(json::parse(r.out)["id"].get<int64_t>());
@@ -59,6 +63,8 @@ class CliStoreTest : public ::testing::Test {
     const std::string id = CreateDeployment(name);
     CliRun add = AddStill(id, "LMM-1", "lin-manuel-miranda.png");
     EXPECT_EQ(add.code, kExitOk) << add.err;
+    CliRun notice = Lfr({"deployment", "notice", id, "--text", "LFR in use at Gate A today."});
+    EXPECT_EQ(notice.code, kExitOk) << notice.err;
     CliRun start = Lfr({"deployment", "start", id});
     EXPECT_EQ(start.code, kExitOk) << start.err;
     return id;
@@ -372,6 +378,27 @@ TEST_F(CliStoreTest, AlertsAreListedDecidedAndPurgedOnSchedule) {
     EXPECT_THAT(r.err, HasSubstr("31-day"));
   }
   EXPECT_EQ(Lfr({"audit", "verify"}).code, kExitOk);
+}
+
+TEST_F(CliStoreTest, StartWithoutANoticeExitsFiveUnlessAnOverrideSaysWhy) {
+  const std::string id = CreateDeployment("NoNotice");
+  ASSERT_EQ(AddStill(id, "LMM-1", "lin-manuel-miranda.png").code, kExitOk);
+  const int64_t rows = AuditRows();
+  CliRun refused = Lfr({"deployment", "start", id});
+  EXPECT_EQ(refused.code, kExitRefused);
+  EXPECT_THAT(refused.err, HasSubstr("no advance notice has been published"));
+  EXPECT_THAT(refused.err, HasSubstr("--override-reason"));
+  EXPECT_EQ(AuditRows(), rows) << "a refusal writes nothing";
+  CliRun blank = Lfr({"deployment", "start", id, "--override-reason", " "});
+  EXPECT_EQ(blank.code, kExitBadInput);
+  CliRun started = Lfr({"deployment", "start", id, "--override-reason", "publication would alert the suspect"});
+  ASSERT_EQ(started.code, kExitOk) << started.err;
+  EXPECT_THAT(started.err, HasSubstr("started under override (no advance notice published)"));
+  CliRun show = Lfr({"deployment", "show", id});
+  EXPECT_THAT(show.out, HasSubstr("override reason:     publication would alert the suspect"));
+  CliRun report = Lfr({"report", id, "--format", "json"});
+  ASSERT_EQ(report.code, kExitOk) << report.err;
+  EXPECT_EQ(json::parse(report.out)["deployment"]["start_override_reason"], "publication would alert the suspect");
 }
 
 }  // namespace

@@ -169,7 +169,7 @@ TEST(NoFaceOnDisk, ALiveRunOverTheSharedVideosLeavesNoFaceDataAnywhere) {
     lfr({"deployment", "camera", "add", "1", "vtest", (*video / "vtest-tiny-faces/vtest.avi").string()});
     lfr({"watchlist", "add", "1", person->string(), "--reference", "AP-1", "--name", "Aaron Peirsol",
          "--category", "test", "--reason", "a person who is in none of the videos"});
-    lfr({"deployment", "start", "1"});
+    lfr({"deployment", "start", "1", "--override-reason", "test: no notice, window not now"});
   }
   // Live: files paced at their frame rate, 10 s at most per camera (the vtest clip is 80 s).
   lfr::testing::SpawnOptions o;

@@ -152,6 +152,40 @@ std::string RenderNoticeHtml(const Deployment& deployment, const std::vector<Cam
   return out.str();
 }
 
+std::string RenderPublishedNoticeHtml(const std::string& deployment_name,
+                                      const std::vector<NoticeRevision>& revisions, int shown) {
+  if (revisions.empty()) return "";
+  const NoticeRevision* current = &revisions.back();
+  const NoticeRevision* r = current;
+  for (const auto& rev : revisions) {
+    if (rev.revision == shown) r = &rev;
+  }
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Advance notice: "
+      << EscapeHtml(deployment_name) << " (revision " << r->revision << ")</title>\n<style>" << kCss
+      << "pre.notice{white-space:pre-wrap;font-family:inherit;font-size:inherit}</style>\n</head>\n<body>\n"
+      << "<p class=\"intro\">Advance notice of " << EscapeHtml(deployment_name) << ": revision " << r->revision
+      << ", published " << EscapeHtml(internal::UkDateTime(r->published_ms)) << ".";
+  if (r != current) {
+    out << " This is an earlier revision; the current one is <a href=\"?revision=" << current->revision
+        << "\">revision " << current->revision << "</a>, published "
+        << EscapeHtml(internal::UkDateTime(current->published_ms)) << ".";
+  }
+  out << "</p>\n<pre class=\"notice\">" << EscapeHtml(r->text) << "</pre>\n";
+  if (revisions.size() > 1) {
+    out << "<section>\n<h2>Revisions of this notice</h2>\n<ul>\n";
+    for (auto it = revisions.rbegin(); it != revisions.rend(); ++it) {
+      out << "<li><a href=\"?revision=" << it->revision << "\">Revision " << it->revision << "</a>, published "
+          << EscapeHtml(internal::UkDateTime(it->published_ms)) << (&*it == current ? " (current)" : "")
+          << "</li>\n";
+    }
+    out << "</ul>\n</section>\n";
+  }
+  out << "</body>\n</html>\n";
+  return out.str();
+}
+
 std::vector<std::string> NoticeProblems(const Deployment& d, const std::vector<Camera>& cameras) {
   const DeploymentSpec& s = d.spec;
   std::vector<std::string> problems;

@@ -30,6 +30,17 @@ std::string RenderNoticeText(const Deployment& deployment, const std::vector<Cam
 // value escaped, no scripts or external resources).
 std::string RenderNoticeHtml(const Deployment& deployment, const std::vector<Camera>& cameras);
 
+// The public page of a published notice: revision `shown` of `revisions` (as returned by
+// Store::ListNoticeRevisions, oldest first) exactly as it was published — its stored text,
+// escaped, line breaks kept — with its revision number and publication time, a pointer to
+// the current revision when an earlier one is shown, and the list of every revision with
+// its publication time (links "?revision=N"). Never rebuilt from the deployment's current
+// record, so editing a deployment cannot change what was published. `shown` must be one of
+// the revisions' numbers (the last one if it is not). revisions must not be empty.
+// A complete HTML5 page (inline CSS, no scripts or external resources).
+std::string RenderPublishedNoticeHtml(const std::string& deployment_name,
+                                      const std::vector<NoticeRevision>& revisions, int shown);
+
 // What a notice for this deployment would be missing, one sentence each ("no contact for
 // questions"); empty when it is complete. Checks location, site, purpose, legal basis,
 // authorising officer, contact, planned times (set, end after start) and at least one camera.

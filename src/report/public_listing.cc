@@ -14,11 +14,22 @@ struct Entry {
   nlohmann::json json;
 };
 
-nlohmann::json NoticeJson(const Deployment& d) {
+nlohmann::json NoticeJson(const PublicDeployment& p) {
+  const Deployment& d = p.deployment;
   if (d.notice_published_ms == 0) return nullptr;
-  return {{"published_ms", d.notice_published_ms},
+  nlohmann::json earlier = nlohmann::json::array();
+  const auto& revs = p.notice_revisions;
+  for (size_t i = revs.size(); i-- > 1;) {  // all but the last (current), newest first
+    earlier.push_back({{"revision", revs[i - 1].revision},
+                       {"published_ms", revs[i - 1].published_ms},
+                       {"published_utc", internal::IsoUtc(revs[i - 1].published_ms)},
+                       {"text", revs[i - 1].text}});
+  }
+  return {{"revision", revs.empty() ? std::max(d.notice_revision, 1) : revs.back().revision},
+          {"published_ms", d.notice_published_ms},
           {"published_utc", internal::IsoUtc(d.notice_published_ms)},
-          {"text", d.notice_text}};
+          {"text", d.notice_text},
+          {"earlier_revisions", earlier}};
 }
 
 nlohmann::json Sorted(std::vector<Entry> entries, bool newest_first) {
@@ -42,24 +53,24 @@ nlohmann::json PublicDeploymentsJson(const std::vector<PublicDeployment>& deploy
     switch (d.status) {
       case DeploymentStatus::kPlanned:
         if (!noticed) break;
-        j["notice"] = NoticeJson(d);
+        j["notice"] = NoticeJson(p);
         j["window_passed"] = d.spec.planned_end_ms <= now_ms;
         upcoming.push_back({d.spec.planned_start_ms, d.id, std::move(j)});
         break;
       case DeploymentStatus::kActive:
-        j["notice"] = NoticeJson(d);
+        j["notice"] = NoticeJson(p);
         active.push_back({d.started_ms, d.id, std::move(j)});
         break;
       case DeploymentStatus::kClosed:
         if (d.started_ms == 0) {
           if (!noticed) break;
-          j["notice"] = NoticeJson(d);
+          j["notice"] = NoticeJson(p);
           j["outcome"] = "cancelled";
           j["results"] = nullptr;
           past.push_back({d.spec.planned_end_ms, d.id, std::move(j)});
           break;
         }
-        j["notice"] = NoticeJson(d);
+        j["notice"] = NoticeJson(p);
         j["outcome"] = "completed";
         j["results"] = (p.results && p.results->deployment.id == d.id) ? HeadlineJson(*p.results)
                                                                        : nlohmann::json(nullptr);

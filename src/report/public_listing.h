@@ -4,7 +4,9 @@
 // What goes in (PublicDeploymentsJson), per deployment status:
 //  * upcoming: planned deployments whose advance notice has been published
 //    (notice_published_ms != 0); planned deployments without one are left out entirely.
-//    Their details and the notice text. "window_passed" is true once the planned end is at
+//    Their details and the notice: its current text, revision number and publication
+//    time, and "earlier_revisions" (revision, time and text of each earlier published
+//    notice, newest first), so the public sees every change to what was announced. "window_passed" is true once the planned end is at
 //    or before now_ms without the deployment having started.
 //  * active: every active deployment, its details and notice (null if none was published).
 //  * past: closed deployments. One that ran gets "outcome": "completed" and "results":
@@ -41,6 +43,9 @@ struct PublicDeployment {
   // BuildReport of this deployment, for a closed one that ran; ignored for other states,
   // and treated as absent when its deployment id differs from deployment.id.
   std::optional<DeploymentReport> results;
+  // Store::ListNoticeRevisions of this deployment (oldest first); the last is the current
+  // notice. Empty: the current notice alone (deployment.notice_text) is listed.
+  std::vector<NoticeRevision> notice_revisions;
 };
 
 nlohmann::json PublicDeploymentsJson(const std::vector<PublicDeployment>& deployments, int64_t now_ms);

@@ -150,6 +150,8 @@ DeploymentDetails PublicDetails(const Deployment& d) {
   p.status = d.status;
   p.cancelled = d.status == DeploymentStatus::kClosed && d.started_ms == 0;
   p.notice_published_ms = d.notice_published_ms;
+  p.start_override_reason = d.start_override_reason;
+  p.start_overridden = d.start_overridden;
   return p;
 }
 

@@ -82,6 +82,9 @@ struct DeploymentDetails {
   DeploymentStatus status = DeploymentStatus::kPlanned;
   bool cancelled = false;                   // closed without ever starting
   int64_t notice_published_ms = 0;          // 0 if no notice was published
+  // When it was started outside its planned window or without a published notice: the
+  // supervisor's recorded reason, and what the override set aside. "" otherwise.
+  std::string start_override_reason, start_overridden;
 };
 
 // The public subset of a Deployment (see DeploymentDetails). Pure.

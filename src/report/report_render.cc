@@ -37,7 +37,7 @@ struct DetailField {
   const char* label;
   std::string DeploymentDetails::*text;  // a text field, or
   int64_t DeploymentDetails::*time;      // a time field (0 = unset)
-  const char* unset;                     // what the HTML says for an unset time
+  const char* unset;                     // what the HTML says for an unset time or empty text
 };
 const DetailField kDetailFields[] = {
     {"name", "Name", &DeploymentDetails::name, nullptr, ""},
@@ -51,6 +51,8 @@ const DetailField kDetailFields[] = {
     {"legal_basis", "Legal basis", &DeploymentDetails::legal_basis, nullptr, ""},
     {"authorising_officer", "Authorising officer", &DeploymentDetails::authorising_officer, nullptr, ""},
     {"notice_published", "Advance notice published", nullptr, &DeploymentDetails::notice_published_ms, "no"},
+    {"start_overridden", "Started despite", &DeploymentDetails::start_overridden, nullptr, "nothing: started by the rules"},
+    {"start_override_reason", "Reason for starting anyway", &DeploymentDetails::start_override_reason, nullptr, "n/a"},
 };
 
 // The decisions the charts stack, with their colours (0xRRGGBB).
@@ -240,7 +242,7 @@ void DetailsSection(Html& h, const DeploymentReport& r) {
   h.Row("Status", StatusLabel(d));
   for (const auto& f : kDetailFields) {
     if (f.text) {
-      h.Row(f.label, d.*f.text);
+      h.Row(f.label, (d.*f.text).empty() && *f.unset ? std::string(f.unset) : d.*f.text);
     } else if (f.time == &DeploymentDetails::ended_ms && d.status == DeploymentStatus::kActive) {
       h.Row(f.label, "in progress");
     } else {

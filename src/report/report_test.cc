@@ -495,7 +495,10 @@ class FakeStore : public Store {
   Result<Deployment> FindDeployment(const std::string&) override { Unexpected("FindDeployment"); }
   Result<std::vector<Deployment>> ListDeployments() override { Unexpected("ListDeployments"); }
   Status PublishNotice(int64_t, const std::string&, const Actor&) override { Unexpected("PublishNotice"); }
-  Result<Deployment> StartDeployment(int64_t, const Actor&) override { Unexpected("StartDeployment"); }
+  Result<std::vector<NoticeRevision>> ListNoticeRevisions(int64_t) override { Unexpected("ListNoticeRevisions"); }
+  Result<Deployment> StartDeployment(int64_t, const Actor&, const std::string&) override {
+    Unexpected("StartDeployment");
+  }
   Result<CloseReport> CloseDeployment(int64_t, const Actor&) override { Unexpected("CloseDeployment"); }
   Result<Camera> AddCamera(const Camera&, const Actor&) override { Unexpected("AddCamera"); }
   Status RemoveCamera(int64_t, const Actor&) override { Unexpected("RemoveCamera"); }
@@ -521,6 +524,7 @@ class FakeStore : public Store {
     Unexpected("Audit");
   }
   Result<std::vector<AuditEvent>> ListAudit(int64_t, int) override { Unexpected("ListAudit"); }
+  Result<std::vector<AuditEvent>> ListAudit(const AuditQuery&) override { Unexpected("ListAudit"); }
   Result<AuditVerification> VerifyAudit() override { Unexpected("VerifyAudit"); }
   Result<User> CreateUser(const std::string&, Role, const std::string&, const Actor&) override {
     Unexpected("CreateUser");

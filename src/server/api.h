@@ -72,6 +72,11 @@ nlohmann::json CameraLiveJson(const LiveRunner::CameraLive& c);
 // base supplies values for absent optional fields.
 Result<DeploymentSpec> ParseDeploymentSpec(const nlohmann::json& body, const DeploymentSpec& base);
 
+// The filters of GET /api/audit (after, limit 1..5000, actor, action with an optional
+// trailing '*', deployment, from/to as ISO 8601 UTC, order asc|desc); InvalidArgument naming
+// the bad parameter. Empty parameters are no filter.
+Result<AuditQuery> ParseAuditQuery(const httplib::Request& req);
+
 // Sends bytes of a face image: image/jpeg, never cached by the browser.
 void SendFaceImage(httplib::Response& res, const std::string& bytes);
 

@@ -139,21 +139,9 @@ void RegisterAlertRoutes(Api& api) {
 
   api.Route("GET", "/api/audit", Permission::kReadAudit,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
-              int64_t after = 0;
-              int limit = 200;
-              if (req.has_param("after")) {
-                auto a = ParseId(req.get_param_value("after"), "query parameter 'after'");
-                if (!a.ok()) return SendStatus(res, a.status());
-                after = *a;
-              }
-              if (req.has_param("limit")) {
-                auto l = ParseId(req.get_param_value("limit"), "query parameter 'limit'");
-                if (!l.ok() || *l < 1 || *l > 5000) {
-                  return SendError(res, 400, "query parameter 'limit' must be a number from 1 to 5000");
-                }
-                limit = static_cast<int>(*l);
-              }
-              auto rows = api.store->ListAudit(after, limit);
+              auto query = ParseAuditQuery(req);  // api_audit.cc
+              if (!query.ok()) return SendStatus(res, query.status());
+              auto rows = api.store->ListAudit(*query);
               if (!rows.ok()) return SendStatus(res, rows.status());
               nlohmann::json out = nlohmann::json::array();
               for (const AuditEvent& e : *rows) out.push_back(AuditJson(e));

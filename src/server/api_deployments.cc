@@ -28,6 +28,24 @@ std::optional<Deployment> LoadDeployment(Api& api, const httplib::Request& req, 
   return *d;
 }
 
+// Need-to-know: an operator works on active deployments, so sees those (their details,
+// cameras, watchlist names, reasons and photos) and nothing of planned or closed ones.
+bool OperatorMaySee(const Caller& caller, const Deployment& d) {
+  return caller.session.role != Role::kOperator || d.status == DeploymentStatus::kActive;
+}
+
+// The deployment of the first path group if the caller may see it, else the error sent.
+std::optional<Deployment> LoadVisibleDeployment(Api& api, const httplib::Request& req, httplib::Response& res,
+                                                const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (d && !OperatorMaySee(caller, *d)) {
+    SendError(res, 403, std::string("operators may only see active deployments (deployment ") +
+                            std::to_string(d->id) + " is " + DeploymentStatusName(d->status) + ")");
+    return std::nullopt;
+  }
+  return d;
+}
+
 nlohmann::json DeploymentDetail(Api& api, const Deployment& d) {
   nlohmann::json j = DeploymentJson(d);
   nlohmann::json cams = nlohmann::json::array();
@@ -70,7 +88,15 @@ void StartDeployment(Api& api, const httplib::Request& req, httplib::Response& r
   auto d = LoadDeployment(api, req, res);
   if (!d) return;
   if (api.runner == nullptr) return SendError(res, 503, "this server runs no cameras (no live runner)");
-  auto started = api.store->StartDeployment(d->id, caller.actor);
+  std::string override_reason;
+  if (!req.body.empty()) {
+    auto body = JsonBody(req);
+    if (!body.ok()) return SendStatus(res, body.status());
+    auto given = OptionalString(*body, "override_reason", Store::kMaxOverrideReason);
+    if (!given.ok()) return SendStatus(res, given.status());
+    override_reason = given->value_or("");
+  }
+  auto started = api.store->StartDeployment(d->id, caller.actor, override_reason);
   if (!started.ok()) return SendStatus(res, started.status());
   nlohmann::json out = DeploymentDetail(api, *started);
   if (Status s = api.runner->StartDeployment(d->id); !s.ok()) {
@@ -222,11 +248,13 @@ void Report(Api& api, const httplib::Request& req, httplib::Response& res, const
 
 void RegisterDeploymentRoutes(Api& api) {
   api.Route("GET", "/api/deployments", Permission::kReadDeployments,
-            [&api](const httplib::Request&, httplib::Response& res, const Caller&) {
+            [&api](const httplib::Request&, httplib::Response& res, const Caller& caller) {
               auto list = api.store->ListDeployments();
               if (!list.ok()) return SendStatus(res, list.status());
               nlohmann::json out = nlohmann::json::array();
-              for (const Deployment& d : *list) out.push_back(DeploymentJson(d));
+              for (const Deployment& d : *list) {
+                if (OperatorMaySee(caller, d)) out.push_back(DeploymentJson(d));
+              }
               SendJson(res, 200, {{"deployments", out}});
             });
   api.Route("POST", "/api/deployments", Permission::kManageDeployments,
@@ -234,8 +262,8 @@ void RegisterDeploymentRoutes(Api& api) {
               CreateDeployment(api, req, res, c);
             });
   api.Route("GET", R"(/api/deployments/(\d+))", Permission::kReadDeployments,
-            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
-              if (auto d = LoadDeployment(api, req, res)) SendJson(res, 200, DeploymentDetail(api, *d));
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              if (auto d = LoadVisibleDeployment(api, req, res, caller)) SendJson(res, 200, DeploymentDetail(api, *d));
             });
   api.Route("PUT", R"(/api/deployments/(\d+))", Permission::kManageDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -267,8 +295,8 @@ void RegisterDeploymentRoutes(Api& api) {
               Report(api, req, res, c);
             });
   api.Route("GET", R"(/api/deployments/(\d+)/cameras)", Permission::kReadDeployments,
-            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
-              auto d = LoadDeployment(api, req, res);
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              auto d = LoadVisibleDeployment(api, req, res, caller);
               if (!d) return;
               auto cams = api.store->ListCameras(d->id);
               if (!cams.ok()) return SendStatus(res, cams.status());
@@ -289,8 +317,8 @@ void RegisterDeploymentRoutes(Api& api) {
             });
 
   api.Route("GET", R"(/api/deployments/(\d+)/watchlist)", Permission::kViewWatchlist,
-            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
-              auto d = LoadDeployment(api, req, res);
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+              auto d = LoadVisibleDeployment(api, req, res, caller);
               if (!d) return;
               auto entries = api.store->ListWatchlist(d->id, req.get_param_value("removed") == "1");
               if (!entries.ok()) return SendStatus(res, entries.status());
@@ -306,6 +334,13 @@ void RegisterDeploymentRoutes(Api& api) {
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
               auto id = PathId(req, "entry id");
               if (!id.ok()) return SendStatus(res, id.status());
+              auto entry = api.store->GetWatchlistEntry(*id);
+              if (!entry.ok()) return SendStatus(res, entry.status());
+              auto d = api.store->GetDeployment(entry->deployment_id);
+              if (!d.ok()) return SendStatus(res, d.status());
+              if (!OperatorMaySee(caller, *d)) {
+                return SendError(res, 403, "operators may only see watchlist photos of active deployments");
+              }
               auto img = api.store->GetEntryImage(*id, caller.actor);
               if (!img.ok()) return SendStatus(res, img.status());
               SendFaceImage(res, std::string(img->view()));

@@ -80,7 +80,12 @@ void RegisterPublicRoutes(Api& api) {
     const int64_t now = api.clock->NowMs();
     std::vector<report::PublicDeployment> out;
     for (const Deployment& d : *list) {
-      report::PublicDeployment p{d, std::nullopt};
+      report::PublicDeployment p{d, std::nullopt, {}};
+      if (d.notice_published_ms != 0) {
+        auto revs = api.store->ListNoticeRevisions(d.id);
+        if (!revs.ok()) return SendStatus(res, revs.status());
+        p.notice_revisions = std::move(*revs);
+      }
       if (d.status == DeploymentStatus::kClosed) {
         auto input = report::GatherReportInput(*api.store, d.id, now);
         if (input.ok()) {
@@ -101,9 +106,21 @@ void RegisterPublicRoutes(Api& api) {
     if (!d.ok() || d->notice_published_ms == 0) {
       return SendError(res, 404, "no published notice for deployment " + req.matches[1].str());
     }
-    auto cams = api.store->ListCameras(d->id);
-    if (!cams.ok()) return SendStatus(res, cams.status());
-    res.set_content(report::RenderNoticeHtml(*d, *cams), "text/html; charset=utf-8");
+    // The notice exactly as published (stored text), never re-rendered from the record.
+    auto revs = api.store->ListNoticeRevisions(d->id);
+    if (!revs.ok()) return SendStatus(res, revs.status());
+    if (revs->empty()) return SendError(res, 404, "no published notice for deployment " + req.matches[1].str());
+    int shown = revs->back().revision;
+    if (req.has_param("revision")) {
+      auto r = ParseId(req.get_param_value("revision"), "query parameter 'revision'");
+      if (!r.ok() || *r < 1 || *r > static_cast<int64_t>(revs->size())) {
+        return SendError(res, 404, "deployment " + req.matches[1].str() + " has no notice revision '" +
+                                       req.get_param_value("revision") + "' (revisions 1 to " +
+                                       std::to_string(revs->size()) + ")");
+      }
+      shown = static_cast<int>(*r);
+    }
+    res.set_content(report::RenderPublishedNoticeHtml(d->spec.name, *revs, shown), "text/html; charset=utf-8");
   });
   api.http->Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
     std::vector<LiveRunner::CameraLive> cams;

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 
 
@@ -55,9 +56,25 @@ std::string GeneratePassword() {
   return out;
 }
 
+namespace {
+std::atomic<int64_t> g_verifications{0};
+}  // namespace
+
 bool VerifyPassword(const std::string& hash, std::string_view password) {
   if (!SodiumReady() || hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  g_verifications.fetch_add(1, std::memory_order_relaxed);
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+int64_t PasswordVerifications() { return g_verifications.load(std::memory_order_relaxed); }
+
+const std::string& DummyPasswordHash() {
+  static const std::string hash = [] {
+    auto h = HashPassword(GeneratePassword());
+    if (!h.ok()) std::abort();  // out of memory at start-up
+    return *h;
+  }();
+  return hash;
 }
 
 SessionManager::SessionManager(Clock* clock, int64_t idle_ms, int64_t absolute_ms)
@@ -115,49 +132,79 @@ bool CsrfMatches(const Session& session, std::string_view presented) {
   return sodium_memcmp(presented.data(), session.csrf.data(), presented.size()) == 0;
 }
 
-LoginThrottle::LoginThrottle(Clock* clock, int max_failures, int64_t window_ms, int64_t lockout_ms)
-    : clock_(clock), max_failures_(max_failures), window_ms_(window_ms), lockout_ms_(lockout_ms) {}
+LoginThrottle::LoginThrottle(Clock* clock, int free_failures, int64_t window_ms, int64_t base_delay_ms)
+    : clock_(clock), free_failures_(free_failures), window_ms_(window_ms), base_delay_ms_(base_delay_ms) {}
 
-int64_t LoginThrottle::Wait(const Record& r, int64_t now) const {
-  return r.locked_until_ms > now ? r.locked_until_ms - now : 0;
+int64_t LoginThrottle::Delay(int failures, int64_t cap) const {
+  if (failures < free_failures_) return 0;
+  const int shift = std::min(failures - free_failures_, 30);
+  return std::min(base_delay_ms_ << shift, cap);
 }
 
 int64_t LoginThrottle::RetryAfterMs(const std::string& user, const std::string& address) {
   const int64_t now = clock_->NowMs();
   std::lock_guard<std::mutex> lock(mu_);
   int64_t wait = 0;
-  if (auto it = by_user_.find(user); it != by_user_.end()) wait = std::max(wait, Wait(it->second, now));
   if (auto it = by_address_.find(address); it != by_address_.end()) {
-    wait = std::max(wait, Wait(it->second, now));
+    const AddressRecord& a = it->second;
+    wait = std::max(wait, a.last_failure_ms + Delay(a.failures, kMaxAddressDelayMs) - now);
   }
-  return wait;
+  if (auto it = by_user_.find(user); it != by_user_.end()) {
+    const AccountRecord& u = it->second;
+    if (auto from = u.failed_from.find(address); from != u.failed_from.end()) {
+      wait = std::max(wait, from->second + Delay(u.failures, kMaxAccountDelayMs) - now);
+    }
+  }
+  return std::max<int64_t>(wait, 0);
 }
 
-void LoginThrottle::Fail(Record* r, int64_t now) {
-  if (now - r->window_start_ms > window_ms_) {
-    r->failures = 0;
-    r->window_start_ms = now;
-  }
-  if (++r->failures >= max_failures_) {
-    const int shift = std::min(r->lockouts, 10);
-    r->locked_until_ms = now + std::min<int64_t>(lockout_ms_ << shift, int64_t{24} * 3600 * 1000);
-    r->lockouts++;
-    r->failures = 0;
-    r->window_start_ms = now;
-  }
+void LoginThrottle::Prune(int64_t now) {
+  auto stale_address = [&](const AddressRecord& a) {
+    return now - a.last_failure_ms > window_ms_ + Delay(a.failures, kMaxAddressDelayMs);
+  };
+  auto stale_user = [&](const AccountRecord& u) {
+    return now - u.last_failure_ms > window_ms_ + Delay(u.failures, kMaxAccountDelayMs);
+  };
+  std::erase_if(by_address_, [&](const auto& kv) { return stale_address(kv.second); });
+  std::erase_if(by_user_, [&](const auto& kv) { return stale_user(kv.second); });
+  // Still too many (a flood of distinct names or addresses): forget the stalest.
+  auto drop_oldest = [](auto& map) {
+    auto oldest = map.begin();
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (it->second.last_failure_ms < oldest->second.last_failure_ms) oldest = it;
+    }
+    map.erase(oldest);
+  };
+  while (by_address_.size() > kMaxRecords) drop_oldest(by_address_);
+  while (by_user_.size() > kMaxRecords) drop_oldest(by_user_);
 }
 
 void LoginThrottle::RecordFailure(const std::string& user, const std::string& address) {
   const int64_t now = clock_->NowMs();
   std::lock_guard<std::mutex> lock(mu_);
-  Fail(&by_user_[user], now);
-  Fail(&by_address_[address], now);
+  AddressRecord& a = by_address_[address];
+  if (a.failures > 0 && now - a.last_failure_ms > window_ms_ + Delay(a.failures, kMaxAddressDelayMs)) a = {};
+  a.failures++;
+  a.last_failure_ms = now;
+  AccountRecord& u = by_user_[user];
+  if (u.failures > 0 && now - u.last_failure_ms > window_ms_ + Delay(u.failures, kMaxAccountDelayMs)) u = {};
+  u.failures++;
+  u.last_failure_ms = now;
+  u.failed_from[address] = now;
+  if (u.failed_from.size() > kMaxAddressesPerAccount) {
+    auto oldest = u.failed_from.begin();
+    for (auto it = u.failed_from.begin(); it != u.failed_from.end(); ++it) {
+      if (it->second < oldest->second) oldest = it;
+    }
+    u.failed_from.erase(oldest);
+  }
+  if (by_address_.size() > kMaxRecords || by_user_.size() > kMaxRecords) Prune(now);
 }
 
 void LoginThrottle::RecordSuccess(const std::string& user, const std::string& address) {
   std::lock_guard<std::mutex> lock(mu_);
-  by_user_.erase(user);
   by_address_.erase(address);
+  if (auto it = by_user_.find(user); it != by_user_.end()) it->second.failed_from.erase(address);
 }
 
 bool Allows(Role role, Permission p) {

@@ -69,41 +69,76 @@ class SessionManager {
 // Constant-time comparison of a presented CSRF token with the session's.
 bool CsrfMatches(const Session& session, std::string_view presented);
 
-// Slows down password guessing: after max_failures failed logins for a user name, or from
-// one client address, within window_ms, further attempts are refused for lockout_ms
-// (doubling with each further lockout, capped at 24 h). A successful login clears the
-// user's and the address's record.
+// Slows down password guessing without letting anyone lock an account (a stranger who
+// types wrong passwords for an operator's name must not keep the operator out mid-deployment).
+//
+//  * Per client address: the first free_failures failed logins from an address cost
+//    nothing; after the n-th (n >= free_failures) the address must wait
+//    base_delay_ms * 2^(n - free_failures), capped at kMaxAddressDelayMs, before its next
+//    attempt, whatever user name it tries (guessing many accounts is slowed too).
+//  * Per account: failures against a user name are counted from every address (guessing
+//    spread over many addresses). Once that count reaches free_failures, an address that
+//    has itself failed against the account must wait base_delay_ms * 2^(count -
+//    free_failures), capped at kMaxAccountDelayMs, after its own last failure on it. An
+//    address that never failed against the account is never slowed by the account's count:
+//    the right password from a clean address always gets in.
+//  * A record is forgotten window_ms after its last failure (once any wait it imposes has
+//    passed). Success clears the address's record and its mark on the account; the
+//    account's count stays (the guessing may go on elsewhere).
+//  * Memory is bounded: at most kMaxRecords addresses and accounts, and kMaxAddressesPerAccount
+//    addresses per account, the stalest forgotten first.
+// The caller answers a non-zero RetryAfterMs with 429 and Retry-After, without checking the
+// password (a throttled attempt is not a failure and costs no hashing).
 class LoginThrottle {
  public:
-  explicit LoginThrottle(Clock* clock, int max_failures = 5, int64_t window_ms = 15 * 60 * 1000LL,
-                         int64_t lockout_ms = 60 * 1000LL);
-  // Milliseconds until another attempt for (user, address) is allowed; 0 = allowed now.
+  static constexpr int64_t kMaxAddressDelayMs = 60 * 60 * 1000LL;   // 1 h
+  static constexpr int64_t kMaxAccountDelayMs = 5 * 60 * 1000LL;    // 5 min
+  static constexpr size_t kMaxRecords = 10000;
+  static constexpr size_t kMaxAddressesPerAccount = 1000;
+
+  explicit LoginThrottle(Clock* clock, int free_failures = 5, int64_t window_ms = 15 * 60 * 1000LL,
+                         int64_t base_delay_ms = 60 * 1000LL);
+  // Milliseconds until address may try user again; 0 = allowed now.
   int64_t RetryAfterMs(const std::string& user, const std::string& address);
   void RecordFailure(const std::string& user, const std::string& address);
   void RecordSuccess(const std::string& user, const std::string& address);
 
  private:
-  struct Record {
+  struct AddressRecord {
     int failures = 0;
-    int64_t window_start_ms = 0;
-    int64_t locked_until_ms = 0;
-    int lockouts = 0;
+    int64_t last_failure_ms = 0;
   };
-  void Fail(Record* r, int64_t now);
-  int64_t Wait(const Record& r, int64_t now) const;
+  struct AccountRecord {
+    int failures = 0;
+    int64_t last_failure_ms = 0;
+    std::map<std::string, int64_t> failed_from;  // address -> its last failure on this account
+  };
+  int64_t Delay(int failures, int64_t cap) const;
+  void Prune(int64_t now);
   Clock* clock_;
-  int max_failures_;
-  int64_t window_ms_, lockout_ms_;
+  int free_failures_;
+  int64_t window_ms_, base_delay_ms_;
   std::mutex mu_;
-  std::map<std::string, Record> by_user_, by_address_;
+  std::map<std::string, AddressRecord> by_address_;
+  std::map<std::string, AccountRecord> by_user_;
 };
+
+// Argon2id verifications done by VerifyPassword since the process started (for tests that
+// check that every login path does the same work).
+int64_t PasswordVerifications();
+// An Argon2id hash of a random password, made once per process with HashPassword's
+// parameters: login verifies unknown user names against it, so that a wrong name costs the
+// same time as a wrong password.
+const std::string& DummyPasswordHash();
 
 // What a role may do. The matrix (also in docs/ARCHITECTURE.md and tested per endpoint):
 //   admin       users
 //   supervisor  deployments, cameras, watchlists (incl. images), start/close, notices,
 //               alerts (read, images), reports
-//   operator    read deployments, alerts of active deployments (read, images, decide),
-//               the watchlist image of an alerted subject
+//   operator    of active deployments only (need-to-know; planned and closed ones are
+//               403 or left out of lists): read them and their cameras, their watchlists
+//               (names, reasons, photos), their alerts (read, images, decide). The
+//               active-only scope is applied by the routes (x-operator-scope in openapi.json).
 //   auditor     read deployments, alerts (metadata, no images), reports, audit log
 enum class Permission {
   kManageUsers,

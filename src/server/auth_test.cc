@@ -107,42 +107,7 @@ TEST(CsrfTest, OnlyTheSessionsOwnTokenMatches) {
   EXPECT_FALSE(CsrfMatches(a, a.token));
 }
 
-TEST(LoginThrottleTest, LocksAUserAfterFiveFailuresAndBacksOff) {
-  ManualClock clock(kT0);
-  LoginThrottle t(&clock, 5, 15 * 60 * 1000, 60 * 1000);
-  for (int i = 0; i < 4; ++i) {
-    t.RecordFailure("alice", "10.0.0." + std::to_string(i));
-    EXPECT_EQ(t.RetryAfterMs("alice", "10.0.0.99"), 0) << i;
-  }
-  t.RecordFailure("alice", "10.0.0.4");
-  EXPECT_EQ(t.RetryAfterMs("alice", "10.0.0.99"), 60 * 1000) << "locked from any address";
-  EXPECT_EQ(t.RetryAfterMs("bob", "10.0.0.99"), 0) << "other users are not locked";
-  clock.Advance(60 * 1000);
-  EXPECT_EQ(t.RetryAfterMs("alice", "10.0.0.99"), 0);
-  for (int i = 0; i < 5; ++i) t.RecordFailure("alice", "10.0.1." + std::to_string(i));
-  EXPECT_EQ(t.RetryAfterMs("alice", "x"), 120 * 1000) << "second lockout doubles";
-}
-
-TEST(LoginThrottleTest, LocksAnAddressGuessingManyUsers) {
-  ManualClock clock(kT0);
-  LoginThrottle t(&clock);
-  for (int i = 0; i < 5; ++i) t.RecordFailure("user" + std::to_string(i), "203.0.113.7");
-  EXPECT_GT(t.RetryAfterMs("someone-else", "203.0.113.7"), 0);
-  EXPECT_EQ(t.RetryAfterMs("someone-else", "198.51.100.1"), 0);
-}
-
-TEST(LoginThrottleTest, FailuresOutsideTheWindowDoNotAddUpAndSuccessClears) {
-  ManualClock clock(kT0);
-  LoginThrottle t(&clock, 5, 15 * 60 * 1000, 60 * 1000);
-  for (int i = 0; i < 4; ++i) t.RecordFailure("alice", "a");
-  clock.Advance(16 * 60 * 1000);
-  t.RecordFailure("alice", "a");
-  EXPECT_EQ(t.RetryAfterMs("alice", "a"), 0);
-  for (int i = 0; i < 3; ++i) t.RecordFailure("alice", "a");
-  t.RecordSuccess("alice", "a");
-  t.RecordFailure("alice", "a");
-  EXPECT_EQ(t.RetryAfterMs("alice", "a"), 0);
-}
+// LoginThrottle: login_throttle_test.cc.
 
 TEST(RoleMatrixTest, EachRoleHasExactlyItsPermissions) {
   using P = Permission;

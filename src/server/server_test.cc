@@ -428,7 +428,10 @@ TEST_F(ServerTest, DeploymentLifecycleOverTheApi) {
   ASSERT_EQ(created->status, 201);
   const int64_t id = Body(created)["id"];
   const std::string base = "/api/deployments/" + std::to_string(id);
-  json edit = {{"location", "Queen Street, north end"}};
+  // Re-planned to run now (the test clock), so it can start by the rules once noticed.
+  json edit = {{"location", "Queen Street, north end"},
+               {"start", FormatUtcMs(lfr::testing::kT0 - kMsPerHour)},
+               {"end", FormatUtcMs(lfr::testing::kT0 + 8 * kMsPerHour)}};
   auto put = sue.PutJson(base, edit);
   ASSERT_EQ(put->status, 200) << put->body;
   EXPECT_EQ(Body(put)["location"], "Queen Street, north end");

@@ -171,7 +171,8 @@ TEST_F(CrashConsistencyTest, KilledDuringAnAlertBurstLeavesOnlyCompleteAlerts) {
   const std::string dep = Deployment();
   ASSERT_EQ(lfr::testing::RunLfr({"watchlist", "add", dep, (*stills_ / "lin-manuel-miranda.png").string(),
                                   "--reference", "LMM", "--category", "c", "--reason", "r"}).code, 0);
-  ASSERT_EQ(lfr::testing::RunLfr({"deployment", "start", dep}).code, 0);
+  // Not a real deployment: no notice, and its planned window is not now.
+  ASSERT_EQ(lfr::testing::RunLfr({"deployment", "start", dep, "--override-reason", "crash test"}).code, 0);
   SpawnOptions o = Child();
   o.env.push_back({"LFR_ENABLE_TEST_COMMANDS", "1"});
   LfrProcess child = LfrProcess::Start({"test-alert-burst", dep, "--count", "1000000"}, o);

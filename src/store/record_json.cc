@@ -36,7 +36,10 @@ json DeploymentJson(const Deployment& d) {
           {"closed", Time(d.closed_ms)},
           {"closed_by", d.closed_by},
           {"notice_text", d.notice_text},
-          {"notice_published", Time(d.notice_published_ms)}};
+          {"notice_published", Time(d.notice_published_ms)},
+          {"notice_revision", d.notice_revision},
+          {"start_override_reason", d.start_override_reason},
+          {"start_overridden", d.start_overridden}};
 }
 
 json CameraJson(const Camera& c) {

@@ -128,7 +128,37 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}};
+// Version 2 (issue 13, "deployments keep their promises to the public"):
+//  * notice_revisions: every advance notice exactly as published, with its time and who
+//    published it. Rows can be neither changed nor deleted: a change to the deployment is a
+//    new revision. A database's existing published notice becomes revision 1.
+//  * deployments.start_override_reason / start_overridden: why a supervisor started a
+//    deployment outside its planned window or without a published notice, and which of
+//    those rules the override set aside ("" when it started by the rules).
+//  * deployments.public_details_changed_ms: when a detail the notice states (name, place,
+//    times, purpose, legal basis, authorising officer, contact) last changed; a notice
+//    published before that no longer describes the deployment.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE notice_revisions(
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+  revision INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  published_ms INTEGER NOT NULL,
+  published_by TEXT NOT NULL,
+  PRIMARY KEY (deployment_id, revision)
+) WITHOUT ROWID;
+INSERT INTO notice_revisions(deployment_id, revision, text, published_ms, published_by)
+  SELECT id, 1, notice_text, notice_published_ms, '' FROM deployments WHERE notice_published_ms != 0;
+CREATE TRIGGER notice_revisions_immutable_update BEFORE UPDATE ON notice_revisions
+  BEGIN SELECT RAISE(ABORT, 'a published notice is immutable: publish a new revision'); END;
+CREATE TRIGGER notice_revisions_immutable_delete BEFORE DELETE ON notice_revisions
+  BEGIN SELECT RAISE(ABORT, 'a published notice is immutable: publish a new revision'); END;
+ALTER TABLE deployments ADD COLUMN start_override_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN start_overridden TEXT NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN public_details_changed_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
 
 }  // namespace
 

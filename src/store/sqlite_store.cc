@@ -29,7 +29,9 @@ namespace {
 constexpr const char* kDeploymentColumns =
     "id, name, site, location, planned_start_ms, planned_end_ms, purpose, legal_basis, "
     "authorising_officer, threshold, watchlist_cap, contact, status, recogniser_id, created_ms, "
-    "created_by, started_ms, closed_ms, closed_by, notice_text, notice_published_ms";
+    "created_by, started_ms, closed_ms, closed_by, notice_text, notice_published_ms, "
+    "start_override_reason, start_overridden, "
+    "(SELECT count(*) FROM notice_revisions r WHERE r.deployment_id = deployments.id)";
 
 constexpr const char* kEntryColumns =
     "id, deployment_id, reference, display_name, category, reason, image_source, added_by, "
@@ -115,7 +117,9 @@ class SqliteStore : public Store {
   Result<Deployment> FindDeployment(const std::string& id_or_name) override;
   Result<std::vector<Deployment>> ListDeployments() override;
   Status PublishNotice(int64_t id, const std::string& text, const Actor& by) override;
-  Result<Deployment> StartDeployment(int64_t id, const Actor& by) override;
+  Result<std::vector<NoticeRevision>> ListNoticeRevisions(int64_t deployment_id) override;
+  using Store::StartDeployment;
+  Result<Deployment> StartDeployment(int64_t id, const Actor& by, const std::string& override_reason) override;
   Result<CloseReport> CloseDeployment(int64_t id, const Actor& by) override;
 
   Result<Camera> AddCamera(const Camera& camera, const Actor& by) override;
@@ -145,6 +149,7 @@ class SqliteStore : public Store {
   Status Audit(const Actor& by, const std::string& action, const std::string& target,
                const std::string& details_json) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) override;
   Result<AuditVerification> VerifyAudit() override;
 
   Result<User> CreateUser(const std::string& name, Role role, const std::string& password_hash,
@@ -338,8 +343,9 @@ Status SqliteStore::ApplyMigrations(int from_version, bool fresh) {
       auto check = master_.Wrap(RandomKey(), "key-check");
       if (!check.ok()) return check.status();
       LFR_RETURN_IF_ERROR(Sql("INSERT INTO meta(key, value) VALUES ('key_check', ?)").BindBlob(*check).Run());
-      LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.create", "store", json{{"schema", 1}}));
-    } else {
+      LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.create", "store",
+                                      json{{"schema", sqlite::LatestSchemaVersion()}}));
+    } else if (!fresh) {  // a new database's store.create row already names its schema
       LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.migrate", "store",
                                       json{{"from", m.version - 1}, {"to", m.version}}));
     }
@@ -421,6 +427,68 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int li
   return ReadAudit(after_seq, limit);
 }
 
+Result<std::vector<AuditEvent>> SqliteStore::ListAudit(const AuditQuery& q) {
+  std::string sql = "SELECT seq, time_ms, actor, action, target, details, prev_hash, hash FROM audit WHERE seq > ?";
+  if (q.actor) sql += " AND actor = ?";
+  const bool prefix = q.action && !q.action->empty() && q.action->back() == '*';
+  if (q.action) sql += prefix ? " AND substr(action, 1, ?) = ?" : " AND action = ?";
+  if (q.deployment_id) {
+    sql += " AND (target = 'deployment:' || ?1d OR target = '/api/deployments/' || ?1d"
+           " OR target LIKE '/api/deployments/' || ?1d || '/%'"
+           " OR target IN (SELECT 'camera:' || id FROM cameras WHERE deployment_id = ?1d)"
+           " OR target IN (SELECT 'entry:' || id FROM watchlist_entries WHERE deployment_id = ?1d)"
+           " OR target IN (SELECT 'alert:' || id FROM alerts WHERE deployment_id = ?1d))";
+  }
+  if (q.from_ms) sql += " AND time_ms >= ?";
+  if (q.to_ms) sql += " AND time_ms < ?";
+  sql += q.newest_first ? " ORDER BY seq DESC LIMIT ?" : " ORDER BY seq LIMIT ?";
+  std::lock_guard<std::mutex> lock(mu_);
+  // The deployment id is used several times: bind it by number once per use, in order.
+  std::string numbered;
+  {
+    const std::string tag = "?1d";
+    size_t pos = 0, at;
+    while ((at = sql.find(tag, pos)) != std::string::npos) {
+      numbered += sql.substr(pos, at - pos) + "?";
+      pos = at + tag.size();
+    }
+    numbered += sql.substr(pos);
+  }
+  Stmt st = Sql(numbered.c_str());
+  st.Bind(q.after_seq);
+  if (q.actor) st.Bind(*q.actor);
+  if (q.action) {
+    if (prefix) {
+      const std::string p = q.action->substr(0, q.action->size() - 1);
+      st.Bind(static_cast<int64_t>(p.size())).Bind(p);
+    } else {
+      st.Bind(*q.action);
+    }
+  }
+  if (q.deployment_id) {
+    const std::string id = std::to_string(*q.deployment_id);
+    for (int i = 0; i < 6; ++i) st.Bind(id);
+  }
+  if (q.from_ms) st.Bind(*q.from_ms);
+  if (q.to_ms) st.Bind(*q.to_ms);
+  st.Bind(static_cast<int64_t>(q.limit < 0 ? -1 : q.limit));
+  std::vector<AuditEvent> out;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+    AuditEvent e;
+    e.seq = st.Int(0);
+    e.time_ms = st.Int(1);
+    e.actor = st.Text(2);
+    e.action = st.Text(3);
+    e.target = st.Text(4);
+    e.details = st.Text(5);
+    e.prev_hash = st.Text(6);
+    e.hash = st.Text(7);
+    out.push_back(std::move(e));
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<std::vector<AuditEvent>> SqliteStore::ReadAudit(int64_t after_seq, int limit) {
   Stmt st = Sql("SELECT seq, time_ms, actor, action, target, details, prev_hash, hash FROM audit "
                 "WHERE seq > ? ORDER BY seq LIMIT ?");
@@ -480,6 +548,9 @@ Deployment SqliteStore::DeploymentFromRow(const Stmt& st) {
   d.closed_by = st.Text(18);
   d.notice_text = st.Text(19);
   d.notice_published_ms = st.Int(20);
+  d.start_override_reason = st.Text(21);
+  d.start_overridden = st.Text(22);
+  d.notice_revision = static_cast<int>(st.Int(23));
   return d;
 }
 
@@ -571,6 +642,15 @@ Result<Deployment> SqliteStore::UpdateDeployment(int64_t id, const DeploymentSpe
       if (!taken.ok()) return taken.status();
       if (*taken) return Status::FailedPrecondition("a deployment named \"" + spec.name + "\" already exists");
     }
+    // A change to what the notice states makes the published notice out of date.
+    const DeploymentSpec& o = d->spec;
+    if (o.name != spec.name || o.site != spec.site || o.location != spec.location ||
+        o.planned_start_ms != spec.planned_start_ms || o.planned_end_ms != spec.planned_end_ms ||
+        o.purpose != spec.purpose || o.legal_basis != spec.legal_basis ||
+        o.authorising_officer != spec.authorising_officer || o.contact != spec.contact) {
+      LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET public_details_changed_ms = ? WHERE id = ?")
+                              .Bind(clock_->NowMs()).Bind(id).Run());
+    }
     LFR_RETURN_IF_ERROR(
         Sql("UPDATE deployments SET name = ?, site = ?, location = ?, planned_start_ms = ?, "
             "planned_end_ms = ?, purpose = ?, legal_basis = ?, authorising_officer = ?, threshold = ?, "
@@ -628,12 +708,38 @@ Status SqliteStore::PublishNotice(int64_t id, const std::string& text, const Act
   return Write(by, [&]() -> Status {
     auto d = DeploymentIn(id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "publish a notice");
     if (!d.ok()) return d.status();
+    const int64_t now = clock_->NowMs();
+    const int64_t revision = d->notice_revision + 1;
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO notice_revisions(deployment_id, revision, text, published_ms, "
+                            "published_by) VALUES (?, ?, ?, ?, ?)")
+                            .Bind(id).Bind(revision).Bind(text).Bind(now).Bind(by.name).Run());
     LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET notice_text = ?, notice_published_ms = ? WHERE id = ?")
-                            .Bind(text).Bind(clock_->NowMs()).Bind(id).Run());
+                            .Bind(text).Bind(now).Bind(id).Run());
     LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.notice", "deployment:" + std::to_string(id),
-                                    json{{"chars", text.size()}}));
+                                    json{{"revision", revision}, {"chars", text.size()}}));
     return Status::Ok();
   });
+}
+
+Result<std::vector<NoticeRevision>> SqliteStore::ListNoticeRevisions(int64_t deployment_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto d = LoadDeployment(deployment_id);
+  if (!d.ok()) return d.status();
+  Stmt st = Sql("SELECT revision, text, published_ms, published_by FROM notice_revisions "
+                "WHERE deployment_id = ? ORDER BY revision");
+  st.Bind(deployment_id);
+  std::vector<NoticeRevision> out;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+    NoticeRevision r;
+    r.deployment_id = deployment_id;
+    r.revision = static_cast<int>(st.Int(0));
+    r.text = st.Text(1);
+    r.published_ms = st.Int(2);
+    r.published_by = st.Text(3);
+    out.push_back(std::move(r));
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Result<int64_t> SqliteStore::CountLiveEntries(int64_t deployment_id) {
@@ -641,7 +747,16 @@ Result<int64_t> SqliteStore::CountLiveEntries(int64_t deployment_id) {
                    deployment_id);
 }
 
-Result<Deployment> SqliteStore::StartDeployment(int64_t id, const Actor& by) {
+Result<Deployment> SqliteStore::StartDeployment(int64_t id, const Actor& by,
+                                                const std::string& override_reason) {
+  const bool has_reason = override_reason.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (!override_reason.empty() && !has_reason) {
+    return Status::InvalidArgument("the override reason is blank: say why the deployment must start anyway");
+  }
+  if (override_reason.size() > kMaxOverrideReason) {
+    return Status::InvalidArgument("the override reason is longer than " + std::to_string(kMaxOverrideReason) +
+                                   " bytes");
+  }
   return Write(by, [&]() -> Result<Deployment> {
     auto d = DeploymentIn(id, {DeploymentStatus::kPlanned}, "start the deployment");
     if (!d.ok()) return d.status();
@@ -657,10 +772,47 @@ Result<Deployment> SqliteStore::StartDeployment(int64_t id, const Actor& by) {
       return Status::FailedPrecondition("cannot start deployment " + std::to_string(id) +
                                         ": its watchlist is empty (add people with `lfr watchlist add`)");
     }
-    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET status = 'active', started_ms = ? WHERE id = ?")
-                            .Bind(clock_->NowMs()).Bind(id).Run());
-    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.start", "deployment:" + std::to_string(id),
-                                    json{{"cameras", *cams}, {"entries", *entries}}));
+    // The promises made to the public: the advance notice, and the planned window.
+    const int64_t now = clock_->NowMs();
+    std::vector<std::string> broken;  // what is missing, for the error message
+    std::vector<std::string> set_aside;  // the same, short, for the record
+    if (d->notice_published_ms == 0) {
+      broken.push_back("no advance notice has been published (publish one with `lfr deployment notice " +
+                       std::to_string(id) + "` or the console's Publish notice)");
+      set_aside.push_back("no advance notice published");
+    } else {
+      auto changed = ScalarInt("SELECT public_details_changed_ms FROM deployments WHERE id = ?", id);
+      if (!changed.ok()) return changed.status();
+      if (*changed > d->notice_published_ms) {
+        broken.push_back("its details were changed (" + FormatUtcMs(*changed) +
+                         ") after its advance notice was published (" + FormatUtcMs(d->notice_published_ms) +
+                         "): publish the notice again so the public sees what will happen");
+        set_aside.push_back("notice out of date");
+      }
+    }
+    if (now < d->spec.planned_start_ms || now > d->spec.planned_end_ms) {
+      broken.push_back(std::string("it is ") + (now < d->spec.planned_start_ms ? "before" : "after") +
+                       " its planned window " + FormatUtcMs(d->spec.planned_start_ms) + " to " +
+                       FormatUtcMs(d->spec.planned_end_ms) + " (now " + FormatUtcMs(now) + ")");
+      set_aside.push_back("outside the planned window");
+    }
+    if (!broken.empty() && !has_reason) {
+      std::string msg = "cannot start deployment " + std::to_string(id) + " (" + d->spec.name + "): ";
+      for (size_t i = 0; i < broken.size(); ++i) msg += (i ? "; and " : "") + broken[i];
+      msg += ". To start anyway, record why as an override: `lfr deployment start " + std::to_string(id) +
+             " --override-reason \"...\"` (API: {\"override_reason\": \"...\"}); the reason is audited "
+             "and shown in the results report";
+      return Status::FailedPrecondition(msg);
+    }
+    std::string overridden;
+    for (const std::string& s : set_aside) overridden += (overridden.empty() ? "" : "; ") + s;
+    const std::string reason = broken.empty() ? "" : override_reason;
+    LFR_RETURN_IF_ERROR(Sql("UPDATE deployments SET status = 'active', started_ms = ?, "
+                            "start_override_reason = ?, start_overridden = ? WHERE id = ?")
+                            .Bind(now).Bind(reason).Bind(overridden).Bind(id).Run());
+    json details{{"cameras", *cams}, {"entries", *entries}};
+    if (!broken.empty()) details["override"] = {{"reason", reason}, {"set_aside", set_aside}};
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "deployment.start", "deployment:" + std::to_string(id), details));
     auto out = LoadDeployment(id);
     if (!out.ok()) return out.status();
     return out;

@@ -80,8 +80,25 @@ struct Deployment {
   int64_t started_ms = 0;           // 0 until started
   int64_t closed_ms = 0;            // 0 until closed
   std::string closed_by;
-  std::string notice_text;          // the advance public notice, "" until published
-  int64_t notice_published_ms = 0;
+  std::string notice_text;          // the current advance public notice, "" until published
+  int64_t notice_published_ms = 0;  // when the current notice was published
+  int notice_revision = 0;          // how many notices were published (0 = none)
+  // Set when the deployment was started outside its planned window or without a published
+  // notice: the supervisor's reason and what it set aside ("no advance notice published",
+  // "notice out of date", "outside the planned window"; "; "-separated). "" when it started
+  // by the rules.
+  std::string start_override_reason;
+  std::string start_overridden;
+};
+
+// One published advance notice. Immutable once published: a change to the deployment's
+// details is published as a new revision; earlier revisions stay readable by the public.
+struct NoticeRevision {
+  int64_t deployment_id = 0;
+  int revision = 0;                 // 1, 2, ... in publication order
+  std::string text;                 // exactly as published
+  int64_t published_ms = 0;
+  std::string published_by;         // "" for notices published before revisions were kept
 };
 
 struct Camera {
@@ -207,6 +224,23 @@ struct CloseReport {
   int64_t alerts_purged = 0;
 };
 
+// ---- Audit -------------------------------------------------------------------------------
+
+// A filtered read of the audit log. Unset filters match everything.
+struct AuditQuery {
+  int64_t after_seq = 0;                 // only rows with seq > after_seq
+  std::optional<std::string> actor;      // exact actor ("sue", "system", "cli:alice")
+  // Exact action ("login.failed"), or a prefix when it ends in '*' ("deployment.*").
+  std::optional<std::string> action;
+  // Rows about this deployment: target "deployment:ID", its cameras ("camera:N"), watchlist
+  // entries ("entry:N") and alerts ("alert:N"), and HTTP rows for /api/deployments/ID[/…].
+  std::optional<int64_t> deployment_id;
+  std::optional<int64_t> from_ms;        // time_ms >= from_ms
+  std::optional<int64_t> to_ms;          // time_ms < to_ms
+  int limit = 200;                       // at most this many rows (< 0: no limit)
+  bool newest_first = false;             // newest matching rows first (else oldest first)
+};
+
 // ---- Users -------------------------------------------------------------------------------
 
 enum class Role { kAdmin, kSupervisor, kOperator, kAuditor };
@@ -241,10 +275,26 @@ class Store {
   // By numeric id or by name.
   virtual Result<Deployment> FindDeployment(const std::string& id_or_name) = 0;
   virtual Result<std::vector<Deployment>> ListDeployments() = 0;
-  // Stores the advance notice text and its publication time (planned or active only).
+  // Publishes an advance notice (planned or active only): stores text as a new immutable
+  // revision with its publication time and makes it the deployment's current notice.
+  // Earlier revisions are kept (ListNoticeRevisions). InvalidArgument for blank text.
   virtual Status PublishNotice(int64_t id, const std::string& text, const Actor& by) = 0;
+  // Every notice revision of the deployment, oldest first (empty if none was published).
+  virtual Result<std::vector<NoticeRevision>> ListNoticeRevisions(int64_t deployment_id) = 0;
   // planned -> active. FailedPrecondition if not planned, no camera or an empty watchlist.
-  virtual Result<Deployment> StartDeployment(int64_t id, const Actor& by) = 0;
+  // The promises made to the public are kept too: FailedPrecondition (naming what is
+  // missing and how to override) when no advance notice is published or the store's clock
+  // is outside [planned_start_ms, planned_end_ms], or the current notice was published
+  // before a detail it states (name, site, location, times, purpose, legal basis,
+  // authorising officer, contact) last changed — unless override_reason (not blank, at
+  // most kMaxOverrideReason bytes, else InvalidArgument) says why the supervisor starts
+  // anyway. An override that was needed is stored with the deployment
+  // (start_override_reason, start_overridden) and in the deployment.start audit row; a
+  // reason given when the rules are met is not recorded.
+  static constexpr size_t kMaxOverrideReason = 2000;
+  Result<Deployment> StartDeployment(int64_t id, const Actor& by) { return StartDeployment(id, by, ""); }
+  virtual Result<Deployment> StartDeployment(int64_t id, const Actor& by,
+                                             const std::string& override_reason) = 0;
   // planned|active -> closed, shredding as described above. FailedPrecondition if closed.
   virtual Result<CloseReport> CloseDeployment(int64_t id, const Actor& by) = 0;
 
@@ -303,6 +353,8 @@ class Store {
                        const std::string& details_json) = 0;
   // Rows with seq > after_seq, oldest first, at most limit.
   virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+  // Rows matching every filter set in query (see AuditQuery).
+  virtual Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) = 0;
   virtual Result<AuditVerification> VerifyAudit() = 0;
 
   // Users (issue 5's console). Create: FailedPrecondition if the name is taken.

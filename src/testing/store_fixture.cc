@@ -152,6 +152,8 @@ int64_t StoreFixture::ActiveDeployment(const std::string& name) {
   EXPECT_TRUE(store_->AddCamera(Cam(id, "gate-a"), kCli).ok());
   auto e = store_->AddWatchlistEntry(Entry(id, "PNC-1", 1), kCli);
   EXPECT_TRUE(e.ok()) << e.status().ToString();
+  // By the rules: a published notice, and the clock (kT0) within the planned window.
+  EXPECT_TRUE(store_->PublishNotice(id, "LFR will be used at Westgate Street.", kCli).ok());
   auto s = store_->StartDeployment(id, kCli);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return id;

@@ -60,7 +60,8 @@ class StoreFixture : public ::testing::Test {
   // Closes and opens the store again (same file, key and clock).
   void Reopen();
   int64_t NewDeployment(const std::string& name);
-  // A started deployment with camera gate-a and one entry, reference PNC-1 (seed 1).
+  // A started deployment with camera gate-a and one entry, reference PNC-1 (seed 1), its
+  // advance notice published (revision 1) and started within its window (at kT0).
   int64_t ActiveDeployment(const std::string& name);
 
   std::filesystem::path dir_, db_path_;

@@ -257,7 +257,17 @@ async function pageDeployment(id) {
   const actions = h('p', { class: 'row' });
   if (manage && d.status === 'planned') {
     actions.append(h('button', { id: 'start-deployment', onclick: async () => {
-      try { const r = await api('POST', `/api/deployments/${d.id}/start`); toast(r.camera_error ? `Started, but cameras failed: ${r.camera_error}` : 'Deployment started', !!r.camera_error); route(); } catch (e) { toast(e.message, true); }
+      try {
+        let r;
+        try { r = await api('POST', `/api/deployments/${d.id}/start`); } catch (e) {
+          // No notice or outside the planned window: the supervisor may start anyway, saying why (audited, reported).
+          if (!(e instanceof ApiError) || e.status !== 409 || !/override/.test(e.message)) throw e;
+          const reason = window.prompt(`${e.message}\n\nTo start anyway, give the reason (it is audited and shown in the results report):`);
+          if (!reason || !reason.trim()) { toast('Not started.', true); return; }
+          r = await api('POST', `/api/deployments/${d.id}/start`, { override_reason: reason.trim() });
+        }
+        toast(r.camera_error ? `Started, but cameras failed: ${r.camera_error}` : 'Deployment started', !!r.camera_error); route();
+      } catch (e) { toast(e.message, true); }
     } }, 'Start deployment'));
   }
   if (manage) {
@@ -437,8 +447,35 @@ async function pageReports() {
 
 async function pageAudit() {
   const result = h('p', { id: 'audit-verify' });
-  const { events } = await api('GET', '/api/audit?limit=5000');
-  const recent = events.slice(-300).reverse();
+  const rows = h('tbody', { id: 'audit-rows' });
+  const err = h('p', { class: 'error', role: 'alert', id: 'audit-error' });
+  const field = (id, label, attrs) => [h('label', { for: id }, label), h('input', Object.assign({ id, name: id }, attrs))];
+  const form = h('form', { class: 'grid', id: 'audit-filters' },
+    ...field('a-actor', 'Actor', { placeholder: 'e.g. sue', maxlength: 100 }),
+    ...field('a-action', 'Action', { placeholder: 'e.g. login.failed or deployment.*', maxlength: 100 }),
+    ...field('a-deployment', 'Deployment id', { type: 'number', min: 1 }),
+    ...field('a-from', 'From', { type: 'datetime-local' }),
+    ...field('a-to', 'To', { type: 'datetime-local' }),
+    h('button', { type: 'submit' }, 'Filter'));
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '300', order: 'desc' });
+    for (const [id, key] of [['a-actor', 'actor'], ['a-action', 'action'], ['a-deployment', 'deployment']]) {
+      const v = form.querySelector('#' + id).value.trim();
+      if (v) q.set(key, v);
+    }
+    for (const [id, key] of [['a-from', 'from'], ['a-to', 'to']]) {
+      const v = fromLocalInput(form.querySelector('#' + id).value);
+      if (v) q.set(key, v);
+    }
+    try {
+      const { events } = await api('GET', '/api/audit?' + q.toString());
+      err.textContent = '';
+      rows.replaceChildren(...events.map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, fmtTime(e.time)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.target),
+        h('td', { class: 'mono' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details)))));
+      if (!events.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 6 }, 'No audit rows match these filters.')));
+    } catch (e) { err.textContent = e.message; }
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
   render(h('h1', {}, 'Audit log'),
     h('p', {}, h('button', { id: 'verify-audit', onclick: async () => {
       try {
@@ -447,9 +484,9 @@ async function pageAudit() {
         result.textContent = v.ok ? `Verified: ${v.rows} rows, the hash chain is intact.` : `BROKEN at row ${v.first_bad}: ${v.reason}`;
       } catch (e) { result.textContent = e.message; }
     } }, 'Verify the hash chain'), result),
-    h('table', {}, h('tr', {}, ...['#', 'Time', 'Actor', 'Action', 'Target', 'Details'].map((t) => h('th', {}, t))),
-      recent.map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, fmtTime(e.time)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.target),
-        h('td', { class: 'mono' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details))))));
+    form, err, h('p', { class: 'muted' }, 'The newest 300 matching rows, newest first.'),
+    h('table', {}, h('thead', {}, h('tr', {}, ...['#', 'Time', 'Actor', 'Action', 'Target', 'Details'].map((t) => h('th', {}, t)))), rows));
+  await load();
 }
 
 async function pageUsers() {

@@ -194,6 +194,14 @@ try {
   await auditor.click('#verify-audit');
   await auditor.waitForSelector('#audit-verify:has-text("Verified")');
   await snap(auditor, 'auditor-audit-verified');
+  // The audit page's filters: this deployment's start, found by action and deployment.
+  await auditor.fill('#a-action', 'deployment.start');
+  await auditor.fill('#a-deployment', String(id));
+  await auditor.click('#audit-filters button[type=submit]');
+  await auditor.waitForSelector('#audit-rows td:text-is("deployment.start")');
+  const actions = await auditor.$$eval('#audit-rows tr td:nth-child(4)', (tds) => tds.map((td) => td.textContent));
+  if (actions.length !== 1 || actions[0] !== 'deployment.start') fail(`audit filter showed ${JSON.stringify(actions)}`);
+  await snap(auditor, 'auditor-audit-filtered');
   if (pageErrors.length) fail(`JavaScript errors in the console: ${pageErrors.join('; ')}`);
   console.log(`console e2e: passed (${shot} screenshots in ${artifacts})`);
 } finally {
