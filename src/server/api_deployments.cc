@@ -159,9 +159,19 @@ void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, 
   if (Status s = CheckImagePixels(image, "the uploaded photo"); !s.ok()) {
     return SendJson(res, 422, {{"error", s.message()}, {"rejection", s.message()}});
   }
+  const std::string confirm = FormField(req, "confirm_duplicate");
+  if (confirm != "" && confirm != "true" && confirm != "false") {
+    return SendError(res, 400, "field 'confirm_duplicate': expected true or false");
+  }
   if (api.enrolment == nullptr) return SendError(res, 503, "enrolment is not available (no models loaded)");
-  auto outcome = api.enrolment->Enrol(meta, image, caller.actor);
+  auto outcome = api.enrolment->Enrol(meta, image, caller.actor, confirm == "true");
   if (!outcome.ok()) return SendStatus(res, outcome.status());
+  if (outcome->exact_duplicate_of) {
+    // Not an error in the photo: the supervisor decides (the console offers "enrol anyway").
+    return SendJson(res, 409, {{"error", outcome->rejection + " (send confirm_duplicate=true)"},
+                               {"rejection", outcome->rejection},
+                               {"duplicate_of", *outcome->exact_duplicate_of}});
+  }
   if (!outcome->entry) {
     return SendJson(res, 422, {{"error", "photo not enrolled: " + outcome->rejection},
                                {"rejection", outcome->rejection}});

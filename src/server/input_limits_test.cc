@@ -26,7 +26,7 @@ const char* kPassword = "a long test password";
 // Counts the photos handed to enrolment; enrols nothing.
 class CountingEnrolment : public EnrolmentService {
  public:
-  Result<Outcome> Enrol(const WatchlistEntry&, const std::string&, const Actor&) override {
+  Result<Outcome> Enrol(const WatchlistEntry&, const std::string&, const Actor&, bool) override {
     ++calls;
     Outcome o;
     o.rejection = "no face found";
