@@ -109,9 +109,16 @@ TEST_F(CliStoreTest, ADeploymentFromPlanToCloseWithItsWatchlist) {
   EXPECT_THAT(early.err, HasSubstr("watchlist is empty"));
 
   EXPECT_EQ(AddStill(id, "LMM-1", "lin-manuel-miranda.png").code, kExitOk);
+  // The same photo under another reference: refused unless confirmed.
   CliRun dup = AddStill(id, "LMM-2", "lin-manuel-miranda.png");
-  EXPECT_EQ(dup.code, kExitOk) << dup.err;
-  EXPECT_THAT(dup.err, HasSubstr("possible duplicate of entry"));
+  EXPECT_EQ(dup.code, kExitBadInput) << dup.err;
+  EXPECT_THAT(dup.err, HasSubstr("(LMM-1) is already on this watchlist (similarity 1.000 >= 0.98)"));
+  EXPECT_THAT(dup.err, HasSubstr("(--allow-duplicate)"));
+  CliRun confirmed = Lfr({"watchlist", "add", id, (*stills_ / "lin-manuel-miranda.png").string(), "--reference",
+                          "LMM-2", "--name", "Name LMM-2", "--category", "wanted: theft", "--reason", "warrant",
+                          "--allow-duplicate"});
+  EXPECT_EQ(confirmed.code, kExitOk) << confirmed.err;
+  EXPECT_THAT(confirmed.err, HasSubstr("confirmed duplicate of entry"));
   CliRun again = AddStill(id, "LMM-1", "alex-lacamoire.png");
   EXPECT_EQ(again.code, kExitBadInput);
   EXPECT_THAT(again.err, HasSubstr("already on the watchlist"));

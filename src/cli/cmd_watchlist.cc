@@ -25,6 +25,7 @@ struct WatchlistArgs {
   std::string folder, csv;
   bool json = false;
   bool all = false;
+  bool allow_duplicate = false;
   std::string entry_id;
 };
 
@@ -77,6 +78,11 @@ std::unique_ptr<EnrolSession> StartEnrolment(const std::string& deployment, Cont
   return session;
 }
 
+// A rejection, with how to confirm an exact duplicate.
+std::string Rejection(const EnrolmentOutcome& o) {
+  return o.exact_duplicate_of ? o.rejection + " (--allow-duplicate)" : o.rejection;
+}
+
 void PrintWarnings(Context& ctx, const std::string& what, const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) *ctx.err << "lfr: warning: " << what << ": " << w << "\n";
 }
@@ -84,10 +90,11 @@ void PrintWarnings(Context& ctx, const std::string& what, const std::vector<std:
 void RunAdd(const WatchlistArgs& a, Context& ctx) {
   auto s = StartEnrolment(a.deployment, ctx);
   if (!s) return;
-  auto outcome = s->enroller->Enrol(a.image, a.meta);
+  auto outcome = s->enroller->Enrol(a.image, a.meta, a.allow_duplicate);
   if (!outcome.ok()) return Fail(ctx, outcome.status());
   if (!outcome->entry) {
-    return Fail(ctx, Status::InvalidArgument(a.image + " (" + a.meta.reference + ") not enrolled: " + outcome->rejection));
+    return Fail(ctx, Status::InvalidArgument(a.image + " (" + a.meta.reference + ") not enrolled: " +
+                                             Rejection(*outcome)));
   }
   PrintWarnings(ctx, a.meta.reference, outcome->warnings);
   const WatchlistEntry& e = *outcome->entry;
@@ -117,7 +124,7 @@ void RunImport(const WatchlistArgs& a, Context& ctx) {
   {
     eval::ProgressBar bar(ctx.quiet ? nullptr : ctx.err, "import", total);
     for (const ImportItem& item : *items) {
-      auto outcome = s->enroller->Enrol(item.image, item.meta);
+      auto outcome = s->enroller->Enrol(item.image, item.meta, a.allow_duplicate);
       if (!outcome.ok()) {
         stopped = outcome.status();
         break;
@@ -129,7 +136,7 @@ void RunImport(const WatchlistArgs& a, Context& ctx) {
         if (outcome->entry->duplicate_of) ++duplicates;
         for (const auto& w : outcome->warnings) warnings.push_back(where + " " + item.meta.reference + ": " + w);
       } else {
-        rejections.push_back(where + " " + item.meta.reference + ": " + outcome->rejection);
+        rejections.push_back(where + " " + item.meta.reference + ": " + Rejection(*outcome));
       }
       bar.Add();
     }
@@ -225,6 +232,9 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx) {
   add->get_option("--category")->required();
   add->get_option("--reason")->required();
   add->add_flag("--json", a->json, "Print the entry as JSON");
+  add->add_flag("--allow-duplicate", a->allow_duplicate,
+                "Enrol even if the same face (similarity >= 0.98, e.g. the same photo) is already on the "
+                "watchlist under another reference; without it such an image is refused");
   add->callback([a, &ctx] { RunAdd(*a, ctx); });
 
   CLI::App* import = wl->add_subcommand(
@@ -237,6 +247,9 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx) {
   import->add_option("--csv", a->csv, "CSV file (image paths relative to it)");
   AddMetaOptions(import, &a->meta, false);
   import->add_flag("--json", a->json, "Print a JSON summary on stdout");
+  import->add_flag("--allow-duplicate", a->allow_duplicate,
+                   "Enrol images whose face is already on the watchlist under another reference "
+                   "(similarity >= 0.98); without it they are rejected");
   import->callback([a, &ctx] { RunImport(*a, ctx); });
 
   CLI::App* list = wl->add_subcommand("list", "List a deployment's watchlist (names and metadata, no images; audited)");

@@ -96,7 +96,7 @@ void Decide(Api& api, const httplib::Request& req, httplib::Response& res, const
     return SendError(res, 400, "field 'outcome': '" + **outcome +
                                    "' is not one of none, engaged, arrested, nfa");
   }
-  auto note = OptionalString(*body, "note", 2000);
+  auto note = OptionalString(*body, "note", text_limits::kNote, TextKind::kMultiLine);
   if (!note.ok()) return SendStatus(res, note.status());
   d.note = note->value_or("");
   auto decided = api.store->DecideAlert(a->id, d, caller.actor);

@@ -5,6 +5,8 @@
 #include "report/notice.h"
 #include "report/report.h"
 #include "server/api.h"
+#include "store/text_fields.h"
+#include "vision/image_io.h"
 
 namespace lfr::server {
 namespace {
@@ -138,7 +140,7 @@ void AddCamera(Api& api, const httplib::Request& req, httplib::Response& res, co
   auto uri = RequiredString(*body, "uri", 2000);
   if (!uri.ok()) return SendStatus(res, uri.status());
   if (auto src = ParseSource(*uri); !src.ok()) return SendStatus(res, src.status());
-  auto position = OptionalString(*body, "position", 500);
+  auto position = OptionalString(*body, "position", text_limits::kPlace);
   if (!position.ok()) return SendStatus(res, position.status());
   auto record = OptionalBool(*body, "record_footage");
   if (!record.ok()) return SendStatus(res, record.status());
@@ -176,11 +178,26 @@ void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, 
     if (value->find_first_not_of(" \t\r\n") == std::string::npos) {
       return SendError(res, 400, std::string("field '") + field + "' is required");
     }
-    if (value->size() > 1000) return SendError(res, 400, std::string("field '") + field + "' is too long");
+  }
+  if (Status s = CheckEntryText(meta, "field "); !s.ok()) return SendStatus(res, s);
+  const std::string& image = req.get_file_value("image").content;
+  // Above the pixel limit: refused from the header, before anything is decoded.
+  if (Status s = CheckImagePixels(image, "the uploaded photo"); !s.ok()) {
+    return SendJson(res, 422, {{"error", s.message()}, {"rejection", s.message()}});
+  }
+  const std::string confirm = FormField(req, "confirm_duplicate");
+  if (confirm != "" && confirm != "true" && confirm != "false") {
+    return SendError(res, 400, "field 'confirm_duplicate': expected true or false");
   }
   if (api.enrolment == nullptr) return SendError(res, 503, "enrolment is not available (no models loaded)");
-  auto outcome = api.enrolment->Enrol(meta, req.get_file_value("image").content, caller.actor);
+  auto outcome = api.enrolment->Enrol(meta, image, caller.actor, confirm == "true");
   if (!outcome.ok()) return SendStatus(res, outcome.status());
+  if (outcome->exact_duplicate_of) {
+    // Not an error in the photo: the supervisor decides (the console offers "enrol anyway").
+    return SendJson(res, 409, {{"error", outcome->rejection + " (send confirm_duplicate=true)"},
+                               {"rejection", outcome->rejection},
+                               {"duplicate_of", *outcome->exact_duplicate_of}});
+  }
   if (!outcome->entry) {
     return SendJson(res, 422, {{"error", "photo not enrolled: " + outcome->rejection},
                                {"rejection", outcome->rejection}});
@@ -199,7 +216,7 @@ void PublishNotice(Api& api, const httplib::Request& req, httplib::Response& res
   if (!req.body.empty()) {
     auto body = JsonBody(req);
     if (!body.ok()) return SendStatus(res, body.status());
-    auto given = OptionalString(*body, "text", 20000);
+    auto given = OptionalString(*body, "text", text_limits::kNotice, TextKind::kMultiLine);
     if (!given.ok()) return SendStatus(res, given.status());
     text = given->value_or("");
   }

@@ -43,17 +43,18 @@ Result<DeploymentSpec> ParseDeploymentSpec(const nlohmann::json& body, const Dep
     const char* name;
     std::string* value;
     size_t max;
+    TextKind kind = TextKind::kLine;
   };
-  const TextField texts[] = {{"name", &s.name, 200},
-                             {"site", &s.site, 300},
-                             {"location", &s.location, 500},
-                             {"purpose", &s.purpose, 4000},
-                             {"legal_basis", &s.legal_basis, 2000},
-                             {"authorising_officer", &s.authorising_officer, 300},
+  const TextField texts[] = {{"name", &s.name, text_limits::kName},
+                             {"site", &s.site, text_limits::kPlace},
+                             {"location", &s.location, text_limits::kPlace},
+                             {"purpose", &s.purpose, text_limits::kPurpose, TextKind::kMultiLine},
+                             {"legal_basis", &s.legal_basis, text_limits::kLegalBasis, TextKind::kMultiLine},
+                             {"authorising_officer", &s.authorising_officer, text_limits::kName},
                              {"threshold", &s.threshold, 40},
-                             {"contact", &s.contact, 1000}};
+                             {"contact", &s.contact, text_limits::kContact}};
   for (const TextField& f : texts) {
-    auto v = OptionalString(body, f.name, f.max);
+    auto v = OptionalString(body, f.name, f.max, f.kind);
     if (!v.ok()) return v.status();
     if (v->has_value()) *f.value = **v;
   }

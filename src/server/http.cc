@@ -48,7 +48,8 @@ namespace {
 std::string Field(const char* f) { return std::string("field '") + f + "'"; }
 }  // namespace
 
-Result<std::string> RequiredString(const nlohmann::json& o, const char* field, size_t max_len) {
+Result<std::string> RequiredString(const nlohmann::json& o, const char* field, size_t max_len,
+                                   TextKind kind) {
   auto it = o.find(field);
   if (it == o.end() || it->is_null()) return Status::InvalidArgument(Field(field) + " is required");
   if (!it->is_string()) return Status::InvalidArgument(Field(field) + ": expected a string");
@@ -56,23 +57,17 @@ Result<std::string> RequiredString(const nlohmann::json& o, const char* field, s
   if (v.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument(Field(field) + ": must not be empty");
   }
-  if (v.size() > max_len) {
-    return Status::InvalidArgument(Field(field) + ": longer than " + std::to_string(max_len) +
-                                   " characters");
-  }
+  LFR_RETURN_IF_ERROR(CheckText(v, Field(field), max_len, kind));
   return v;
 }
 
 Result<std::optional<std::string>> OptionalString(const nlohmann::json& o, const char* field,
-                                                  size_t max_len) {
+                                                  size_t max_len, TextKind kind) {
   auto it = o.find(field);
   if (it == o.end() || it->is_null()) return std::optional<std::string>();
   if (!it->is_string()) return Status::InvalidArgument(Field(field) + ": expected a string");
   std::string v = it->get<std::string>();
-  if (v.size() > max_len) {
-    return Status::InvalidArgument(Field(field) + ": longer than " + std::to_string(max_len) +
-                                   " characters");
-  }
+  LFR_RETURN_IF_ERROR(CheckText(v, Field(field), max_len, kind));
   return std::optional<std::string>(std::move(v));
 }
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/status.h"
+#include "util/text.h"
 
 namespace lfr::server {
 
@@ -31,10 +32,14 @@ Result<nlohmann::json> JsonBody(const httplib::Request& req);
 
 // Typed fields of a JSON object. Required*: InvalidArgument if absent, null or of the wrong
 // type; Optional*: nullopt if absent or null, InvalidArgument if of the wrong type. Strings
-// longer than max_len are refused.
-Result<std::string> RequiredString(const nlohmann::json& o, const char* field, size_t max_len = 1000);
+// are checked with CheckText (util/text.h): more than max_len characters, control
+// characters (tab and line breaks allowed in kMultiLine fields), bidi overrides and invalid
+// UTF-8 are refused with a message naming the field.
+Result<std::string> RequiredString(const nlohmann::json& o, const char* field, size_t max_len = 1000,
+                                   TextKind kind = TextKind::kLine);
 Result<std::optional<std::string>> OptionalString(const nlohmann::json& o, const char* field,
-                                                  size_t max_len = 4000);
+                                                  size_t max_len = 4000,
+                                                  TextKind kind = TextKind::kLine);
 Result<std::optional<int64_t>> OptionalInt(const nlohmann::json& o, const char* field,
                                            int64_t min, int64_t max);
 Result<std::optional<bool>> OptionalBool(const nlohmann::json& o, const char* field);

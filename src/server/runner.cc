@@ -192,7 +192,7 @@ StoreEnrolmentService::StoreEnrolmentService(Store* store, const ModelStore* mod
 
 Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEntry& meta,
                                                                const std::string& image_bytes,
-                                                               const Actor& by) {
+                                                               const Actor& by, bool confirm_duplicate) {
   auto d = store_->GetDeployment(meta.deployment_id);
   if (!d.ok()) return d.status();
   auto image = DecodeImage(image_bytes, "the uploaded photo");
@@ -219,10 +219,10 @@ Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEn
     WipeMat(&*image);
     return enroller.status();
   }
-  auto outcome = (*enroller)->EnrolImage(*image, meta);
+  auto outcome = (*enroller)->EnrolImage(*image, meta, confirm_duplicate);
   WipeMat(&*image);
   if (!outcome.ok()) return outcome.status();
-  return Outcome{outcome->entry, outcome->rejection, outcome->warnings};
+  return Outcome{outcome->entry, outcome->rejection, outcome->warnings, outcome->exact_duplicate_of};
 }
 
 }  // namespace lfr::server

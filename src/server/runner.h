@@ -69,7 +69,7 @@ class StoreEnrolmentService : public EnrolmentService {
  public:
   StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id = "");
   Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
-                        const Actor& by) override;
+                        const Actor& by, bool confirm_duplicate) override;
 
  private:
   Store* store_;

@@ -62,12 +62,16 @@ class EnrolmentService {
     std::optional<WatchlistEntry> entry;  // set when enrolled
     std::string rejection;                // set when not, e.g. "no face found"
     std::vector<std::string> warnings;    // e.g. "possible duplicate of entry 4 (0.81)"
+    // Set (with a rejection) when refused as the same face as this entry under another
+    // reference (store/enrolment.h kExactDuplicateSimilarity) and not confirmed.
+    std::optional<int64_t> exact_duplicate_of;
   };
   virtual ~EnrolmentService() = default;
   // meta: reference, display_name, category, reason, image_source (deployment_id set).
-  // InvalidArgument if image_bytes is not a decodable image.
+  // InvalidArgument if image_bytes is not a decodable image. confirm_duplicate: enrol an
+  // exact duplicate of another entry anyway (flagged), instead of refusing it.
   virtual Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
-                                const Actor& by) = 0;
+                                const Actor& by, bool confirm_duplicate) = 0;
 };
 
 // Runs the camera pipelines of active deployments and reports on them.

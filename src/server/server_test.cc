@@ -586,12 +586,19 @@ TEST_F(ServerTest, UploadsRejectNonImagesOversizeAndMissingFieldsAndStoreNothing
   ASSERT_EQ(ok->status, 201) << ok->body;
   EXPECT_EQ(Body(ok)["reference"], "PNC-77");
   EXPECT_GT(Body(ok)["quality"].get<double>(), 0.0);
-  // The same face under another reference: stored, with a duplicate warning.
+  // The same photo under another reference: 409 until confirmed, then stored and flagged.
   auto items = form(photo, "still.jpg", true);
   items[1].content = "PNC-78";
+  auto refused = sue.http->Post(url.c_str(), sue.Headers(), items);
+  ASSERT_EQ(refused->status, 409) << refused->body;
+  EXPECT_THAT(Error(refused), HasSubstr("(PNC-77) is already on this watchlist"));
+  EXPECT_THAT(Error(refused), HasSubstr("send confirm_duplicate=true"));
+  EXPECT_EQ(Body(refused)["duplicate_of"], Body(ok)["id"]);
+  EXPECT_EQ(store_->ListWatchlist(dep, true)->size(), 1u);
+  items.push_back({"confirm_duplicate", "true", "", ""});
   auto dup = sue.http->Post(url.c_str(), sue.Headers(), items);
   ASSERT_EQ(dup->status, 201) << dup->body;
-  EXPECT_THAT(Body(dup)["warnings"].dump(), HasSubstr("duplicate"));
+  EXPECT_THAT(Body(dup)["warnings"].dump(), HasSubstr("confirmed duplicate"));
   EXPECT_EQ(Body(dup)["duplicate_of"], Body(ok)["id"]);
   // The same reference again: refused.
   EXPECT_EQ(sue.http->Post(url.c_str(), sue.Headers(), form(photo, "still.jpg", true))->status, 422);

@@ -44,19 +44,20 @@ Result<std::unique_ptr<WatchlistEnroller>> WatchlistEnroller::Create(Store* stor
 }
 
 Result<EnrolmentOutcome> WatchlistEnroller::Enrol(const std::filesystem::path& image,
-                                                  const WatchlistEntry& meta) {
+                                                  const WatchlistEntry& meta, bool allow_duplicate) {
   auto decoded = ReadImage(image);
   if (!decoded.ok()) {
     EnrolmentOutcome out;
     out.rejection = decoded.status().message();
     return out;
   }
-  auto r = EnrolImage(*decoded, meta);
+  auto r = EnrolImage(*decoded, meta, allow_duplicate);
   WipeMat(&decoded.value());
   return r;
 }
 
-Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, const WatchlistEntry& meta) {
+Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, const WatchlistEntry& meta,
+                                                       bool allow_duplicate) {
   EnrolmentOutcome out;
   AnalyzeOptions aopts;
   aopts.embed = true;
@@ -108,12 +109,25 @@ Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, con
       best_entry = &k;
     }
   }
+  if (best_entry != nullptr && best_score >= kExactDuplicateSimilarity && !allow_duplicate) {
+    WipeBytes(input.embedding.data(), input.embedding.size() * sizeof(float));
+    out.exact_duplicate_of = best_entry->entry_id;
+    out.rejection = "the same face as entry " + std::to_string(best_entry->entry_id) + " (" +
+                    best_entry->reference + ") is already on this watchlist (similarity " +
+                    Fixed(best_score, 3) + " >= " + Fixed(kExactDuplicateSimilarity, 2) +
+                    "): a second entry for it would raise two alerts for one person. If " +
+                    input.meta.reference + " really is another record of the same person, confirm "
+                    "the duplicate to enrol it anyway";
+    return out;
+  }
   if (best_entry != nullptr && best_score >= duplicate_threshold_) {
     input.meta.duplicate_of = best_entry->entry_id;
     input.meta.duplicate_score = best_score;
-    out.warnings.push_back("possible duplicate of entry " + std::to_string(best_entry->entry_id) + " (" +
-                           best_entry->reference + "): similarity " + Fixed(best_score, 3) +
-                           " >= " + Fixed(duplicate_threshold_, 3));
+    out.warnings.push_back((best_score >= kExactDuplicateSimilarity ? "confirmed duplicate of entry "
+                                                                    : "possible duplicate of entry ") +
+                           std::to_string(best_entry->entry_id) + " (" + best_entry->reference +
+                           "): similarity " + Fixed(best_score, 3) + " >= " +
+                           Fixed(duplicate_threshold_, 3));
   }
 
   auto jpeg = EncodeJpeg(image, kEnrolmentImageLongSide);

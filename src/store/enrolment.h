@@ -7,7 +7,10 @@
 // Duplicate check: the new face's cosine similarity to every current entry with a
 // different reference; at or above duplicate_threshold (the recogniser card's verification
 // threshold) the entry is still stored, with duplicate_of/duplicate_score and a warning, so
-// a supervisor can see that one face is on the list under two references.
+// a supervisor can see that one face is on the list under two references. At or above
+// kExactDuplicateSimilarity — the same photo, or a re-encoded copy of it — the entry is
+// refused (exact_duplicate_of set, nothing stored) unless the caller confirms it
+// (allow_duplicate): two entries of one face raise two alerts for one person.
 //
 // The enroller keeps the deployment's embeddings opened in memory (locked, wiped on
 // destruction) for the duplicate check, loading them once (one audited watchlist.load).
@@ -31,10 +34,17 @@
 
 namespace lfr {
 
+// Cosine similarity at which a new face counts as the same image as an entry's: the same
+// photo scores 1.000, a resized or re-compressed copy above 0.99, two different photos of
+// one person well below 0.9 with the catalogue's recognisers.
+constexpr float kExactDuplicateSimilarity = 0.98f;
+
 struct EnrolmentOutcome {
   std::optional<WatchlistEntry> entry;  // the stored entry, when enrolled
   std::string rejection;                // why not, when not enrolled
   std::vector<std::string> warnings;    // e.g. a possible duplicate
+  // Set (with a rejection) when refused as an exact duplicate of this entry.
+  std::optional<int64_t> exact_duplicate_of;
 };
 
 class WatchlistEnroller {
@@ -52,9 +62,12 @@ class WatchlistEnroller {
   // face or several, failed quality gate, duplicate reference, missing field — come back as
   // an outcome with a rejection. Errors that stop an import — deployment closed or full,
   // disk full, a model failure — are returned as a Status.
-  Result<EnrolmentOutcome> Enrol(const std::filesystem::path& image, const WatchlistEntry& meta);
+  // An exact duplicate of another reference's entry is a rejection unless allow_duplicate.
+  Result<EnrolmentOutcome> Enrol(const std::filesystem::path& image, const WatchlistEntry& meta,
+                                 bool allow_duplicate = false);
   // The same for a decoded 8-bit BGR image (e.g. an upload). The image is not wiped.
-  Result<EnrolmentOutcome> EnrolImage(const cv::Mat& image, const WatchlistEntry& meta);
+  Result<EnrolmentOutcome> EnrolImage(const cv::Mat& image, const WatchlistEntry& meta,
+                                      bool allow_duplicate = false);
 
   int64_t deployment_id() const { return deployment_id_; }
 

@@ -110,20 +110,31 @@ TEST_F(EnrolmentTest, RejectsImagesWithoutExactlyOneUsableFaceWithTheReason) {
   EXPECT_TRUE(store_->ListWatchlist(dep, true)->empty());
 }
 
-TEST_F(EnrolmentTest, FlagsTheSameFaceUnderAnotherReferenceAndRefusesAReusedReference) {
+// The same photo under a second reference would raise two alerts for one face: refused
+// unless confirmed; confirmed, it is stored and flagged.
+TEST_F(EnrolmentTest, RefusesTheSamePhotoUnderAnotherReferenceUnlessConfirmed) {
   const int64_t dep = NewDeployment("D");
   auto enroller = Enroller(dep);
   ASSERT_NE(enroller, nullptr);
   auto first = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-1"));
   ASSERT_TRUE(first.ok() && first->entry.has_value());
+  const std::string first_id = std::to_string(first->entry->id);
   auto again = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-2"));
   ASSERT_TRUE(again.ok());
-  ASSERT_TRUE(again->entry.has_value()) << again->rejection;
-  EXPECT_EQ(again->entry->duplicate_of, first->entry->id);
-  EXPECT_GT(again->entry->duplicate_score, threshold_);
-  ASSERT_EQ(again->warnings.size(), 1u);
-  EXPECT_THAT(again->warnings[0], HasSubstr("possible duplicate of entry " + std::to_string(first->entry->id)));
-  EXPECT_THAT(again->warnings[0], HasSubstr("LMM-1"));
+  EXPECT_FALSE(again->entry.has_value());
+  EXPECT_EQ(again->exact_duplicate_of, first->entry->id);
+  EXPECT_THAT(again->rejection, HasSubstr("the same face as entry " + first_id +
+                                          " (LMM-1) is already on this watchlist (similarity 1.000 >= 0.98)"));
+  EXPECT_THAT(again->rejection, HasSubstr("two alerts for one person"));
+  EXPECT_EQ(store_->ListWatchlist(dep, true)->size(), 1u) << "nothing stored";
+
+  auto confirmed = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-2"), /*allow_duplicate=*/true);
+  ASSERT_TRUE(confirmed.ok());
+  ASSERT_TRUE(confirmed->entry.has_value()) << confirmed->rejection;
+  EXPECT_EQ(confirmed->entry->duplicate_of, first->entry->id);
+  EXPECT_GT(confirmed->entry->duplicate_score, kExactDuplicateSimilarity);
+  ASSERT_EQ(confirmed->warnings.size(), 1u);
+  EXPECT_THAT(confirmed->warnings[0], HasSubstr("confirmed duplicate of entry " + first_id + " (LMM-1)"));
 
   auto reused = enroller->Enrol(Still("alex-lacamoire.png"), Meta("LMM-1"));
   ASSERT_TRUE(reused.ok());
@@ -132,8 +143,29 @@ TEST_F(EnrolmentTest, FlagsTheSameFaceUnderAnotherReferenceAndRefusesAReusedRefe
   // A fresh enroller sees the stored entries (loaded once, audited).
   auto later = Enroller(dep);
   auto third = later->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-3"));
-  ASSERT_TRUE(third.ok() && third->entry.has_value());
-  EXPECT_TRUE(third->entry->duplicate_of.has_value());
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->entry.has_value());
+  EXPECT_TRUE(third->exact_duplicate_of.has_value());
+}
+
+// Two different photos of one person are a possible duplicate: stored, with a warning.
+TEST_F(EnrolmentTest, ADifferentPhotoOfTheSameFaceIsStoredWithAWarning) {
+  LFR_REQUIRE_DATA(a, "lfw/images/Tony_Blair/Tony_Blair_0001.jpg");
+  LFR_REQUIRE_DATA(b, "lfw/images/Tony_Blair/Tony_Blair_0002.jpg");
+  const int64_t dep = NewDeployment("D");
+  auto enroller = Enroller(dep);
+  ASSERT_NE(enroller, nullptr);
+  auto first = enroller->Enrol(a, Meta("TB-1"));
+  ASSERT_TRUE(first.ok() && first->entry.has_value()) << (first.ok() ? first->rejection : "");
+  auto second = enroller->Enrol(b, Meta("TB-2"));
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(second->entry.has_value()) << second->rejection;
+  EXPECT_FALSE(second->exact_duplicate_of.has_value());
+  EXPECT_EQ(second->entry->duplicate_of, first->entry->id);
+  EXPECT_GT(second->entry->duplicate_score, threshold_);
+  EXPECT_LT(second->entry->duplicate_score, kExactDuplicateSimilarity);
+  ASSERT_EQ(second->warnings.size(), 1u);
+  EXPECT_THAT(second->warnings[0], HasSubstr("possible duplicate of entry " + std::to_string(first->entry->id)));
 }
 
 TEST_F(EnrolmentTest, AFullOrClosedWatchlistStopsEnrolmentWithAStatus) {

@@ -16,6 +16,7 @@
 #include "match/calibration.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
+#include "store/text_fields.h"
 #include "util/paths.h"
 
 namespace lfr {
@@ -56,6 +57,7 @@ std::span<const uint8_t> AsBytes(const std::string& s) {
 }
 
 Status ValidateSpec(const DeploymentSpec& spec, const std::string& recogniser_id) {
+  LFR_RETURN_IF_ERROR(CheckDeploymentText(spec));
   const std::pair<const char*, const std::string*> required[] = {
       {"name", &spec.name},
       {"site", &spec.site},
@@ -702,6 +704,7 @@ Result<std::vector<Deployment>> SqliteStore::ListDeployments() {
 }
 
 Status SqliteStore::PublishNotice(int64_t id, const std::string& text, const Actor& by) {
+  LFR_RETURN_IF_ERROR(CheckNoticeText(text));
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("the advance notice text is empty");
   }
@@ -876,6 +879,7 @@ Result<CloseReport> SqliteStore::CloseDeployment(int64_t id, const Actor& by) {
 // ---- Cameras -----------------------------------------------------------------------------
 
 Result<Camera> SqliteStore::AddCamera(const Camera& camera, const Actor& by) {
+  LFR_RETURN_IF_ERROR(CheckCameraText(camera));
   if (camera.name.empty() || camera.name.find_first_of(" \t\r\n/") != std::string::npos) {
     return Status::InvalidArgument("camera name \"" + camera.name +
                                    "\" must be non-empty, without spaces or '/'");
@@ -978,6 +982,7 @@ Result<WatchlistEntry> SqliteStore::LoadEntry(int64_t entry_id, bool with_name) 
 
 Result<WatchlistEntry> SqliteStore::AddWatchlistEntry(const WatchlistEntryInput& input, const Actor& by) {
   const WatchlistEntry& m = input.meta;
+  LFR_RETURN_IF_ERROR(CheckEntryText(m));
   const std::pair<const char*, const std::string*> required[] = {
       {"reference", &m.reference}, {"category", &m.category}, {"reason for inclusion", &m.reason}};
   for (const auto& [what, value] : required) {
@@ -1297,6 +1302,7 @@ Result<SecretBytes> SqliteStore::GetAlertMedia(int64_t alert_id, AlertMedia whic
 }
 
 Result<AlertRecord> SqliteStore::DecideAlert(int64_t alert_id, const AlertDecision& decision, const Actor& by) {
+  LFR_RETURN_IF_ERROR(CheckDecisionText(decision));
   if (decision.state == AlertState::kPending) {
     return Status::InvalidArgument("a decision must be true, false or no_action, not pending");
   }
@@ -1369,6 +1375,7 @@ Result<PurgeCounts> SqliteStore::PurgeAlertData(int64_t cutoff_ms, const Actor& 
 
 Result<User> SqliteStore::CreateUser(const std::string& name, Role role, const std::string& password_hash,
                                      const Actor& by) {
+  LFR_RETURN_IF_ERROR(CheckText(name, "field 'name'", text_limits::kName));
   if (name.empty() || name.find_first_of(" \t\r\n:") != std::string::npos) {
     return Status::InvalidArgument("user name \"" + name + "\" must be non-empty, without spaces or ':'");
   }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "match/watchlist.h"
+#include "store/text_fields.h"
 
 namespace lfr {
 namespace fs = std::filesystem;
@@ -74,7 +75,10 @@ std::string Trim(const std::string& s) {
 
 Result<std::vector<ImportItem>> ParseWatchlistCsv(const std::string& text, const fs::path& base_dir) {
   std::vector<std::pair<int, std::vector<std::string>>> records;
-  LFR_RETURN_IF_ERROR(SplitCsv(text, &records));
+  // Spreadsheet programs start UTF-8 CSV files with a byte-order mark: not part of the header.
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  const bool bom = std::string_view(text).substr(0, kBom.size()) == kBom;
+  LFR_RETURN_IF_ERROR(SplitCsv(bom ? text.substr(kBom.size()) : text, &records));
   if (records.empty()) return Status::InvalidArgument("CSV is empty: expected a header row");
   std::map<std::string, size_t> col;
   const auto& header = records[0].second;
@@ -100,11 +104,16 @@ Result<std::vector<ImportItem>> ParseWatchlistCsv(const std::string& text, const
     if (image.empty() || item.meta.reference.empty()) {
       return Status::InvalidArgument("CSV line " + std::to_string(line) + ": image and reference must not be empty");
     }
-    item.image = fs::path(image).is_absolute() ? fs::path(image) : base_dir / image;
     item.meta.display_name = get("name");
     item.meta.category = get("category");
     item.meta.reason = get("reason");
     item.meta.image_source = get("image_source");
+    // The same bounds and cleaning as the API, refused here with the line, before any
+    // image is enrolled.
+    const std::string where = "CSV line " + std::to_string(line) + ", column ";
+    LFR_RETURN_IF_ERROR(CheckText(image, where + "'image'", kMaxCsvPathChars));
+    LFR_RETURN_IF_ERROR(CheckEntryText(item.meta, where));
+    item.image = fs::path(image).is_absolute() ? fs::path(image) : base_dir / image;
     out.push_back(std::move(item));
   }
   if (out.empty()) return Status::InvalidArgument("CSV has a header but no rows");
@@ -114,6 +123,11 @@ Result<std::vector<ImportItem>> ParseWatchlistCsv(const std::string& text, const
 Result<std::vector<ImportItem>> ReadWatchlistCsv(const fs::path& csv) {
   std::error_code ec;
   if (!fs::exists(csv, ec)) return Status::NotFound("CSV file " + csv.string() + " does not exist");
+  const uintmax_t size = fs::file_size(csv, ec);
+  if (!ec && size > kMaxCsvBytes) {
+    return Status::InvalidArgument(csv.string() + ": " + std::to_string(size) + " bytes is more than the " +
+                                   std::to_string(kMaxCsvBytes >> 20) + " MiB a watchlist CSV may have");
+  }
   std::ifstream f(csv, std::ios::binary);
   if (!f) return Status::IOError("cannot read " + csv.string());
   std::stringstream ss;

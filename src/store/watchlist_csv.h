@@ -5,7 +5,10 @@
 // naming the columns in any order: image and reference are required; name, category,
 // reason and image_source are optional columns (empty values are left for the store to
 // judge — it requires category and reason). Image paths are relative to the CSV's folder
-// unless absolute. Blank lines are skipped.
+// unless absolute. Blank lines are skipped. A UTF-8 byte-order mark at the start (what
+// spreadsheet programs write) is ignored. Every field is checked like the API's
+// (store/text_fields.h: valid UTF-8, bounded length, no control or bidi-override
+// characters); the first bad field refuses the whole file, naming its line and column.
 //
 // Folder: every image file directly in it is one person; reference and display name come
 // from the file stem ("Jane_Doe.jpg" -> reference "Jane_Doe", name "Jane Doe"); category,
@@ -24,6 +27,9 @@
 
 namespace lfr {
 
+constexpr size_t kMaxCsvBytes = size_t{64} << 20;  // 64 MiB, far above 100,000 rows
+constexpr size_t kMaxCsvPathChars = 4096;
+
 struct ImportItem {
   std::filesystem::path image;
   WatchlistEntry meta;  // reference, display_name, category, reason, image_source
@@ -31,10 +37,12 @@ struct ImportItem {
 };
 
 // InvalidArgument (with the line number) for a missing header column, an unterminated
-// quote or a row with the wrong number of fields or an empty image/reference.
+// quote, a row with the wrong number of fields or an empty image/reference, or a field
+// that is not valid UTF-8, too long or holds control or bidi-override characters.
 Result<std::vector<ImportItem>> ParseWatchlistCsv(const std::string& text,
                                                   const std::filesystem::path& base_dir);
-// Reads and parses a CSV file (NotFound / IOError for the file itself).
+// Reads and parses a CSV file (NotFound / IOError for the file itself; InvalidArgument for
+// a file larger than kMaxCsvBytes).
 Result<std::vector<ImportItem>> ReadWatchlistCsv(const std::filesystem::path& csv);
 // Lists a folder of Name.jpg images, sorted by name. NotFound if absent, InvalidArgument
 // if it is not a folder or holds no image.

@@ -63,6 +63,54 @@ TEST(WatchlistCsv, ErrorsNameTheLine) {
   EXPECT_EQ(ReadWatchlistCsv("/no/such.csv").status().code(), Status::Code::kNotFound);
 }
 
+// What spreadsheet programs write: a UTF-8 byte-order mark before the header.
+TEST(WatchlistCsv, AByteOrderMarkIsAccepted) {
+  auto items = ParseWatchlistCsv("\xEF\xBB\xBFimage,reference,name\r\nx.jpg,R1,Zoë Brontë\r\n", "/d");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  EXPECT_EQ((*items)[0].image, fs::path("/d/x.jpg"));
+  EXPECT_EQ((*items)[0].meta.display_name, "Zoë Brontë");
+}
+
+TEST(WatchlistCsv, InvalidUtf8IsRefusedNamingLineAndColumn) {
+  auto bad = ParseWatchlistCsv("image,reference,name\nx.jpg,R1,Ann\ny.jpg,R2,Bj\xF6rn\n", "/d");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "CSV line 3, column 'name': not valid UTF-8 (at byte 3)");
+  auto path = ParseWatchlistCsv("image,reference\n\xFF.jpg,R1\n", "/d");
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().message(), "CSV line 2, column 'image': not valid UTF-8 (at byte 1)");
+}
+
+TEST(WatchlistCsv, FieldsAreBoundedAndCleanedLikeTheApi) {
+  const std::string huge(8 << 20, 'A');  // an 8 MiB display name
+  auto big = ParseWatchlistCsv("image,reference,name\nx.jpg,R1," + huge + "\n", "/d");
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().message(), "CSV line 2, column 'name': longer than 200 characters");
+  static const char kNul[] = "image,reference,category\nx.jpg,R1,wan\0ted\n";
+  auto nul = ParseWatchlistCsv(std::string(kNul, sizeof kNul - 1), "/d");
+  ASSERT_FALSE(nul.ok());
+  EXPECT_THAT(nul.status().message(), HasSubstr("CSV line 2, column 'category': contains a control character (U+0000)"));
+  auto bidi = ParseWatchlistCsv("image,reference\nx.jpg,PNC\u202E1-CBA\n", "/d");
+  ASSERT_FALSE(bidi.ok());
+  EXPECT_THAT(bidi.status().message(), HasSubstr("CSV line 2, column 'reference': contains a bidirectional override"));
+  auto newline_name = ParseWatchlistCsv("image,reference,name\nx.jpg,R1,\"Ann\nBob\"\n", "/d");
+  ASSERT_FALSE(newline_name.ok());
+  EXPECT_THAT(newline_name.status().message(), HasSubstr("column 'name': contains a control character (U+000A)"));
+  auto long_reason = ParseWatchlistCsv("image,reference,reason\nx.jpg,R1," + std::string(2001, 'r') + "\n", "/d");
+  ASSERT_FALSE(long_reason.ok());
+  EXPECT_EQ(long_reason.status().message(), "CSV line 2, column 'reason': longer than 2000 characters");
+}
+
+TEST(WatchlistCsv, AFileAboveTheSizeLimitIsRefusedUnread) {
+  const fs::path csv = lfr::testing::TempDir("wl-csv") / "huge.csv";
+  { std::ofstream(csv) << "image,reference\n"; }
+  fs::resize_file(csv, kMaxCsvBytes + 1);  // sparse: no disk used
+  auto r = ReadWatchlistCsv(csv);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("more than the 64 MiB a watchlist CSV may have"));
+}
+
 TEST(WatchlistFolder, OneImagePerPersonNamedAfterTheFile) {
   const fs::path dir = lfr::testing::TempDir("wl-folder");
   for (const char* f : {"Jane_Doe.jpg", "John_Smith.PNG", "notes.txt"}) std::ofstream(dir / f) << "x";

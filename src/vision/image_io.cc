@@ -1,13 +1,20 @@
 #include "vision/image_io.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string_view>
 #include <system_error>
 
 #include <opencv2/imgcodecs.hpp>
+#include <stb_image.h>
+#include <webp/decode.h>
 
 namespace lfr {
 namespace fs = std::filesystem;
@@ -100,7 +107,90 @@ Completeness CheckComplete(std::string_view d) {
   return Completeness::kUnchecked;  // other formats: trust the decoder
 }
 
+// The formats whose header is read before decoding, by their signature. Anything else is
+// refused: an unchecked format could declare any size.
+const char* Format(std::string_view d) {
+  if (IsJpeg(d)) return "JPEG";
+  if (IsPng(d)) return "PNG";
+  if (d.size() >= 2 && d.substr(0, 2) == "BM") return "BMP";
+  if (d.size() >= 2 && d[0] == 'P' && (d[1] == '5' || d[1] == '6')) return "PNM";
+  if (d.size() >= 12 && d.substr(0, 4) == "RIFF" && d.substr(8, 4) == "WEBP") return "WebP";
+  return nullptr;
+}
+
+constexpr const char* kNotAnImage =
+    ": not an image (unrecognised format; expected JPEG, PNG, BMP, WebP, or binary PGM/PPM)";
+
+std::atomic<int64_t> g_max_pixels{0};  // 0: not yet read from the environment
+std::atomic<uint64_t> g_decodes{0};
+
+std::string Megapixels(int64_t pixels) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(pixels) / 1e6);
+  return buf;
+}
+
 }  // namespace
+
+int64_t MaxImagePixels() {
+  int64_t v = g_max_pixels.load(std::memory_order_relaxed);
+  if (v > 0) return v;
+  v = kDefaultMaxImagePixels;
+  if (const char* env = std::getenv("LFR_MAX_IMAGE_PIXELS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long long parsed = std::strtoll(env, &end, 10);
+    if (end != nullptr && *end == '\0' && parsed > 0) v = parsed;
+  }
+  int64_t expected = 0;
+  g_max_pixels.compare_exchange_strong(expected, v);
+  return g_max_pixels.load(std::memory_order_relaxed);
+}
+
+void SetMaxImagePixels(int64_t pixels) {
+  if (pixels > 0) g_max_pixels.store(pixels, std::memory_order_relaxed);
+}
+
+uint64_t ImageDecodeCount() { return g_decodes.load(std::memory_order_relaxed); }
+
+Result<ImageHeader> ReadImageHeader(std::string_view bytes, const std::string& what) {
+  if (bytes.empty()) return Status::InvalidArgument(what + ": empty file");
+  const char* format = Format(bytes);
+  if (format == nullptr) return Status::InvalidArgument(what + kNotAnImage);
+  ImageHeader h;
+  h.format = format;
+  bool read = false;
+  if (h.format == "WebP") {
+    read = WebPGetInfo(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &h.width,
+                       &h.height) != 0;
+  } else {
+    // Headers sit at the start; stb takes an int length.
+    const int len = static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX));
+    int channels = 0;
+    read = stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), len, &h.width,
+                                 &h.height, &channels) != 0;
+  }
+  if (!read || h.width <= 0 || h.height <= 0) {
+    return Status::InvalidArgument(what + ": truncated or corrupt image (unreadable " + h.format +
+                                   " header)");
+  }
+  return h;
+}
+
+namespace {
+Status WithinLimit(const ImageHeader& h, const std::string& what) {
+  const int64_t limit = MaxImagePixels();
+  if (h.pixels() <= limit) return Status::Ok();
+  return Status::InvalidArgument(what + ": image of " + std::to_string(h.width) + "x" +
+                                 std::to_string(h.height) + " pixels (" + Megapixels(h.pixels()) +
+                                 " megapixels) is above the limit of " + Megapixels(limit) +
+                                 " megapixels; scale it down (a face photo needs far less)");
+}
+}  // namespace
+
+Status CheckImagePixels(std::string_view bytes, const std::string& what) {
+  auto h = ReadImageHeader(bytes, what);
+  return h.ok() ? WithinLimit(*h, what) : Status::Ok();
+}
 
 Result<cv::Mat> DecodeImage(const std::string& bytes, const std::string& what) {
   if (bytes.empty()) return Status::InvalidArgument(what + ": empty file");
@@ -108,7 +198,12 @@ Result<cv::Mat> DecodeImage(const std::string& bytes, const std::string& what) {
   if (completeness == Completeness::kTruncated) {
     return Status::InvalidArgument(what + ": truncated or corrupt image");
   }
+  // Size before decoding: the decoder would allocate what the header declares.
+  auto header = ReadImageHeader(bytes, what);
+  if (!header.ok()) return header.status();
+  if (Status s = WithinLimit(*header, what); !s.ok()) return s;
   cv::Mat image;
+  g_decodes.fetch_add(1, std::memory_order_relaxed);
   try {
     // IMREAD_COLOR yields 8-bit BGR: grey is replicated, alpha dropped, 16-bit scaled, and
     // the JPEG EXIF orientation applied.
@@ -124,8 +219,8 @@ Result<cv::Mat> DecodeImage(const std::string& bytes, const std::string& what) {
     if (completeness == Completeness::kComplete) {
       return Status::InvalidArgument(what + ": truncated or corrupt image");
     }
-    return Status::InvalidArgument(
-        what + ": not an image (unrecognised format; expected JPEG, PNG, BMP, WebP, TIFF, ...)");
+    return Status::InvalidArgument(what + ": truncated or corrupt image (the " + header->format +
+                                   " decoder gave up)");
   }
   return image;
 }

@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "testing/images.h"
 #include "testing/shared.h"
 
 namespace lfr {
@@ -224,6 +225,81 @@ TEST_F(ImageIoTest, DecodeNamesTheUpload) {
   auto empty = DecodeImage("", "upload 'x'");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(), "upload 'x': empty file");
+}
+
+// A small file declaring 20000x20000 pixels (400 megapixels) is refused from its header:
+// the decoder is never handed it (OpenCV would allocate 1.2 GB and take seconds).
+TEST_F(ImageIoTest, GiantDeclaredImagesAreRefusedBeforeDecoding) {
+  ASSERT_EQ(MaxImagePixels(), kDefaultMaxImagePixels);
+  const std::string expect =
+      ": image of 20000x20000 pixels (400.0 megapixels) is above the limit of 40.0 megapixels";
+  for (const auto& [name, bytes] :
+       {std::pair<std::string, std::string>{"giant.png", lfr::testing::PngDeclaring(20000, 20000)},
+        {"giant.jpg", lfr::testing::JpegDeclaring(20000, 20000)},
+        {"giant.bmp", lfr::testing::BmpDeclaring(20000, 20000)}}) {
+    ASSERT_LT(bytes.size(), 4096u) << name;
+    auto header = ReadImageHeader(bytes, name);
+    ASSERT_TRUE(header.ok()) << header.status().ToString();
+    EXPECT_EQ(header->width, 20000);
+    EXPECT_EQ(header->height, 20000);
+    EXPECT_THAT(CheckImagePixels(bytes, name).message(), HasSubstr(name + expect));
+
+    const uint64_t decodes = ImageDecodeCount();
+    auto img = DecodeImage(bytes, name);
+    ASSERT_FALSE(img.ok()) << name;
+    EXPECT_EQ(img.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_THAT(img.status().message(), HasSubstr(name + expect));
+    const fs::path p = WriteFile(dir_, name, bytes);
+    auto read = ReadImage(p);
+    ASSERT_FALSE(read.ok()) << name;
+    EXPECT_THAT(read.status().message(), HasSubstr(p.string() + expect));
+    EXPECT_EQ(ImageDecodeCount(), decodes) << name << " reached the decoder";
+  }
+}
+
+TEST_F(ImageIoTest, HeadersGiveFormatAndSizeOfRealImages) {
+  const cv::Mat picture = TestPicture();
+  for (const auto& [ext, format] : {std::pair<std::string, std::string>{".jpg", "JPEG"},
+                                    {".png", "PNG"},
+                                    {".bmp", "BMP"},
+                                    {".webp", "WebP"},
+                                    {".ppm", "PNM"}}) {
+    const std::string bytes = Encode(picture, ext);
+    auto h = ReadImageHeader(bytes, "x" + ext);
+    ASSERT_TRUE(h.ok()) << ext << ": " << h.status().ToString();
+    EXPECT_EQ(h->format, format);
+    EXPECT_EQ(h->width, 200);
+    EXPECT_EQ(h->height, 150);
+    const uint64_t decodes = ImageDecodeCount();
+    auto img = DecodeImage(bytes, "x" + ext);
+    ASSERT_TRUE(img.ok()) << ext << ": " << img.status().ToString();
+    EXPECT_EQ(img->size(), picture.size());
+    EXPECT_EQ(ImageDecodeCount(), decodes + 1);
+  }
+}
+
+// The limit is configurable; an image exactly at it passes, one pixel more does not.
+TEST_F(ImageIoTest, PixelLimitIsConfigurable) {
+  const std::string png = Encode(TestPicture(), ".png");  // 200x150 = 30000 pixels
+  SetMaxImagePixels(30000);
+  EXPECT_TRUE(DecodeImage(png, "at.png").ok());
+  SetMaxImagePixels(29999);
+  auto img = DecodeImage(png, "over.png");
+  SetMaxImagePixels(kDefaultMaxImagePixels);
+  ASSERT_FALSE(img.ok());
+  EXPECT_THAT(img.status().message(),
+              HasSubstr("over.png: image of 200x150 pixels (0.0 megapixels) is above the limit"));
+}
+
+// Formats whose size cannot be read from the header are not decoded unchecked.
+TEST_F(ImageIoTest, FormatsWithoutAHeaderCheckAreRefused) {
+  const std::string tiff = Encode(TestPicture(), ".tiff");
+  const uint64_t decodes = ImageDecodeCount();
+  auto img = DecodeImage(tiff, "scan.tiff");
+  ASSERT_FALSE(img.ok());
+  EXPECT_THAT(img.status().message(), HasSubstr("scan.tiff: not an image (unrecognised format"));
+  EXPECT_EQ(ImageDecodeCount(), decodes);
+  EXPECT_TRUE(CheckImagePixels(tiff, "scan.tiff").ok()) << "unreadable headers are DecodeImage's to report";
 }
 
 TEST(ImageIoRealData, ReadsLfwJpeg) {

@@ -342,19 +342,25 @@ function uploadForm(d) {
     field('reason', 'Reason for inclusion', { required: true }),
     field('image_source', 'Image source'),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add to watchlist'), result));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
+  const enrol = async (confirmDuplicate) => {
     result.replaceChildren('Enrolling…');
+    const body = new FormData(form);
+    if (confirmDuplicate) body.set('confirm_duplicate', 'true');
     try {
-      const e = await api('POST', `/api/deployments/${d.id}/watchlist`, new FormData(form));
+      const e = await api('POST', `/api/deployments/${d.id}/watchlist`, body);
       result.replaceChildren(h('p', { class: 'ok' }, `Enrolled ${e.reference} (quality ${Number(e.quality).toFixed(2)})`),
         ...(e.warnings || []).map((w) => h('p', { class: 'warning' }, w)));
       toast(`Enrolled ${e.reference}`);
       setTimeout(route, 600);
     } catch (e) {
-      result.replaceChildren(h('p', { class: 'error' }, e.message));
+      // 409: the same face is already on the list; the supervisor may still confirm it.
+      const anyway = e.status === 409 && e.body && e.body.duplicate_of
+        ? h('button', { type: 'button', class: 'secondary', id: 'enrol-anyway', onclick: () => enrol(true) }, 'Enrol anyway')
+        : '';
+      result.replaceChildren(h('p', { class: 'error' }, e.status === 409 && e.body && e.body.rejection ? e.body.rejection : e.message), anyway);
     }
-  });
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); enrol(false); });
   return h('div', { class: 'card' }, h('h2', {}, 'Add a person'), form);
 }
 
