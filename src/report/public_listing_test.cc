@@ -34,19 +34,19 @@ std::vector<int64_t> Ids(const nlohmann::json& list) {
 
 TEST(ReportPublicListingTest, SortsDeploymentsIntoUpcomingActiveAndPast) {
   std::vector<PublicDeployment> in;
-  in.push_back({Make(1, DeploymentStatus::kPlanned, false), std::nullopt});  // not public yet
-  in.push_back({Make(5, DeploymentStatus::kPlanned, true), std::nullopt});
-  in.push_back({Make(4, DeploymentStatus::kPlanned, true), std::nullopt});
-  in.push_back({Make(3, DeploymentStatus::kActive, true), std::nullopt});
+  in.push_back({Make(1, DeploymentStatus::kPlanned, false), std::nullopt, {}});  // not public yet
+  in.push_back({Make(5, DeploymentStatus::kPlanned, true), std::nullopt, {}});
+  in.push_back({Make(4, DeploymentStatus::kPlanned, true), std::nullopt, {}});
+  in.push_back({Make(3, DeploymentStatus::kActive, true), std::nullopt, {}});
   Deployment ran = SampleInput().deployment;  // id 7, closed, with its report
   in.push_back({ran, BuildReport(SampleInput())});
-  in.push_back({Make(2, DeploymentStatus::kClosed, true), std::nullopt});  // ran, no report given
+  in.push_back({Make(2, DeploymentStatus::kClosed, true), std::nullopt, {}});  // ran, no report given
   Deployment cancelled = Make(6, DeploymentStatus::kClosed, true);
   cancelled.started_ms = 0;
-  in.push_back({cancelled, std::nullopt});
+  in.push_back({cancelled, std::nullopt, {}});
   Deployment quietly_cancelled = Make(8, DeploymentStatus::kClosed, false);
   quietly_cancelled.started_ms = 0;
-  in.push_back({quietly_cancelled, std::nullopt});
+  in.push_back({quietly_cancelled, std::nullopt, {}});
 
   const int64_t now = Utc(2026, 12, 5, 10, 0);
   const nlohmann::json j = PublicDeploymentsJson(in, now);
@@ -84,7 +84,7 @@ TEST(ReportPublicListingTest, SortsDeploymentsIntoUpcomingActiveAndPast) {
 
 TEST(ReportPublicListingTest, UpcomingWhosePlannedWindowHasPassedIsFlagged) {
   const Deployment d = Make(4, DeploymentStatus::kPlanned, true);
-  const nlohmann::json j = PublicDeploymentsJson({{d, std::nullopt}}, d.spec.planned_end_ms);
+  const nlohmann::json j = PublicDeploymentsJson({{d, std::nullopt, {}}}, d.spec.planned_end_ms);
   ASSERT_EQ(j["upcoming"].size(), 1u);
   EXPECT_EQ(j["upcoming"][0]["window_passed"], true);
 }
@@ -100,8 +100,8 @@ TEST(ReportPublicListingTest, ResultsOfAnotherDeploymentAreNotPublished) {
 TEST(ReportPublicListingTest, NeverContainsReferencesNamesOrUris) {
   ReportInput input = SampleInput();
   std::vector<PublicDeployment> in = {{input.deployment, BuildReport(input)},
-                                      {Make(3, DeploymentStatus::kActive, true), std::nullopt},
-                                      {Make(4, DeploymentStatus::kPlanned, true), std::nullopt}};
+                                      {Make(3, DeploymentStatus::kActive, true), std::nullopt, {}},
+                                      {Make(4, DeploymentStatus::kPlanned, true), std::nullopt, {}}};
   const std::string text = PublicDeploymentsJson(in, Utc(2026, 12, 6)).dump();
   testing::ExpectNoSecrets(text);
   EXPECT_EQ(text.find("created_by"), std::string::npos);

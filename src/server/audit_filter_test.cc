@@ -26,8 +26,9 @@ class AuditFilterTest : public lfr::testing::ApiFixture {
   std::vector<json> Events(const ApiClient& c, const std::string& query) {
     auto r = c.Get("/api/audit?" + query);
     EXPECT_EQ(r->status, 200) << query << ": " << r->body;
+    const json body = BodyJson(r);
     std::vector<json> out;
-    for (const json& e : BodyJson(r)["events"]) out.push_back(e);
+    for (const json& e : body["events"]) out.push_back(e);
     return out;
   }
 };

@@ -152,7 +152,7 @@ int64_t LoginThrottle::RetryAfterMs(const std::string& user, const std::string& 
   if (auto it = by_user_.find(user); it != by_user_.end()) {
     const AccountRecord& u = it->second;
     if (auto from = u.failed_from.find(address); from != u.failed_from.end()) {
-      wait = std::max(wait, from->second + Delay(u.failures, kMaxAccountDelayMs) - now);
+      wait = std::max(wait, from->second.last_failure_ms + Delay(u.failures, kMaxAccountDelayMs) - now);
     }
   }
   return std::max<int64_t>(wait, 0);
@@ -190,11 +190,13 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& ad
   if (u.failures > 0 && now - u.last_failure_ms > window_ms_ + Delay(u.failures, kMaxAccountDelayMs)) u = {};
   u.failures++;
   u.last_failure_ms = now;
-  u.failed_from[address] = now;
+  AccountRecord::From& from = u.failed_from[address];
+  from.failures++;
+  from.last_failure_ms = now;
   if (u.failed_from.size() > kMaxAddressesPerAccount) {
     auto oldest = u.failed_from.begin();
     for (auto it = u.failed_from.begin(); it != u.failed_from.end(); ++it) {
-      if (it->second < oldest->second) oldest = it;
+      if (it->second.last_failure_ms < oldest->second.last_failure_ms) oldest = it;
     }
     u.failed_from.erase(oldest);
   }
@@ -204,7 +206,13 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& ad
 void LoginThrottle::RecordSuccess(const std::string& user, const std::string& address) {
   std::lock_guard<std::mutex> lock(mu_);
   by_address_.erase(address);
-  if (auto it = by_user_.find(user); it != by_user_.end()) it->second.failed_from.erase(address);
+  if (auto it = by_user_.find(user); it != by_user_.end()) {
+    AccountRecord& u = it->second;
+    if (auto from = u.failed_from.find(address); from != u.failed_from.end()) {
+      u.failures = std::max(0, u.failures - from->second.failures);
+      u.failed_from.erase(from);
+    }
+  }
 }
 
 bool Allows(Role role, Permission p) {

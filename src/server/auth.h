@@ -83,8 +83,8 @@ bool CsrfMatches(const Session& session, std::string_view presented);
 //    address that never failed against the account is never slowed by the account's count:
 //    the right password from a clean address always gets in.
 //  * A record is forgotten window_ms after its last failure (once any wait it imposes has
-//    passed). Success clears the address's record and its mark on the account; the
-//    account's count stays (the guessing may go on elsewhere).
+//    passed). Success from an address clears its record and takes its failures off the
+//    account's count (they were the user's own typing); the others' stay.
 //  * Memory is bounded: at most kMaxRecords addresses and accounts, and kMaxAddressesPerAccount
 //    addresses per account, the stalest forgotten first.
 // The caller answers a non-zero RetryAfterMs with 429 and Retry-After, without checking the
@@ -111,7 +111,11 @@ class LoginThrottle {
   struct AccountRecord {
     int failures = 0;
     int64_t last_failure_ms = 0;
-    std::map<std::string, int64_t> failed_from;  // address -> its last failure on this account
+    struct From {
+      int failures = 0;
+      int64_t last_failure_ms = 0;
+    };
+    std::map<std::string, From> failed_from;  // addresses that failed on this account
   };
   int64_t Delay(int failures, int64_t cap) const;
   void Prune(int64_t now);

@@ -81,6 +81,7 @@ TEST_F(NoticeRevisionTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevision1) {
     ASSERT_EQ(raw.Exec("DROP TABLE notice_revisions; "
                        "ALTER TABLE deployments DROP COLUMN start_override_reason; "
                        "ALTER TABLE deployments DROP COLUMN start_overridden; "
+                       "ALTER TABLE deployments DROP COLUMN public_details_changed_ms; "
                        "UPDATE deployments SET notice_text = 'Old notice.', notice_published_ms = 1234 "
                        "WHERE id = " + std::to_string(id) + "; PRAGMA user_version = 1;"),
               "");
