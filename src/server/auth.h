@@ -101,9 +101,10 @@ class LoginThrottle {
 // What a role may do. The matrix (also in docs/ARCHITECTURE.md and tested per endpoint):
 //   admin       users
 //   supervisor  deployments, cameras, watchlists (incl. images), start/close, notices,
-//               alerts (read, images), reports
-//   operator    read deployments, alerts of active deployments (read, images, decide),
-//               the watchlist image of an alerted subject
+//               alerts (read, images, correct any decision), reports
+//   operator    read deployments, alerts of active deployments (read, images, decide,
+//               correct their own decision within 10 minutes), the watchlist image of an
+//               alerted subject
 //   auditor     read deployments, alerts (metadata, no images), reports, audit log
 enum class Permission {
   kManageUsers,
@@ -113,6 +114,7 @@ enum class Permission {
   kViewFaceImages,       // watchlist images, alert crops and thumbnails
   kReadAlerts,
   kDecideAlerts,
+  kCorrectDecisions,     // supervisors: any decision; operators: their own, within 10 min
   kReadReports,
   kReadAudit,
 };
