@@ -103,7 +103,7 @@ void RegisterPublicRoutes(Api& api) {
     }
     auto cams = api.store->ListCameras(d->id);
     if (!cams.ok()) return SendStatus(res, cams.status());
-    res.set_content(report::RenderNoticeHtml(*d, *cams), "text/html; charset=utf-8");
+    SendStyledHtml(res, report::RenderNoticeHtml(*d, *cams));
   });
   api.http->Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
     std::vector<LiveRunner::CameraLive> cams;

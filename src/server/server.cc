@@ -164,6 +164,7 @@ void Server::RegisterRoutes() {
   RegisterDeploymentRoutes(api);
   RegisterAlertRoutes(api);
   RegisterPublicRoutes(api);
+  RegisterSystemRoutes(api);
 }
 
 Status Server::Start() {
