@@ -25,7 +25,8 @@ class AlertDecisionTest : public StoreFixture {
   }
   std::vector<AuditEvent> AuditRows(const std::string& action) {
     std::vector<AuditEvent> out;
-    for (const auto& e : *store_->ListAudit(0, 5000)) {
+    auto rows = store_->ListAudit(0, 5000);  // kept alive for the loop
+    for (const auto& e : *rows) {
       if (e.action == action) out.push_back(e);
     }
     return out;
@@ -150,6 +151,26 @@ TEST_F(AlertDecisionTest, CorrectionsCannotBeRewrittenInTheDatabase) {
   RawDb raw(db_path_);
   EXPECT_THAT(raw.Exec("UPDATE alert_corrections SET previous_state = 'false'"), HasSubstr("append-only"));
   EXPECT_THAT(raw.Exec("DELETE FROM alert_corrections"), HasSubstr("append-only"));
+}
+
+TEST_F(AlertDecisionTest, AVersion1DatabaseGainsCorrectionsOnOpen) {
+  {
+    RawDb raw(db_path_);
+    ASSERT_EQ(raw.Exec("DROP TRIGGER alert_corrections_append_only_update; "
+                       "DROP TRIGGER alert_corrections_append_only_delete; DROP TABLE alert_corrections; "
+                       "PRAGMA user_version = 1"), "");
+  }
+  Reopen();
+  const int64_t id = NewAlert();
+  ASSERT_TRUE(store_->DecideAlert(id, Decision(AlertState::kConfirmedTrue), Actor{"op1"}).ok());
+  auto c = store_->CorrectAlertDecision(id, Decision(AlertState::kNoAction), "r", Actor{"sup1"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->corrections.size(), 1u);
+  auto migrated = AuditRows("store.migrate");
+  ASSERT_EQ(migrated.size(), 1u);
+  EXPECT_THAT(migrated[0].details, HasSubstr("\"to\":2"));
+  EXPECT_TRUE(AuditRows("store.create").size() == 1u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
 }  // namespace

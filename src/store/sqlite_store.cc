@@ -344,8 +344,9 @@ Status SqliteStore::ApplyMigrations(int from_version, bool fresh) {
       auto check = master_.Wrap(RandomKey(), "key-check");
       if (!check.ok()) return check.status();
       LFR_RETURN_IF_ERROR(Sql("INSERT INTO meta(key, value) VALUES ('key_check', ?)").BindBlob(*check).Run());
-      LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.create", "store", json{{"schema", 1}}));
-    } else {
+      LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.create", "store",
+                                      json{{"schema", sqlite::LatestSchemaVersion()}}));
+    } else if (!fresh) {  // a new database is created at the latest schema: one row says so
       LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.migrate", "store",
                                       json{{"from", m.version - 1}, {"to", m.version}}));
     }

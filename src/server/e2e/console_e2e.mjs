@@ -221,6 +221,17 @@ try {
   const faces = Number(await operator.textContent('#stat-faces'));
   await operator.context().close();
 
+  // 3c. The supervisor corrects the decision (the officers arrested him after all): a
+  //     correction needs a reason and keeps the operator's decision on record.
+  await page.click('#nav a[href="#/live"]');
+  await page.click(`${sel} button[data-correct]`);
+  await page.selectOption(`${sel} form.correction select.outcome`, 'arrested');
+  await page.fill(`${sel} form.correction input.reason`, 'custody record: arrested at the stage door');
+  await page.click(`${sel} form.correction button[type=submit]`);
+  await page.waitForSelector(`${sel} .corrections:has-text("custody record")`);
+  await page.waitForSelector(`${sel} .decided:has-text("arrested")`);
+  await snap(page, 'supervisor-corrected');
+
   // 4. Supervisor closes the deployment (shreds).
   await page.goto(deploymentUrl);
   await page.waitForSelector('#close-deployment');
@@ -253,6 +264,7 @@ try {
   if (!(a.total >= 1 && a.total >= alerts.length)) fail(`report says ${a.total} alerts, the console showed ${alerts.length}`);
   if (a.confirmed_true !== 1) fail(`report says ${a.confirmed_true} confirmed true alerts, expected 1`);
   if (a.engagements !== 1) fail(`report says ${a.engagements} engagements, expected 1`);
+  if (a.arrests !== 1) fail(`report says ${a.arrests} arrests, expected 1 (the supervisor's correction)`);
   if (!(report.faces_seen >= faces && report.faces_seen > 0)) fail(`report says ${report.faces_seen} faces seen, the console showed ${faces}`);
   const html = await auditor.content();
   if (!html.includes(name)) fail('the HTML report does not name the deployment');
