@@ -17,6 +17,8 @@ struct AlertsArgs {
   std::string alert_id;
   std::string outcome = "none";
   std::string note;
+  bool correct = false;
+  std::string reason;
 };
 
 void RunList(const AlertsArgs& a, Context& ctx) {
@@ -62,9 +64,17 @@ void RunDecide(const AlertsArgs& a, Context& ctx) {
     return Fail(ctx, Status::InvalidArgument("--outcome must be engaged, arrested, nfa or none, got " + a.outcome));
   }
   decision.note = a.note;
+  if (Status v = ValidateAlertDecision(decision); !v.ok()) return Fail(ctx, v);
+  if (a.correct && a.reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Fail(ctx, Status::InvalidArgument("--correct needs --reason: why the decision on record is wrong"));
+  }
+  if (!a.correct && !a.reason.empty()) {
+    return Fail(ctx, Status::InvalidArgument("--reason is for corrections: add --correct"));
+  }
   auto store = OpenCliStore(ctx);
   if (!store) return;
-  auto decided = store->DecideAlert(*id, decision, CliActor());
+  auto decided = a.correct ? store->CorrectAlertDecision(*id, decision, a.reason, CliActor())
+                           : store->DecideAlert(*id, decision, CliActor());
   if (!decided.ok()) return Fail(ctx, decided.status());
   if (a.json) {
     *ctx.out << AlertJson(*decided).dump() << "\n";
@@ -90,12 +100,18 @@ void RegisterAlertsCommand(CLI::App& app, Context& ctx) {
   list->callback([a, &ctx] { RunList(*a, ctx); });
 
   CLI::App* decide = alerts->add_subcommand(
-      "decide", "Record an operator's decision on an alert (while its deployment is active and its data kept)");
+      "decide",
+      "Record an operator's decision on a pending alert (while its deployment is active and its data kept). "
+      "A decision is made once; --correct --reason changes one on record. Outcomes apply to true alerts "
+      "only: a false or no_action alert has outcome none");
   decide->add_option("alert", a->alert_id, "Alert id")->required();
   decide->add_option("--state", a->state, "true (it was the person), false (it was not) or no_action")->required();
   decide->add_option("--outcome", a->outcome, "engaged, arrested, nfa (no further action) or none")
       ->capture_default_str();
   decide->add_option("--note", a->note, "Free text (deleted with the alert's data)");
+  decide->add_flag("--correct", a->correct,
+                   "Correct a decision already on record (needs --reason); the replaced decision stays on record");
+  decide->add_option("--reason", a->reason, "Why the decision is corrected (with --correct; kept on record)");
   decide->add_flag("--json", a->json, "Print the alert as JSON");
   decide->callback([a, &ctx] { RunDecide(*a, ctx); });
 }

@@ -371,6 +371,24 @@ TEST_F(CliStoreTest, AlertsAreListedDecidedAndPurgedOnSchedule) {
   CliRun decided = Lfr({"alerts", "decide", fresh, "--state", "true", "--outcome", "arrested", "--note", "at gate"});
   ASSERT_EQ(decided.code, kExitOk) << decided.err;
   EXPECT_THAT(decided.out, HasSubstr("true, outcome arrested"));
+  // A decision is made once; a change is a correction with a reason; no contradictions.
+  CliRun redecide = Lfr({"alerts", "decide", fresh, "--state", "false"});
+  EXPECT_EQ(redecide.code, kExitRefused);
+  EXPECT_THAT(redecide.err, HasSubstr("already decided"));
+  CliRun contradiction = Lfr({"alerts", "decide", fresh, "--state", "false", "--outcome", "arrested", "--correct",
+                              "--reason", "r"});
+  EXPECT_EQ(contradiction.code, kExitBadInput);
+  EXPECT_THAT(contradiction.err, HasSubstr("contradicts"));
+  EXPECT_EQ(Lfr({"alerts", "decide", fresh, "--state", "false", "--correct"}).code, kExitBadInput);
+  CliRun corrected = Lfr({"alerts", "decide", fresh, "--state", "false", "--correct", "--reason", "wrong person",
+                          "--json"});
+  ASSERT_EQ(corrected.code, kExitOk) << corrected.err;
+  json correction = json::parse(corrected.out)["corrections"].at(0);
+  EXPECT_EQ(correction["previous_state"], "true");
+  EXPECT_EQ(correction["previous_outcome"], "arrested");
+  EXPECT_EQ(correction["reason"], "wrong person");
+  ASSERT_EQ(Lfr({"alerts", "decide", fresh, "--state", "true", "--outcome", "arrested", "--correct", "--reason",
+                 "it was him after all"}).code, kExitOk);
   CliRun late = Lfr({"alerts", "decide", old, "--state", "false"});
   EXPECT_EQ(late.code, kExitRefused);
   EXPECT_THAT(late.err, HasSubstr("retention"));

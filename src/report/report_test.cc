@@ -518,6 +518,10 @@ class FakeStore : public Store {
   Result<AlertRecord> DecideAlert(int64_t, const AlertDecision&, const Actor&) override {
     Unexpected("DecideAlert");
   }
+  Result<AlertRecord> CorrectAlertDecision(int64_t, const AlertDecision&, const std::string&,
+                                           const Actor&) override {
+    Unexpected("CorrectAlertDecision");
+  }
   Status AddFacesSeen(int64_t, const std::string&, int64_t, int64_t) override { Unexpected("AddFacesSeen"); }
   Result<PurgeCounts> PurgeAlertData(int64_t, const Actor&) override { Unexpected("PurgeAlertData"); }
   Status Audit(const Actor&, const std::string&, const std::string&, const std::string&) override {

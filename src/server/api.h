@@ -60,6 +60,11 @@ void RegisterAuthRoutes(Api& api);
 void RegisterDeploymentRoutes(Api& api);
 void RegisterAlertRoutes(Api& api);
 void RegisterPublicRoutes(Api& api);
+void RegisterSystemRoutes(Api& api);  // GET /api/system (api_system.cc)
+
+// Whether a model catalogue licence ("research-only", "CC-BY-NC-4.0", …) forbids
+// operational (commercial) use.
+bool ResearchOnlyLicence(const std::string& licence);
 
 // Prometheus text exposition of the cameras' counters and latencies.
 std::string PrometheusText(const std::vector<LiveRunner::CameraLive>& cameras);

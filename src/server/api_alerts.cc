@@ -79,34 +79,82 @@ void ListAlerts(Api& api, const httplib::Request& req, httplib::Response& res, c
   SendJson(res, 200, {{"alerts", out}});
 }
 
+// The decision in a request body: state, outcome (default none) and note. Contradictory
+// pairs are refused here with the store's reason (ValidateAlertDecision).
+Result<AlertDecision> ParseDecision(const nlohmann::json& body) {
+  auto state_text = RequiredString(body, "state", 20);
+  if (!state_text.ok()) return state_text.status();
+  AlertDecision d;
+  if (!ParseAlertState(*state_text, &d.state) || d.state == AlertState::kPending) {
+    return Status::InvalidArgument("field 'state': '" + *state_text + "' is not one of true, false, no_action");
+  }
+  auto outcome = OptionalString(body, "outcome", 20);
+  if (!outcome.ok()) return outcome.status();
+  if (outcome->has_value() && !ParseAlertOutcome(**outcome, &d.outcome)) {
+    return Status::InvalidArgument("field 'outcome': '" + **outcome + "' is not one of none, engaged, arrested, nfa");
+  }
+  auto note = OptionalString(body, "note", text_limits::kNote, TextKind::kMultiLine);
+  if (!note.ok()) return note.status();
+  d.note = note->value_or("");
+  LFR_RETURN_IF_ERROR(ValidateAlertDecision(d));
+  return d;
+}
+
+void PublishDecided(Api& api, const AlertRecord& a, const Caller& caller, bool correction) {
+  api.events->Publish("alert.decided", nlohmann::json({{"id", a.id},
+                                                       {"deployment_id", a.deployment_id},
+                                                       {"state", AlertStateName(a.state)},
+                                                       {"outcome", AlertOutcomeName(a.outcome)},
+                                                       {"correction", correction},
+                                                       {"by", caller.actor.name}})
+                                           .dump());
+}
+
 void Decide(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   auto a = LoadAlert(api, req, res, caller);
   if (!a) return;
   auto body = JsonBody(req);
   if (!body.ok()) return SendStatus(res, body.status());
-  auto state_text = RequiredString(*body, "state", 20);
-  if (!state_text.ok()) return SendStatus(res, state_text.status());
-  AlertDecision d;
-  if (!ParseAlertState(*state_text, &d.state) || d.state == AlertState::kPending) {
-    return SendError(res, 400, "field 'state': '" + *state_text + "' is not one of true, false, no_action");
-  }
-  auto outcome = OptionalString(*body, "outcome", 20);
-  if (!outcome.ok()) return SendStatus(res, outcome.status());
-  if (outcome->has_value() && !ParseAlertOutcome(**outcome, &d.outcome)) {
-    return SendError(res, 400, "field 'outcome': '" + **outcome +
-                                   "' is not one of none, engaged, arrested, nfa");
-  }
-  auto note = OptionalString(*body, "note", text_limits::kNote, TextKind::kMultiLine);
-  if (!note.ok()) return SendStatus(res, note.status());
-  d.note = note->value_or("");
-  auto decided = api.store->DecideAlert(a->id, d, caller.actor);
+  auto d = ParseDecision(*body);
+  if (!d.ok()) return SendStatus(res, d.status());
+  // A decided alert answers 409 (FailedPrecondition) naming the decision on record.
+  auto decided = api.store->DecideAlert(a->id, *d, caller.actor);
   if (!decided.ok()) return SendStatus(res, decided.status());
-  api.events->Publish("alert.decided", nlohmann::json({{"id", decided->id},
-                                                       {"deployment_id", decided->deployment_id},
-                                                       {"state", AlertStateName(decided->state)},
-                                                       {"by", caller.actor.name}})
-                                           .dump());
+  PublishDecided(api, *decided, caller, false);
   SendJson(res, 200, AlertDetail(api, *decided, caller));
+}
+
+// Who may correct a decision: a supervisor, any decision of a deployment that is still
+// active; an operator, only a decision they made themselves, within this window (a slip of
+// the finger, noticed at once). Everything later is for a supervisor, with a reason.
+constexpr int64_t kOwnCorrectionWindowMs = 10 * 60 * 1000;
+
+void Correct(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto a = LoadAlert(api, req, res, caller);
+  if (!a) return;
+  if (caller.session.role != Role::kSupervisor) {
+    if (a->state == AlertState::kPending) {
+      return SendError(res, 409, "alert " + std::to_string(a->id) + " has not been decided yet: decide it");
+    }
+    if (a->decided_by != caller.actor.name) {
+      return SendError(res, 403, "only a supervisor may correct a decision made by someone else (" +
+                                     a->decided_by + ")");
+    }
+    if (api.clock->NowMs() - a->decided_ms > kOwnCorrectionWindowMs) {
+      return SendError(res, 403, "an operator may correct their own decision within 10 minutes; "
+                                 "this one is older: ask a supervisor");
+    }
+  }
+  auto body = JsonBody(req);
+  if (!body.ok()) return SendStatus(res, body.status());
+  auto d = ParseDecision(*body);
+  if (!d.ok()) return SendStatus(res, d.status());
+  auto reason = RequiredString(*body, "reason", text_limits::kNote, TextKind::kMultiLine);
+  if (!reason.ok()) return SendStatus(res, reason.status());
+  auto corrected = api.store->CorrectAlertDecision(a->id, *d, *reason, caller.actor);
+  if (!corrected.ok()) return SendStatus(res, corrected.status());
+  PublishDecided(api, *corrected, caller, true);
+  SendJson(res, 200, AlertDetail(api, *corrected, caller));
 }
 
 }  // namespace
@@ -134,6 +182,10 @@ void RegisterAlertRoutes(Api& api) {
   api.Route("POST", R"(/api/alerts/(\d+)/decision)", Permission::kDecideAlerts,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
               Decide(api, req, res, c);
+            });
+  api.Route("POST", R"(/api/alerts/(\d+)/correction)", Permission::kCorrectDecisions,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              Correct(api, req, res, c);
             });
   // GET /api/events is served by the transport itself (server.cc, server/transport.h).
 

@@ -90,7 +90,8 @@ void RegisterAuthRoutes(Api& api) {
     for (Permission p : {Permission::kManageUsers, Permission::kReadDeployments,
                          Permission::kManageDeployments, Permission::kViewWatchlist,
                          Permission::kViewFaceImages, Permission::kReadAlerts,
-                         Permission::kDecideAlerts, Permission::kReadReports, Permission::kReadAudit}) {
+                         Permission::kDecideAlerts, Permission::kCorrectDecisions,
+                         Permission::kReadReports, Permission::kReadAudit}) {
       if (caller->can(p)) perms.push_back(PermissionName(p));
     }
     SendJson(res, 200, {{"user", caller->actor.name},

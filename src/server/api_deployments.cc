@@ -252,7 +252,7 @@ void Report(Api& api, const httplib::Request& req, httplib::Response& res, const
     return SendStatus(res, a);  // no export without its audit row
   }
   if (format == "html") {
-    res.set_content(report::RenderReportHtml(r), "text/html; charset=utf-8");
+    SendStyledHtml(res, report::RenderReportHtml(r));
   } else if (format == "csv") {
     res.set_header("Content-Disposition", "attachment; filename=\"deployment-" + std::to_string(*id) + "-report.csv\"");
     res.set_content(report::RenderReportCsv(r), "text/csv; charset=utf-8");

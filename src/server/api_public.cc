@@ -120,7 +120,7 @@ void RegisterPublicRoutes(Api& api) {
       }
       shown = static_cast<int>(*r);
     }
-    res.set_content(report::RenderPublishedNoticeHtml(d->spec.name, *revs, shown), "text/html; charset=utf-8");
+    SendStyledHtml(res, report::RenderPublishedNoticeHtml(d->spec.name, *revs, shown));
   });
   api.http->Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
     std::vector<LiveRunner::CameraLive> cams;

@@ -222,10 +222,11 @@ bool Allows(Role role, Permission p) {
       return p == P::kManageUsers;
     case Role::kSupervisor:
       return p == P::kReadDeployments || p == P::kManageDeployments || p == P::kViewWatchlist ||
-             p == P::kViewFaceImages || p == P::kReadAlerts || p == P::kReadReports;
+             p == P::kViewFaceImages || p == P::kReadAlerts || p == P::kReadReports ||
+             p == P::kCorrectDecisions;
     case Role::kOperator:
       return p == P::kReadDeployments || p == P::kViewWatchlist || p == P::kViewFaceImages ||
-             p == P::kReadAlerts || p == P::kDecideAlerts;
+             p == P::kReadAlerts || p == P::kDecideAlerts || p == P::kCorrectDecisions;
     case Role::kAuditor:
       return p == P::kReadDeployments || p == P::kReadAlerts || p == P::kReadReports ||
              p == P::kReadAudit;
@@ -242,6 +243,7 @@ const char* PermissionName(Permission p) {
     case Permission::kViewFaceImages: return "view face images";
     case Permission::kReadAlerts: return "read alerts";
     case Permission::kDecideAlerts: return "decide alerts";
+    case Permission::kCorrectDecisions: return "correct decisions";
     case Permission::kReadReports: return "read reports";
     case Permission::kReadAudit: return "read the audit log";
   }

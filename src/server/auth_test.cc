@@ -112,14 +112,15 @@ TEST(CsrfTest, OnlyTheSessionsOwnTokenMatches) {
 TEST(RoleMatrixTest, EachRoleHasExactlyItsPermissions) {
   using P = Permission;
   const P all[] = {P::kManageUsers, P::kReadDeployments, P::kManageDeployments, P::kViewWatchlist,
-                   P::kViewFaceImages, P::kReadAlerts, P::kDecideAlerts, P::kReadReports,
-                   P::kReadAudit};
+                   P::kViewFaceImages, P::kReadAlerts, P::kDecideAlerts, P::kCorrectDecisions,
+                   P::kReadReports, P::kReadAudit};
   const std::map<Role, std::set<P>> expected = {
       {Role::kAdmin, {P::kManageUsers}},
       {Role::kSupervisor, {P::kReadDeployments, P::kManageDeployments, P::kViewWatchlist,
-                           P::kViewFaceImages, P::kReadAlerts, P::kReadReports}},
+                           P::kViewFaceImages, P::kReadAlerts, P::kReadReports,
+                           P::kCorrectDecisions}},
       {Role::kOperator, {P::kReadDeployments, P::kViewWatchlist, P::kViewFaceImages,
-                         P::kReadAlerts, P::kDecideAlerts}},
+                         P::kReadAlerts, P::kDecideAlerts, P::kCorrectDecisions}},
       {Role::kAuditor, {P::kReadDeployments, P::kReadAlerts, P::kReadReports, P::kReadAudit}},
   };
   for (const auto& [role, allowed] : expected) {

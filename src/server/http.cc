@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <sodium.h>
+
 namespace lfr::server {
 
 int HttpStatusFor(const Status& s) {
@@ -115,6 +117,30 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
     pos = end + 1;
   }
   return "";
+}
+
+std::string InlineStyleCsp(const std::string& html) {
+  std::string hashes;
+  size_t pos = 0;
+  while ((pos = html.find("<style>", pos)) != std::string::npos) {
+    const size_t begin = pos + 7;
+    const size_t end = html.find("</style>", begin);
+    if (end == std::string::npos) break;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(html.data() + begin), end - begin);
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof b64, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
+    hashes += std::string(" 'sha256-") + b64 + "'";
+    pos = end;
+  }
+  return "default-src 'none'; img-src 'self' data:; style-src" + (hashes.empty() ? std::string(" 'none'") : hashes) +
+         "; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+}
+
+void SendStyledHtml(httplib::Response& res, const std::string& html) {
+  res.headers.erase("Content-Security-Policy");
+  res.set_header("Content-Security-Policy", InlineStyleCsp(html));
+  res.set_content(html, "text/html; charset=utf-8");
 }
 
 }  // namespace lfr::server

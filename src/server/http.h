@@ -50,6 +50,14 @@ Result<int64_t> ParseId(const std::string& text, const char* what);
 // The value of cookie `name` in the request's Cookie header, "" if absent.
 std::string CookieValue(const httplib::Request& req, const std::string& name);
 
+// The Content-Security-Policy for a self-contained HTML document (the results report, the
+// public notice): its <style> blocks are allowed by their SHA-256 hashes and nothing else
+// inline is (no script at all, images only from the server or data: URIs).
+std::string InlineStyleCsp(const std::string& html);
+// Sends such a document as text/html under InlineStyleCsp (replacing the server's default
+// policy, whose style-src 'self' would block the inline style and render it unstyled).
+void SendStyledHtml(httplib::Response& res, const std::string& html);
+
 }  // namespace lfr::server
 
 #endif  // LFR_SERVER_HTTP_H_

@@ -165,6 +165,7 @@ void Server::RegisterRoutes() {
   RegisterDeploymentRoutes(api);
   RegisterAlertRoutes(api);
   RegisterPublicRoutes(api);
+<<<<<<< HEAD
   RegisterTransportRoutes();
 }
 
@@ -211,6 +212,9 @@ void Server::RegisterTransportRoutes() {
     }
     return Router::Gate::kPass;
   });
+=======
+  RegisterSystemRoutes(api);
+>>>>>>> console
 }
 
 Status Server::Start() {

@@ -298,7 +298,8 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       {"manage users", Permission::kManageUsers}, {"read deployments", Permission::kReadDeployments},
       {"manage deployments", Permission::kManageDeployments}, {"view watchlists", Permission::kViewWatchlist},
       {"view face images", Permission::kViewFaceImages}, {"read alerts", Permission::kReadAlerts},
-      {"decide alerts", Permission::kDecideAlerts}, {"read reports", Permission::kReadReports},
+      {"decide alerts", Permission::kDecideAlerts}, {"correct decisions", Permission::kCorrectDecisions},
+      {"read reports", Permission::kReadReports},
       {"read the audit log", Permission::kReadAudit}};
   int checked = 0;
   for (const auto& [path, ops] : spec["paths"].items()) {

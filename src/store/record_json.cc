@@ -69,6 +69,18 @@ json EntryJson(const WatchlistEntry& e, bool with_name) {
 }
 
 json AlertJson(const AlertRecord& a) {
+  json corrections = json::array();
+  for (const AlertCorrection& c : a.corrections) {
+    corrections.push_back({{"time", Time(c.time_ms)},
+                           {"by", c.by},
+                           {"reason", c.reason},
+                           {"previous_state", AlertStateName(c.previous_state)},
+                           {"previous_outcome", AlertOutcomeName(c.previous_outcome)},
+                           {"previous_decided_by", c.previous_decided_by},
+                           {"previous_decided", Time(c.previous_decided_ms)},
+                           {"state", AlertStateName(c.state)},
+                           {"outcome", AlertOutcomeName(c.outcome)}});
+  }
   return {{"id", a.id},
           {"deployment_id", a.deployment_id},
           {"camera", a.camera},
@@ -85,7 +97,8 @@ json AlertJson(const AlertRecord& a) {
           {"note", a.note},
           {"decided_by", a.decided_by},
           {"decided", Time(a.decided_ms)},
-          {"media_purged", a.media_purged}};
+          {"media_purged", a.media_purged},
+          {"corrections", corrections}};
 }
 
 json AuditJson(const AuditEvent& e) {

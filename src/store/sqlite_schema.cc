@@ -158,7 +158,31 @@ ALTER TABLE deployments ADD COLUMN start_overridden TEXT NOT NULL DEFAULT '';
 ALTER TABLE deployments ADD COLUMN public_details_changed_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+// Version 3. Corrections of alert decisions: a decided alert is changed only by a
+// correction with a reason, and each correction keeps the decision it replaced, so the
+// original decision stays on record. Append-only, like the audit table.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE alert_corrections(
+  id INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  time_ms INTEGER NOT NULL,
+  corrected_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  previous_state TEXT NOT NULL,
+  previous_outcome TEXT NOT NULL,
+  previous_decided_by TEXT NOT NULL,
+  previous_decided_ms INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE INDEX alert_corrections_by_alert ON alert_corrections(alert_id, id);
+CREATE TRIGGER alert_corrections_append_only_update BEFORE UPDATE ON alert_corrections
+  BEGIN SELECT RAISE(ABORT, 'alert corrections are append-only'); END;
+CREATE TRIGGER alert_corrections_append_only_delete BEFORE DELETE ON alert_corrections
+  BEGIN SELECT RAISE(ABORT, 'alert corrections are append-only'); END;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
 
 }  // namespace
 

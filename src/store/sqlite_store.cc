@@ -141,6 +141,8 @@ class SqliteStore : public Store {
   Result<AlertRecord> GetAlert(int64_t alert_id) override;
   Result<SecretBytes> GetAlertMedia(int64_t alert_id, AlertMedia which, const Actor& by) override;
   Result<AlertRecord> DecideAlert(int64_t alert_id, const AlertDecision& decision, const Actor& by) override;
+  Result<AlertRecord> CorrectAlertDecision(int64_t alert_id, const AlertDecision& decision,
+                                           const std::string& reason, const Actor& by) override;
 
   Status AddFacesSeen(int64_t deployment_id, const std::string& camera, int64_t minute_ms,
                       int64_t n) override;
@@ -183,6 +185,10 @@ class SqliteStore : public Store {
   Result<WatchlistEntry> LoadEntry(int64_t entry_id, bool with_name);
   AlertRecord AlertFromRow(const Stmt& st);
   Result<AlertRecord> LoadAlert(int64_t alert_id);
+  // Fills a->corrections from alert_corrections.
+  Status LoadCorrections(AlertRecord* a);
+  // The alert, if it may still be decided or corrected (active deployment, data kept).
+  Result<AlertRecord> DecidableAlert(int64_t alert_id, const std::string& action);
   Result<int64_t> CountLiveEntries(int64_t deployment_id);
   Result<int64_t> ScalarInt(const char* sql, int64_t arg);
   Result<std::optional<int64_t>> CameraId(int64_t deployment_id, const std::string& name);
@@ -347,7 +353,7 @@ Status SqliteStore::ApplyMigrations(int from_version, bool fresh) {
       LFR_RETURN_IF_ERROR(Sql("INSERT INTO meta(key, value) VALUES ('key_check', ?)").BindBlob(*check).Run());
       LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.create", "store",
                                       json{{"schema", sqlite::LatestSchemaVersion()}}));
-    } else if (!fresh) {  // a new database's store.create row already names its schema
+    } else if (!fresh) {  // a new database is created at the latest schema: one row says so
       LFR_RETURN_IF_ERROR(AppendAudit(Actor{"system"}, "store.migrate", "store",
                                       json{{"from", m.version - 1}, {"to", m.version}}));
     }
@@ -1205,7 +1211,31 @@ AlertRecord SqliteStore::AlertFromRow(const Stmt& st) {
 Result<AlertRecord> SqliteStore::LoadAlert(int64_t alert_id) {
   const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?";
   Stmt st = Sql(sql.c_str());
-  return st.Bind(alert_id).One("no alert " + std::to_string(alert_id), [&] { return AlertFromRow(st); });
+  auto a = st.Bind(alert_id).One("no alert " + std::to_string(alert_id), [&] { return AlertFromRow(st); });
+  if (!a.ok()) return a;
+  LFR_RETURN_IF_ERROR(LoadCorrections(&*a));
+  return a;
+}
+
+Status SqliteStore::LoadCorrections(AlertRecord* a) {
+  Stmt st = Sql("SELECT time_ms, corrected_by, reason, previous_state, previous_outcome, previous_decided_by, "
+                "previous_decided_ms, state, outcome FROM alert_corrections WHERE alert_id = ? ORDER BY id");
+  st.Bind(a->id);
+  a->corrections.clear();
+  return st.EachRow([&]() -> Status {
+    AlertCorrection c;
+    c.time_ms = st.Int(0);
+    c.by = st.Text(1);
+    c.reason = st.Text(2);
+    ParseAlertState(st.Text(3), &c.previous_state);
+    ParseAlertOutcome(st.Text(4), &c.previous_outcome);
+    c.previous_decided_by = st.Text(5);
+    c.previous_decided_ms = st.Int(6);
+    ParseAlertState(st.Text(7), &c.state);
+    ParseAlertOutcome(st.Text(8), &c.outcome);
+    a->corrections.push_back(std::move(c));
+    return Status::Ok();
+  });
 }
 
 Result<AlertRecord> SqliteStore::RecordAlert(const AlertInput& input, const Actor& by) {
@@ -1269,6 +1299,7 @@ Result<std::vector<AlertRecord>> SqliteStore::ListAlerts(const AlertQuery& query
     out.push_back(AlertFromRow(st));
     return Status::Ok();
   }));
+  for (AlertRecord& a : out) LFR_RETURN_IF_ERROR(LoadCorrections(&a));
   return out;
 }
 
@@ -1301,19 +1332,29 @@ Result<SecretBytes> SqliteStore::GetAlertMedia(int64_t alert_id, AlertMedia whic
   });
 }
 
+Result<AlertRecord> SqliteStore::DecidableAlert(int64_t alert_id, const std::string& action) {
+  auto a = LoadAlert(alert_id);
+  if (!a.ok()) return a.status();
+  auto d = DeploymentIn(a->deployment_id, {DeploymentStatus::kActive}, action + " alert " + std::to_string(alert_id));
+  if (!d.ok()) return d.status();
+  if (a->media_purged) {
+    return Status::FailedPrecondition("alert " + std::to_string(alert_id) +
+                                      " can no longer be decided: its data was deleted by retention");
+  }
+  return a;
+}
+
 Result<AlertRecord> SqliteStore::DecideAlert(int64_t alert_id, const AlertDecision& decision, const Actor& by) {
   LFR_RETURN_IF_ERROR(CheckDecisionText(decision));
-  if (decision.state == AlertState::kPending) {
-    return Status::InvalidArgument("a decision must be true, false or no_action, not pending");
-  }
+  LFR_RETURN_IF_ERROR(ValidateAlertDecision(decision));
   return Write(by, [&]() -> Result<AlertRecord> {
-    auto a = LoadAlert(alert_id);
+    auto a = DecidableAlert(alert_id, "decide");
     if (!a.ok()) return a.status();
-    auto d = DeploymentIn(a->deployment_id, {DeploymentStatus::kActive}, "decide alert " + std::to_string(alert_id));
-    if (!d.ok()) return d.status();
-    if (a->media_purged) {
-      return Status::FailedPrecondition("alert " + std::to_string(alert_id) +
-                                        " can no longer be decided: its data was deleted by retention");
+    if (a->state != AlertState::kPending) {
+      return Status::FailedPrecondition(
+          "alert " + std::to_string(alert_id) + " was already decided (" + AlertStateName(a->state) +
+          ", outcome " + AlertOutcomeName(a->outcome) + ", by " + a->decided_by + " at " +
+          FormatUtcMs(a->decided_ms) + "); changing a decision is a correction, which needs a reason");
     }
     LFR_RETURN_IF_ERROR(Sql("UPDATE alerts SET state = ?, outcome = ?, note = ?, decided_by = ?, decided_ms = ? "
                             "WHERE id = ?")
@@ -1322,11 +1363,51 @@ Result<AlertRecord> SqliteStore::DecideAlert(int64_t alert_id, const AlertDecisi
                             .Bind(by.name).Bind(clock_->NowMs()).Bind(alert_id).Run());
     LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.decide", "alert:" + std::to_string(alert_id),
                                     json{{"state", AlertStateName(decision.state)},
+                                         {"outcome", AlertOutcomeName(decision.outcome)}}));
+    return LoadAlert(alert_id);
+  });
+}
+
+Result<AlertRecord> SqliteStore::CorrectAlertDecision(int64_t alert_id, const AlertDecision& decision,
+                                                      const std::string& reason, const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateAlertDecision(decision));
+  if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument("a correction needs a reason");
+  }
+  return Write(by, [&]() -> Result<AlertRecord> {
+    auto a = DecidableAlert(alert_id, "correct the decision on");
+    if (!a.ok()) return a.status();
+    if (a->state == AlertState::kPending) {
+      return Status::FailedPrecondition("alert " + std::to_string(alert_id) +
+                                        " has not been decided yet: decide it, there is nothing to correct");
+    }
+    if (a->state == decision.state && a->outcome == decision.outcome && a->note == decision.note) {
+      return Status::InvalidArgument("the correction changes nothing: alert " + std::to_string(alert_id) +
+                                     " is already " + AlertStateName(a->state) + ", outcome " +
+                                     AlertOutcomeName(a->outcome));
+    }
+    const int64_t now = clock_->NowMs();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO alert_corrections(alert_id, time_ms, corrected_by, reason, previous_state, "
+                            "previous_outcome, previous_decided_by, previous_decided_ms, state, outcome) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                            .Bind(alert_id).Bind(now).Bind(by.name).Bind(reason)
+                            .Bind(std::string(AlertStateName(a->state)))
+                            .Bind(std::string(AlertOutcomeName(a->outcome))).Bind(a->decided_by)
+                            .Bind(a->decided_ms).Bind(std::string(AlertStateName(decision.state)))
+                            .Bind(std::string(AlertOutcomeName(decision.outcome))).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE alerts SET state = ?, outcome = ?, note = ?, decided_by = ?, decided_ms = ? "
+                            "WHERE id = ?")
+                            .Bind(std::string(AlertStateName(decision.state)))
+                            .Bind(std::string(AlertOutcomeName(decision.outcome))).Bind(decision.note)
+                            .Bind(by.name).Bind(now).Bind(alert_id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "alert.correct", "alert:" + std::to_string(alert_id),
+                                    json{{"state", AlertStateName(decision.state)},
                                          {"outcome", AlertOutcomeName(decision.outcome)},
-                                         {"previous_state", AlertStateName(a->state)}}));
-    auto out = LoadAlert(alert_id);
-    if (!out.ok()) return out.status();
-    return out;
+                                         {"previous_state", AlertStateName(a->state)},
+                                         {"previous_outcome", AlertOutcomeName(a->outcome)},
+                                         {"previous_decided_by", a->decided_by},
+                                         {"reason", reason}}));
+    return LoadAlert(alert_id);
   });
 }
 

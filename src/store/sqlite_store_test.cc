@@ -358,9 +358,11 @@ TEST_F(SqliteStoreTest, AlertsAreRecordedListedViewedAndDecided) {
   EXPECT_EQ(decided->note, "arrested at gate");
   EXPECT_EQ(decided->decided_by, "op1");
   EXPECT_EQ(decided->decided_ms, clock_.NowMs());
-  // A decision can be corrected while the deployment is active; both are audited.
-  ASSERT_TRUE(store_->DecideAlert(ids[0], Decision(AlertState::kConfirmedFalse), Actor{"sup1"}).ok());
-  EXPECT_EQ(store_->GetAlert(ids[0])->state, AlertState::kConfirmedFalse);
+  // A decision is made once: deciding again is refused (a change is a correction,
+  // store/alert_decision_test.cc).
+  EXPECT_EQ(store_->DecideAlert(ids[0], Decision(AlertState::kConfirmedFalse), Actor{"sup1"}).status().code(),
+            Status::Code::kFailedPrecondition);
+  EXPECT_EQ(store_->GetAlert(ids[0])->state, AlertState::kConfirmedTrue);
   AlertQuery pending;
   pending.state = AlertState::kPending;
   EXPECT_EQ(store_->ListAlerts(pending)->size(), 2u);
@@ -377,7 +379,7 @@ TEST_F(SqliteStoreTest, AlertsAreRecordedListedViewedAndDecided) {
   }
   EXPECT_EQ(creates, 3);  // the refused ones left no row
   EXPECT_EQ(views, 2);
-  EXPECT_EQ(decides, 2);
+  EXPECT_EQ(decides, 1);
 }
 
 TEST_F(SqliteStoreTest, PurgeDeletesMediaAndLinksButKeepsTheOutcomeRecord) {

@@ -62,6 +62,20 @@ bool ParseAlertOutcome(const std::string& text, AlertOutcome* o) {
   return ParseByName(text, all, AlertOutcomeName, o);
 }
 
+Status ValidateAlertDecision(const AlertDecision& decision) {
+  if (decision.state == AlertState::kPending) {
+    return Status::InvalidArgument("a decision must be true, false or no_action, not pending");
+  }
+  if (decision.state != AlertState::kConfirmedTrue && decision.outcome != AlertOutcome::kNone) {
+    return Status::InvalidArgument(std::string("outcome '") + AlertOutcomeName(decision.outcome) +
+                                   "' contradicts state '" + AlertStateName(decision.state) +
+                                   "': outcomes (engaged, arrested, nfa) record what officers did about the "
+                                   "person on the watchlist, so they apply to true alerts only; a " +
+                                   AlertStateName(decision.state) + " alert has outcome none");
+  }
+  return Status::Ok();
+}
+
 const char* RoleName(Role r) {
   switch (r) {
     case Role::kAdmin: return "admin";

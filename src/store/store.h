@@ -161,6 +161,20 @@ enum class AlertOutcome { kNone, kEngaged, kArrested, kNoFurtherAction };
 const char* AlertOutcomeName(AlertOutcome o);  // "none", "engaged", "arrested", "nfa"
 bool ParseAlertOutcome(const std::string& text, AlertOutcome* o);
 
+// A change to an alert's recorded decision. The first correction of an alert holds its
+// original decision (previous_*), so the operator's first call stays on record.
+struct AlertCorrection {
+  int64_t time_ms = 0;
+  std::string by;                   // who corrected it
+  std::string reason;               // why (required; kept on record, not deleted by retention)
+  AlertState previous_state = AlertState::kPending;
+  AlertOutcome previous_outcome = AlertOutcome::kNone;
+  std::string previous_decided_by;
+  int64_t previous_decided_ms = 0;
+  AlertState state = AlertState::kPending;      // the decision after the correction
+  AlertOutcome outcome = AlertOutcome::kNone;
+};
+
 struct AlertRecord {
   int64_t id = 0;
   int64_t deployment_id = 0;
@@ -178,6 +192,7 @@ struct AlertRecord {
   std::string decided_by;
   int64_t decided_ms = 0;
   bool media_purged = false;        // crop/thumbnail/note/subject removed by retention or close
+  std::vector<AlertCorrection> corrections;  // oldest first; empty if never corrected
 };
 
 struct AlertInput {
@@ -202,6 +217,12 @@ struct AlertDecision {
   AlertOutcome outcome = AlertOutcome::kNone;
   std::string note;
 };
+
+// Whether a decision is coherent. Outcomes describe what officers did about the person on
+// the watchlist, so they apply to true alerts only: a true alert has any outcome (none =
+// not engaged, e.g. the person was not intercepted); a false or no-action alert has outcome
+// none. InvalidArgument (naming the contradiction) for state pending or a contradictory pair.
+Status ValidateAlertDecision(const AlertDecision& decision);
 
 enum class AlertMedia { kCrop, kThumbnail };
 
@@ -330,11 +351,20 @@ class Store {
   // Crop or thumbnail JPEG (audited as a view). NotFound once purged.
   virtual Result<SecretBytes> GetAlertMedia(int64_t alert_id, AlertMedia which,
                                             const Actor& by) = 0;
-  // Records an operator's decision (a pending or already-decided alert may be re-decided
-  // while its deployment is active; each decision is audited). FailedPrecondition if the
-  // deployment is closed; InvalidArgument for state kPending.
+  // Records an operator's decision on a pending alert (audited). A decision is made once:
+  // FailedPrecondition if the alert was already decided (changing it is a correction), if
+  // the deployment is not active or the alert's data was deleted by retention;
+  // InvalidArgument for an incoherent decision (ValidateAlertDecision).
   virtual Result<AlertRecord> DecideAlert(int64_t alert_id, const AlertDecision& decision,
                                           const Actor& by) = 0;
+  // Corrects a decided alert: records an AlertCorrection (the replaced decision, who, when,
+  // the reason) and the new decision, audited as "alert.correct" with both. Who may correct
+  // is the caller's policy (server: supervisors, or the deciding operator within a short
+  // window). FailedPrecondition if the alert is still pending, the deployment is not active
+  // or the alert's data was deleted; InvalidArgument for an empty reason, an incoherent
+  // decision or one identical to the current decision.
+  virtual Result<AlertRecord> CorrectAlertDecision(int64_t alert_id, const AlertDecision& decision,
+                                                   const std::string& reason, const Actor& by) = 0;
 
   // Counters. Adds n to the (deployment, camera, minute) bucket (minute_ms is floored to its
   // minute). Planned or active deployments; not audited.

@@ -84,6 +84,8 @@ function showLogin(message) {
   state.me = null;
   if (state.events) { state.events.close(); state.events = null; }
   $('#nav').hidden = true; $('#logout').hidden = true; $('#who').textContent = '';
+  cue.pending = []; cue.acked.clear(); updateCue();
+  $('#research-banner').hidden = true;
   const err = h('p', { class: 'error', role: 'alert' }, message || '');
   const user = h('input', { name: 'username', autocomplete: 'username', required: true, id: 'login-user' });
   const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-pass' });
@@ -110,6 +112,7 @@ async function afterLogin() {
   nav.hidden = false;
   for (const a of nav.querySelectorAll('a')) a.hidden = !can(a.dataset.perm);
   startEvents();
+  showLicenceWarnings();
   const first = [...nav.querySelectorAll('a')].find((a) => !a.hidden);
   if (!location.hash || location.hash === '#/' || location.hash === '#/login') {
     location.hash = state.me.role === 'operator' ? '#/live' : (first ? first.getAttribute('href') : '#/');
@@ -118,35 +121,100 @@ async function afterLogin() {
   }
 }
 
-// ---- live events --------------------------------------------------------------------------
+// A recogniser licensed for research only must not be used operationally: say so on every
+// page, for as long as it is in use (GET /api/system).
+async function showLicenceWarnings() {
+  const banner = $('#research-banner');
+  try {
+    const sys = await api('GET', '/api/system');
+    const note = sys.recogniser && sys.recogniser.research_only ? sys.recogniser.licence_note : '';
+    banner.replaceChildren(...sys.licence_warnings.map((w) => h('div', {}, '⚠ ', w)),
+      note ? h('details', {}, h('summary', {}, 'Licence'), note) : '');
+    banner.hidden = sys.licence_warnings.length === 0;
+  } catch (e) { banner.hidden = true; }
+}
+
+// ---- live events and the pending-alert cue --------------------------------------------
+//
+// Every page keeps one /api/events stream open. Alerts and decisions refresh the count of
+// pending alerts (in the title and on the Live link) and, for those who decide alerts, a
+// banner with a repeating beep until they acknowledge: the Acknowledge button, or clicking
+// or deciding the alert on the Live page. The Live page and a deployment's camera health
+// update in place from the same events.
+
+const cue = { pending: [], acked: new Set(), timer: null, audio: null, count: 0 };
+const CUE_EVERY_MS = 3000;
 
 function beep() {
   try {
-    const ctx = new (window.AudioContext || window.webkitAudioContext)();
+    cue.audio = cue.audio || new (window.AudioContext || window.webkitAudioContext)();
+    const ctx = cue.audio;
+    if (ctx.state === 'suspended') ctx.resume();
     const o = ctx.createOscillator(); const g = ctx.createGain();
     o.frequency.value = 880; o.connect(g); g.connect(ctx.destination);
-    g.gain.setValueAtTime(0.2, ctx.currentTime); g.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.6);
-    o.start(); o.stop(ctx.currentTime + 0.6);
+    g.gain.setValueAtTime(0.2, ctx.currentTime); g.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.5);
+    o.start(); o.stop(ctx.currentTime + 0.5);
   } catch (e) { /* no audio device: the banner still shows */ }
+}
+
+async function refreshPending() {
+  if (!can('read alerts')) return;
+  try {
+    const [{ alerts }, { deployments }] = await Promise.all([
+      api('GET', '/api/alerts?state=pending&limit=1000'), api('GET', '/api/deployments')]);
+    const active = new Set(deployments.filter((d) => d.status === 'active').map((d) => d.id));
+    cue.pending = alerts.filter((a) => active.has(a.deployment_id));
+    updateCue();
+  } catch (e) { /* the next event retries */ }
+}
+
+function acknowledge(ids) {
+  for (const id of ids) cue.acked.add(id);
+  updateCue();
+}
+
+function updateCue() {
+  const n = cue.pending.length;
+  document.title = (n ? `(${n}) ` : '') + 'OpenLFR console';
+  const badge = $('#nav-pending');
+  badge.textContent = String(n);
+  badge.hidden = n === 0;
+  const unacked = can('decide alerts') ? cue.pending.filter((a) => !cue.acked.has(a.id)) : [];
+  const banner = $('#alert-banner');
+  if (!unacked.length) {
+    banner.hidden = true;
+    clearInterval(cue.timer); cue.timer = null;
+    return;
+  }
+  const newest = unacked[0];
+  $('#alert-banner-text').textContent = `${unacked.length} new alert${unacked.length > 1 ? 's' : ''} waiting — newest on camera ${newest.camera} (score ${Number(newest.fused_score).toFixed(2)})${state.route === 'live' ? '' : ': open Live to decide'}`;
+  const wasHidden = banner.hidden;
+  banner.hidden = false;
+  if (wasHidden || !cue.timer) {
+    const ring = () => { cue.count += 1; banner.dataset.cues = String(cue.count); banner.classList.toggle('flash'); beep(); };
+    ring();
+    clearInterval(cue.timer);
+    cue.timer = setInterval(ring, CUE_EVERY_MS);
+  }
 }
 
 function startEvents() {
   if (!can('read alerts') || state.events) return;
   const es = new EventSource('/api/events');
   state.events = es;
-  es.addEventListener('alert', (ev) => {
-    const a = JSON.parse(ev.data);
-    const banner = $('#alert-banner');
-    banner.textContent = `New alert on camera ${a.camera} (score ${Number(a.fused_score).toFixed(2)})${state.route === 'live' ? '' : ' — open Live to decide'}`;
-    banner.hidden = false;
-    clearTimeout(startEvents.timer);
-    startEvents.timer = setTimeout(() => { banner.hidden = true; }, 10000);
-    beep();
-    if (state.route === 'live') refreshLive();
+  let opened = false;
+  es.addEventListener('open', () => {
+    // After a reconnect, catch up on whatever was missed.
+    if (opened) { refreshPending(); liveRefresh({ deployments: true, alerts: true, cameras: true }); refreshHealth(); }
+    opened = true;
   });
-  for (const type of ['alert.decided', 'camera', 'counters', 'deployment']) {
-    es.addEventListener(type, () => { if (state.route === 'live') refreshLive(); });
+  es.addEventListener('alert', () => { refreshPending(); liveRefresh({ alerts: true, cameras: true }); });
+  es.addEventListener('alert.decided', () => { refreshPending(); liveRefresh({ alerts: true }); });
+  es.addEventListener('deployment', () => { refreshPending(); showLicenceWarnings(); liveRefresh({ deployments: true, alerts: true, cameras: true }); });
+  for (const type of ['camera', 'counters']) {
+    es.addEventListener(type, () => { liveRefresh({ cameras: true }); refreshHealth(); });
   }
+  refreshPending();
 }
 
 // ---- router -------------------------------------------------------------------------------
@@ -168,6 +236,7 @@ function route() {
   for (const a of $('#nav').querySelectorAll('a')) {
     a.classList.toggle('active', a.getAttribute('href') === '#/' + name);
   }
+  updateCue();
   const page = routes[name] || pageDeployments;
   Promise.resolve(page(...parts.slice(1))).catch((e) => render(errorBox(e)));
 }
@@ -266,7 +335,12 @@ async function pageDeployment(id) {
           if (!reason || !reason.trim()) { toast('Not started.', true); return; }
           r = await api('POST', `/api/deployments/${d.id}/start`, { override_reason: reason.trim() });
         }
-        toast(r.camera_error ? `Started, but cameras failed: ${r.camera_error}` : 'Deployment started', !!r.camera_error); route();
+        // Whether the cameras started is only known once they report: the verdict is
+        // written to #start-result by refreshHealth(), never "started" before that.
+        state.startCheck = { id: d.id, until: Date.now() + 20000, error: r.camera_error || '' };
+        if (r.camera_error) toast(`The deployment is active, but its cameras did not start: ${r.camera_error}`, true);
+        else toast('The deployment is active: checking its cameras…');
+        route();
       } catch (e) { toast(e.message, true); }
     } }, 'Start deployment'));
   }
@@ -286,6 +360,13 @@ async function pageDeployment(id) {
 
   if (manage && d.status === 'planned') {
     nodes.push(h('h2', {}, 'Edit'), h('div', { class: 'card' }, deploymentForm(d, () => { toast('Saved'); route(); })));
+  }
+
+  // Camera health (active deployments), updated in place by "camera" and "counters" events.
+  state.healthDeployment = d.status === 'active' ? d : null;
+  if (d.status === 'active') {
+    nodes.push(h('h2', {}, 'Camera health'), h('p', { id: 'start-result', role: 'status' }),
+      h('div', { id: 'camera-health', class: 'table-wrap' }, h('p', { class: 'muted' }, 'Checking…')));
   }
 
   // Cameras
@@ -329,6 +410,46 @@ async function pageDeployment(id) {
     if (manage) nodes.push(uploadForm(d));
   }
   render(...nodes);
+  if (d.status === 'active') refreshHealth();
+}
+
+// A camera counts as started once it delivered a frame (a file that ended did too).
+const cameraStarted = (c) => c && (c.health === 'up' || (c.health === 'ended' && !!c.last_frame_time));
+const cameraFailed = (c) => !c || c.health === 'failed' || c.health === 'reconnecting' || (c.health === 'ended' && !c.last_frame_time);
+
+async function refreshHealth() {
+  const d = state.healthDeployment;
+  if (!d || state.route !== 'deployment' || !$('#camera-health')) return;
+  let live;
+  try { live = (await api('GET', '/api/live')).cameras.filter((c) => c.deployment_id === d.id); } catch (e) { return; }
+  if (state.healthDeployment !== d || !$('#camera-health')) return;
+  const byName = new Map(live.map((c) => [c.camera, c]));
+  const rows = d.cameras.map((cam) => {
+    const c = byName.get(cam.name);
+    return h('tr', { 'data-camera': cam.name }, h('td', {}, cam.name), h('td', {}, pill(c ? c.health : 'not running')),
+      h('td', {}, fmtTime(c && c.last_frame_time)), h('td', {}, c ? c.frames_processed : '—'), h('td', {}, c ? c.frames_dropped : '—'),
+      h('td', { class: 'error' }, c && c.health !== 'up' ? c.error : ''));
+  });
+  $('#camera-health').replaceChildren(h('table', {}, h('tr', {}, ...['Camera', 'Health', 'Last frame', 'Frames', 'Dropped', 'Last error'].map((t) => h('th', {}, t))), rows));
+
+  // The verdict after Start: which cameras started and which failed, by name.
+  const check = state.startCheck;
+  const out = $('#start-result');
+  if (!check || check.id !== d.id || !out) return;
+  const cams = d.cameras.map((cam) => ({ name: cam.name, live: byName.get(cam.name) }));
+  const settled = cams.every((c) => cameraStarted(c.live) || (c.live && cameraFailed(c.live)));
+  if (!settled && Date.now() < check.until && !check.error) { out.className = 'muted'; out.textContent = 'Starting cameras…'; return; }
+  state.startCheck = null;
+  const failed = cams.filter((c) => !cameraStarted(c.live));
+  const why = (c) => `${c.name} (${c.live ? (c.live.error || c.live.health) : (check.error || 'not running')})`;
+  if (!failed.length) {
+    out.className = 'ok'; out.textContent = `Deployment started: ${cams.length === 1 ? 'its camera is' : `all ${cams.length} cameras are`} up.`;
+  } else if (failed.length === cams.length) {
+    out.className = 'error'; out.textContent = `The deployment is active but no camera started: ${failed.map(why).join('; ')}.`;
+  } else {
+    out.className = 'warning'; out.textContent = `Deployment started, but ${failed.length} of ${cams.length} cameras failed to start: ${failed.map(why).join('; ')}.`;
+  }
+  toast(out.textContent, failed.length > 0);
 }
 
 function uploadForm(d) {
@@ -365,79 +486,223 @@ function uploadForm(d) {
 }
 
 // ---- live ---------------------------------------------------------------------------------
+//
+// The Live page is built once and then updated in place: cards are keyed by alert id, a
+// pending card's controls are never rebuilt (a note being typed, the chosen outcome and the
+// focus survive every refresh), and a card is redrawn only when its decision changes.
+
+const live = { dep: undefined, depKey: '', cards: new Map(), alerts: [], cams: [], want: {}, running: null, updates: 0 };
+
+const STATE_TEXT = { pending: 'Pending', true: 'Confirmed match', false: 'False alert', no_action: 'No action' };
+const OUTCOME_TEXT = { none: 'no outcome', engaged: 'engaged', arrested: 'arrested', nfa: 'no further action' };
+const OWN_CORRECTION_MS = 10 * 60 * 1000;  // operators may correct their own decision this long
 
 async function pageLive(id) {
-  const { deployments } = await api('GET', '/api/deployments');
-  const active = deployments.filter((d) => d.status === 'active');
   if (id) state.liveDeployment = Number(id);
-  if (!active.some((d) => d.id === state.liveDeployment)) state.liveDeployment = active.length ? active[active.length - 1].id : null;
-  const select = h('select', { id: 'live-deployment', onchange: () => { location.hash = `#/live/${select.value}`; } },
-    active.map((d) => h('option', { value: d.id, selected: d.id === state.liveDeployment }, d.name)));
-  render(h('h1', {}, 'Live'),
-    active.length ? h('p', {}, 'Deployment: ', select) : h('p', { class: 'muted' }, 'No deployment is active.'),
-    h('div', { id: 'live-stats', class: 'row' }), h('h2', {}, 'Cameras'), h('div', { id: 'live-cameras' }),
-    h('h2', {}, 'Alerts (newest first)'), h('div', { id: 'alert-queue', class: 'alerts' }));
-  await refreshLive();
+  Object.assign(live, { dep: undefined, depKey: '', cards: new Map(), alerts: [], cams: [] });
+  render(h('h1', {}, 'Live'), h('div', { id: 'live-deployment-row' }),
+    h('div', { id: 'live-stats', class: 'row' }), h('h2', {}, 'Cameras'), h('div', { id: 'live-cameras', class: 'table-wrap' }),
+    h('h2', {}, 'Alerts (newest first)'), h('p', { id: 'no-alerts', class: 'muted' }, 'No alerts yet.'),
+    h('div', { id: 'alert-queue', class: 'alerts' }));
+  await liveRefresh({ deployments: true, alerts: true, cameras: true });
 }
 
-async function refreshLive() {
-  if (state.route !== 'live' || !$('#alert-queue')) return;
-  const dep = state.liveDeployment;
-  if (!dep) return;
-  try {
-    const [{ alerts }, live] = await Promise.all([
-      api('GET', `/api/alerts?deployment=${dep}&limit=100`),
-      api('GET', '/api/live'),
-    ]);
-    const cams = live.cameras.filter((c) => c.deployment_id === dep);
-    const faces = cams.reduce((s, c) => s + c.faces_seen, 0);
-    const pending = alerts.filter((a) => a.state === 'pending').length;
-    $('#live-stats').replaceChildren(
-      h('div', { class: 'stat' }, h('b', { id: 'stat-faces' }, faces), 'faces seen'),
-      h('div', { class: 'stat' }, h('b', { id: 'stat-alerts' }, alerts.length), 'alerts'),
-      h('div', { class: 'stat' }, h('b', { id: 'stat-pending' }, pending), 'pending'));
-    $('#live-cameras').replaceChildren(cams.length ? h('table', {}, h('tr', {}, ...['Camera', 'Health', 'Last frame', 'Frames', 'Dropped', 'Faces seen', 'Decision p95'].map((t) => h('th', {}, t))),
-      cams.map((c) => h('tr', {}, h('td', {}, c.camera), h('td', {}, pill(c.health), c.error ? h('div', { class: 'error' }, c.error) : ''),
-        h('td', {}, fmtTime(c.last_frame_time)), h('td', {}, c.frames_processed), h('td', {}, c.frames_dropped), h('td', {}, c.faces_seen),
-        h('td', {}, `${Math.round(c.decision_p95_ms)} ms`)))) : h('p', { class: 'muted' }, 'No camera is running.'));
-    $('#alert-queue').replaceChildren(...(alerts.length ? alerts.map(alertCard) : [h('p', { class: 'muted' }, 'No alerts yet.')]));
-  } catch (e) { if (e.status !== 401) toast(e.message, true); }
+// Asks for a refresh of parts of the Live page; requests arriving while one runs are merged
+// into the next run, so bursts of events cost one refresh.
+function liveRefresh(what) {
+  for (const [k, v] of Object.entries(what)) if (v) live.want[k] = true;
+  if (!live.running) {
+    live.running = (async () => {
+      try {
+        while (Object.keys(live.want).length) {
+          const w = live.want; live.want = {};
+          if (state.route !== 'live' || !$('#alert-queue')) { continue; }
+          try { await liveUpdate(w); } catch (e) { if (e.status !== 401) toast(e.message, true); }
+        }
+      } finally { live.running = null; }
+    })();
+  }
+  return live.running;
 }
 
-function alertCard(a) {
+async function liveUpdate(w) {
+  if (w.deployments || live.dep === undefined) {
+    const { deployments } = await api('GET', '/api/deployments');
+    const active = deployments.filter((d) => d.status === 'active');
+    let dep = state.liveDeployment;
+    if (!active.some((d) => d.id === dep)) dep = active.length ? active[active.length - 1].id : null;
+    const key = active.map((d) => `${d.id}:${d.name}`).join(',') + '|' + dep;
+    if (key !== live.depKey) {
+      live.depKey = key;
+      const select = h('select', { id: 'live-deployment', onchange: () => { location.hash = `#/live/${select.value}`; } },
+        active.map((d) => h('option', { value: d.id, selected: d.id === dep }, d.name)));
+      $('#live-deployment-row').replaceChildren(active.length ? h('p', {}, h('label', { for: 'live-deployment' }, 'Deployment: '), select)
+        : h('p', { class: 'muted', id: 'live-none' }, 'No deployment is active. This page shows alerts as soon as one starts.'));
+    }
+    if (dep !== live.dep) {
+      live.dep = dep; state.liveDeployment = dep;
+      live.cards = new Map(); live.alerts = []; live.cams = [];
+      $('#alert-queue').replaceChildren();
+      w.alerts = w.cameras = true;
+    }
+  }
+  const dep = live.dep;
+  if (dep === null) { renderLiveStats(); renderLiveCameras(); syncCards([]); return; }
+  const [alerts, cams] = await Promise.all([
+    w.alerts ? api('GET', `/api/alerts?deployment=${dep}&limit=100`).then((r) => r.alerts) : null,
+    w.cameras ? api('GET', '/api/live').then((r) => r.cameras.filter((c) => c.deployment_id === dep)) : null,
+  ]);
+  if (dep !== live.dep || !$('#alert-queue')) return;  // the page or deployment changed meanwhile
+  if (alerts) { live.alerts = alerts; syncCards(alerts); }
+  if (cams) { live.cams = cams; renderLiveCameras(); }
+  renderLiveStats();
+}
+
+function renderLiveStats() {
+  const faces = live.cams.reduce((s, c) => s + c.faces_seen, 0);
+  const pending = live.alerts.filter((a) => a.state === 'pending').length;
+  $('#live-stats').replaceChildren(
+    h('div', { class: 'stat' }, h('b', { id: 'stat-faces' }, faces), 'faces seen'),
+    h('div', { class: 'stat' }, h('b', { id: 'stat-alerts' }, live.alerts.length), 'alerts'),
+    h('div', { class: 'stat' + (pending ? ' pending' : '') }, h('b', { id: 'stat-pending' }, pending), 'pending'));
+}
+
+function renderLiveCameras() {
+  const el = $('#live-cameras');
+  live.updates += 1;
+  el.dataset.updates = String(live.updates);
+  el.replaceChildren(live.cams.length ? h('table', {}, h('tr', {}, ...['Camera', 'Health', 'Last frame', 'Frames', 'Dropped', 'Faces seen', 'Decision p95'].map((t) => h('th', {}, t))),
+    live.cams.map((c) => h('tr', {}, h('td', {}, c.camera), h('td', {}, pill(c.health), c.error ? h('div', { class: 'error' }, c.error) : ''),
+      h('td', {}, fmtTime(c.last_frame_time)), h('td', {}, c.frames_processed), h('td', {}, c.frames_dropped), h('td', {}, c.faces_seen),
+      h('td', {}, `${Math.round(c.decision_p95_ms)} ms`)))) : h('p', { class: 'muted' }, 'No camera is running.'));
+}
+
+function syncCards(alerts) {
+  const queue = $('#alert-queue');
+  const ids = new Set(alerts.map((a) => a.id));
+  for (const [id, c] of live.cards) if (!ids.has(id)) { c.el.remove(); live.cards.delete(id); }
+  let prev = null;
+  for (const a of alerts) {
+    let c = live.cards.get(a.id);
+    if (c) updateCard(c, a);
+    else { c = createCard(a); live.cards.set(a.id, c); }
+    const at = prev ? prev.nextElementSibling : queue.firstElementChild;
+    if (at !== c.el) queue.insertBefore(c.el, at);  // only new cards move: focus stays put
+    prev = c.el;
+  }
+  $('#no-alerts').hidden = alerts.length > 0;
+}
+
+function createCard(a) {
   const e = a.entry || {};
-  const isNew = !state.seenAlerts.has(a.id);
+  const isNew = a.state === 'pending' && !state.seenAlerts.has(a.id);
   state.seenAlerts.add(a.id);
-  const card = h('article', { class: `alert-card ${a.state}${isNew && a.state === 'pending' ? ' new' : ''}`, 'data-alert-id': a.id },
-    h('figure', {}, a.media_purged ? h('div', { class: 'muted' }, 'deleted (retention)') : h('img', { alt: 'live face', src: `/api/alerts/${a.id}/crop` }), h('figcaption', {}, 'Live face')),
-    h('figure', {}, a.entry_id && !e.shredded ? h('img', { alt: 'watchlist photo', src: `/api/watchlist/${a.entry_id}/image` }) : h('div', { class: 'muted' }, '—'), h('figcaption', {}, 'Watchlist')),
-    h('div', {},
-      h('div', {}, h('b', {}, e.name || a.subject_reference || '(subject removed)'), ' ', pill(a.state)),
+  const c = { key: null, status: h('div', { class: 'status' }), pill: h('span') };
+  c.el = h('article', { class: 'alert-card', 'data-alert-id': a.id, onpointerdown: () => acknowledge([a.id]) },
+    h('div', { class: 'faces' },
+      h('figure', {}, a.media_purged ? h('div', { class: 'muted' }, 'deleted (retention)') : h('img', { alt: 'live face', src: `/api/alerts/${a.id}/crop` }), h('figcaption', {}, 'Live face')),
+      h('figure', {}, a.entry_id && !e.shredded ? h('img', { alt: 'watchlist photo', src: `/api/watchlist/${a.entry_id}/image` }) : h('div', { class: 'muted' }, '—'), h('figcaption', {}, 'Watchlist'))),
+    h('div', { class: 'info' },
+      h('div', {}, h('b', {}, e.name || a.subject_reference || '(subject removed)'), ' ', c.pill),
       h('div', { class: 'muted' }, `${e.reference || ''} ${e.category ? '· ' + e.category : ''}`),
       h('div', {}, `Score ${Number(a.fused_score).toFixed(3)} (threshold ${Number(a.threshold).toFixed(3)}) · camera ${a.camera} · track ${a.track_id}`),
       h('div', { class: 'muted' }, fmtTime(a.time)),
-      a.state !== 'pending' ? h('div', {}, `Decided by ${a.decided_by} at ${fmtTime(a.decided)}; outcome ${a.outcome}${a.note ? ' — ' + a.note : ''}`) : '',
-      can('decide alerts') && !a.media_purged ? decideControls(a) : ''));
-  return card;
+      c.status));
+  updateCard(c, a, isNew);
+  return c;
+}
+
+// Redraws the parts of a card that depend on its decision, and only when that changed.
+function updateCard(c, a, isNew) {
+  c.a = a;
+  const key = [a.state, a.outcome, a.decided, a.note, (a.corrections || []).length, a.media_purged].join('|');
+  if (key === c.key) return;
+  c.key = key;
+  c.el.className = `alert-card ${a.state}${isNew ? ' new' : ''}`;
+  const p = pill(a.state);
+  c.pill.replaceWith(p); c.pill = p;
+  if (a.state === 'pending') {
+    c.status.replaceChildren(can('decide alerts') && !a.media_purged ? decideControls(a) : h('p', { class: 'muted' }, 'Awaiting an operator’s decision.'));
+  } else {
+    c.status.replaceChildren(decisionView(a));
+  }
+}
+
+function decisionView(a) {
+  const view = h('div', { class: 'decision' },
+    h('p', { class: 'decided' }, h('b', {}, STATE_TEXT[a.state] || a.state),
+      a.state === 'true' ? ` — outcome: ${OUTCOME_TEXT[a.outcome] || a.outcome}` : '',
+      h('br'), h('span', { class: 'muted' }, `by ${a.decided_by} at ${fmtTime(a.decided)}`),
+      a.note ? h('span', { class: 'note-text' }, h('br'), `Note: ${a.note}`) : ''));
+  const corrections = a.corrections || [];
+  if (corrections.length) {
+    view.append(h('ul', { class: 'corrections' }, corrections.map((k) => h('li', {},
+      `Corrected by ${k.by} at ${fmtTime(k.time)}: was ${STATE_TEXT[k.previous_state] || k.previous_state}`,
+      k.previous_state === 'true' ? ` (${OUTCOME_TEXT[k.previous_outcome] || k.previous_outcome})` : '',
+      ` by ${k.previous_decided_by}. Reason: ${k.reason}`))));
+  }
+  const own = a.decided_by === state.me.user && Date.now() - new Date(a.decided).getTime() < OWN_CORRECTION_MS;
+  if (can('correct decisions') && !a.media_purged && (state.me.role === 'supervisor' || own)) {
+    const slot = h('div');
+    const open = h('button', { class: 'secondary', 'data-correct': 'true', onclick: () => { open.hidden = true; slot.replaceChildren(correctionForm(a, () => { open.hidden = false; slot.replaceChildren(); })); } }, 'Correct this decision');
+    view.append(h('p', {}, open), slot);
+  }
+  return view;
+}
+
+function outcomeSelect(value) {
+  return h('select', { class: 'outcome', 'aria-label': 'outcome (for a confirmed match)' },
+    [['none', 'Outcome: none yet'], ['engaged', 'Engaged'], ['arrested', 'Arrested'], ['nfa', 'No further action']]
+      .map(([v, t]) => h('option', { value: v, selected: v === value }, t)));
 }
 
 function decideControls(a) {
-  const outcome = h('select', { class: 'outcome', 'aria-label': 'outcome' },
-    [['none', 'No outcome yet'], ['engaged', 'Engaged'], ['arrested', 'Arrested'], ['nfa', 'No further action']]
-      .map(([v, t]) => h('option', { value: v, selected: v === a.outcome }, t)));
-  const note = h('input', { class: 'note', placeholder: 'note (optional)', value: a.note || '' });
+  const outcome = outcomeSelect('none');
+  const note = h('input', { class: 'note', placeholder: 'note (optional)', 'aria-label': 'note' });
+  const err = h('p', { class: 'error', role: 'alert' });
   const decide = (st) => async () => {
+    acknowledge([a.id]);
+    if (st !== 'true' && outcome.value !== 'none') {
+      err.textContent = 'An outcome applies to a confirmed match only: set the outcome to "none yet" for a false or no-action alert.';
+      return;
+    }
     try {
-      await api('POST', `/api/alerts/${a.id}/decision`, { state: st, outcome: outcome.value, note: note.value });
+      const saved = await api('POST', `/api/alerts/${a.id}/decision`, { state: st, outcome: outcome.value, note: note.value });
       toast('Decision recorded');
-      refreshLive();
-    } catch (e) { toast(e.message, true); }
+      const c = live.cards.get(a.id);
+      if (c) updateCard(c, saved);
+      liveRefresh({ alerts: true });
+    } catch (e) {
+      err.textContent = e.message;
+      if (e.status === 409) liveRefresh({ alerts: true });  // someone else decided it: show theirs
+    }
   };
   return h('div', { class: 'decide' },
-    h('button', { class: 'ok', 'data-decide': 'true', onclick: decide('true') }, 'Confirm match'),
-    h('button', { class: 'danger', 'data-decide': 'false', onclick: decide('false') }, 'False alert'),
-    h('button', { class: 'secondary', 'data-decide': 'no_action', onclick: decide('no_action') }, 'No action'),
-    outcome, note);
+    h('div', { class: 'fields' }, outcome, note),
+    h('div', { class: 'buttons' },
+      h('button', { class: 'ok', 'data-decide': 'true', onclick: decide('true') }, 'Confirm match'),
+      h('button', { class: 'danger', 'data-decide': 'false', onclick: decide('false') }, 'False alert'),
+      h('button', { class: 'secondary', 'data-decide': 'no_action', onclick: decide('no_action') }, 'No action')),
+    err);
+}
+
+function correctionForm(a, onDone) {
+  const st = h('select', { class: 'state', 'aria-label': 'corrected decision' },
+    ['true', 'false', 'no_action'].map((v) => h('option', { value: v, selected: v === a.state }, STATE_TEXT[v])));
+  const outcome = outcomeSelect(a.outcome);
+  const note = h('input', { class: 'note', 'aria-label': 'note', value: a.note || '', placeholder: 'note (optional)' });
+  const reason = h('input', { class: 'reason', 'aria-label': 'reason for the correction', required: true, placeholder: 'reason for the correction (kept on record)' });
+  const err = h('p', { class: 'error', role: 'alert' });
+  return h('form', { class: 'decide correction', onsubmit: async (ev) => {
+    ev.preventDefault();
+    try {
+      const saved = await api('POST', `/api/alerts/${a.id}/correction`, { state: st.value, outcome: st.value === 'true' ? outcome.value : 'none', note: note.value, reason: reason.value });
+      toast('Correction recorded');
+      const c = live.cards.get(a.id);
+      if (c) updateCard(c, saved);
+    } catch (e) { err.textContent = e.message; }
+  } }, h('div', { class: 'fields' }, st, outcome, note, reason),
+  h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Record correction'), h('button', { type: 'button', class: 'secondary', onclick: onDone }, 'Cancel')), err);
 }
 
 // ---- reports, audit, users ----------------------------------------------------------------
@@ -524,6 +789,7 @@ async function pageUsers() {
 
 window.addEventListener('hashchange', route);
 document.addEventListener('DOMContentLoaded', async () => {
+  $('#ack-alerts').addEventListener('click', () => acknowledge(cue.pending.map((a) => a.id)));
   $('#logout').addEventListener('click', async () => {
     try { await api('POST', '/api/logout'); } catch (e) { /* already logged out */ }
     showLogin('Logged out.');

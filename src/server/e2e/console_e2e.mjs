@@ -1,9 +1,13 @@
 // End-to-end test of the operator console in a real browser (Debian's Chromium, driven by
 // Playwright): an admin creates the other roles; a supervisor creates a deployment, uploads
 // the two Hamilton stills, adds the Hamilton clip as a camera, publishes the notice and
-// starts it; an operator sees the alert arrive live and confirms it; the supervisor closes
-// the deployment; an auditor opens the report and checks its counts and verifies the audit
-// chain. Screenshots of every page go to artifacts/e2e/.
+// starts it and sees every camera's health; an operator who opened Live before the start
+// sees the alert arrive without reloading, with a lasting pending cue, and types a note
+// that survives the page's live updates; the same operator on a phone (390x844) decides
+// the alert there, and the desktop page shows that decision in place; the supervisor
+// closes the deployment; an auditor opens the report (styled under the strict CSP) and
+// checks its counts and verifies the audit chain. No page is reloaded where a person would
+// not reload it. Screenshots of every page go to artifacts/e2e/.
 //
 // Run by ctest (ConsoleE2E) with LFR_BINARY, LFR_DATA and LFR_MODEL_MIRROR set. Exits
 // non-zero on the first failed step, printing what it expected.
@@ -64,16 +68,22 @@ const browser = await chromium.launch({
 });
 let shot = 0;
 const pageErrors = [];
+const cspErrors = [];
 async function snap(page, name) {
   const file = path.join(artifacts, `${String(++shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
 }
 
-async function login(user) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+async function login(user, contextOptions) {
+  const context = await browser.newContext(contextOptions || { viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${user}: ${e.message}`));
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(`${user} ${page.url()}: ${m.text()}`); });
   await page.goto(url + '/');
+  await page.waitForSelector('#login-user');
+  if (await page.isVisible('#logout')) fail('"Log out" shows on the login screen');
   await page.fill('#login-user', user);
   await page.fill('#login-pass', PASS[user]);
   await page.click('button[type=submit]');
@@ -139,28 +149,88 @@ try {
   await page.waitForSelector('a:has-text("Public notice")');
   await snap(page, 'supervisor-deployment-ready');
 
-  // 3. The operator opens Live before the cameras start, so the alert arrives live.
+  // 3. The operator opens Live before the deployment starts and leaves it open: the alert
+  //    must arrive without a reload.
   const operator = await login('operator');
-  await operator.goto(url + '/#/live');
+  await operator.click('#nav a[href="#/live"]');
+  await operator.waitForSelector('#live-none');
+  await snap(operator, 'operator-live-waiting');
   await page.click('#start-deployment');
   await page.waitForSelector('.pill.active');
+  // The supervisor sees each camera's health and a verdict naming any camera that failed.
+  await page.waitForSelector('#camera-health tr[data-camera="stage"]');
+  await page.waitForSelector('#start-result:has-text("Deployment started")', { timeout: 60000 });
   await snap(page, 'supervisor-started');
-  await operator.reload();
-  await operator.waitForSelector('#live-deployment');
+
+  await operator.waitForSelector('#live-deployment', { timeout: 30000 });
   const card = await operator.waitForSelector('.alert-card.pending', { timeout: 90000 });
+  const alertId = await card.getAttribute('data-alert-id');
+  const sel = `[data-alert-id="${alertId}"]`;
+  // The operator starts typing at once; what they type must survive the page's live
+  // updates (counters every 2 s, camera health, further alerts) that follow.
+  const updates = Number(await operator.getAttribute('#live-cameras', 'data-updates'));
+  await operator.selectOption(`${sel} select.outcome`, 'engaged');
+  await operator.fill(`${sel} input.note`, 'typing while the page updates');
+  // A lasting pending cue: the count in the title and on the nav, a banner that repeats its
+  // cue until acknowledged.
+  await operator.waitForFunction(() => /^\(\d+\) /.test(document.title));
+  await operator.waitForSelector('#nav-pending:not([hidden])');
+  await operator.waitForSelector('#alert-banner', { state: 'visible' });
+  await operator.waitForFunction(() => Number(document.querySelector('#alert-banner').dataset.cues) >= 2, null, { timeout: 15000 });
   await operator.waitForFunction(() => [...document.querySelectorAll('.alert-card img')].every((i) => i.complete && i.naturalWidth > 0));
   await snap(operator, 'operator-live-alert');
-  const alertId = await card.getAttribute('data-alert-id');
-  const banner = await operator.isVisible('#alert-banner');
-  console.log(`console e2e: alert ${alertId} arrived (banner shown: ${banner})`);
-  await operator.selectOption(`[data-alert-id="${alertId}"] select.outcome`, 'engaged');
-  await operator.fill(`[data-alert-id="${alertId}"] input.note`, 'confirmed in e2e test');
-  await operator.click(`[data-alert-id="${alertId}"] button[data-decide="true"]`);
-  await operator.waitForSelector(`[data-alert-id="${alertId}"].true`);
+  console.log(`console e2e: alert ${alertId} arrived without a reload; title "${await operator.title()}"`);
+  await operator.waitForFunction((n) => Number(document.querySelector('#live-cameras').dataset.updates) >= n + 2, updates, { timeout: 60000 });
+  const kept = await operator.evaluate((s) => ({
+    note: document.querySelector(`${s} input.note`).value,
+    outcome: document.querySelector(`${s} select.outcome`).value,
+    focused: document.activeElement === document.querySelector(`${s} input.note`),
+  }), sel);
+  if (kept.note !== 'typing while the page updates' || kept.outcome !== 'engaged' || !kept.focused) {
+    fail(`live updates lost the operator's input: ${JSON.stringify(kept)}`);
+  }
+  await operator.click('#ack-alerts');
+  await operator.waitForSelector('#alert-banner', { state: 'hidden' });
+
+  // 3b. The same operator on a phone decides the alert there.
+  const phone = await login('operator', PHONE);
+  await phone.waitForSelector(`${sel} button[data-decide="true"]`);
+  const fits = async (when) => {
+    const w = await phone.evaluate(() => document.documentElement.scrollWidth);
+    if (w > 390) fail(`${when}: the Live page is ${w} px wide on a 390 px phone`);
+  };
+  await fits('phone, alert pending');
+  for (const b of await phone.$$(`${sel} button[data-decide]`)) {
+    const box = await b.boundingBox();
+    if (!box || box.x < 0 || box.x + box.width > 390) fail(`a decision button is off-screen on the phone: ${JSON.stringify(box)}`);
+  }
+  await snap(phone, 'phone-live-alert');
+  await phone.selectOption(`${sel} select.outcome`, 'engaged');
+  await phone.fill(`${sel} input.note`, 'confirmed on a phone');
+  await phone.tap(`${sel} button[data-decide="true"]`);
+  await phone.waitForSelector(`${sel}.true .decision`);
+  await fits('phone, alert decided');
+  await snap(phone, 'phone-alert-confirmed');
+  await phone.context().close();
+
+  // The desktop page shows the phone's decision in place, without decision buttons.
+  await operator.waitForSelector(`${sel}.true .decision:has-text("engaged")`);
+  if (await operator.$(`${sel} button[data-decide]`)) fail('a decided alert still shows decision buttons');
   await snap(operator, 'operator-alert-confirmed');
   const alerts = await operator.$$eval('.alert-card', (cs) => cs.map((c) => c.className));
   const faces = Number(await operator.textContent('#stat-faces'));
   await operator.context().close();
+
+  // 3c. The supervisor corrects the decision (the officers arrested him after all): a
+  //     correction needs a reason and keeps the operator's decision on record.
+  await page.click('#nav a[href="#/live"]');
+  await page.click(`${sel} button[data-correct]`);
+  await page.selectOption(`${sel} form.correction select.outcome`, 'arrested');
+  await page.fill(`${sel} form.correction input.reason`, 'custody record: arrested at the stage door');
+  await page.click(`${sel} form.correction button[type=submit]`);
+  await page.waitForSelector(`${sel} .corrections:has-text("custody record")`);
+  await page.waitForSelector(`${sel} .decided:has-text("arrested")`);
+  await snap(page, 'supervisor-corrected');
 
   // 4. Supervisor closes the deployment (shreds).
   await page.goto(deploymentUrl);
@@ -182,11 +252,19 @@ try {
   const report = await (await auditor.request.get(`${url}/api/deployments/${id}/report?format=json`)).json();
   await auditor.goto(`${url}/api/deployments/${id}/report?format=html`);
   await snap(auditor, 'auditor-report-html');
+  // Styled under the strict CSP: the report's own stylesheet applies (no CSP refusal).
+  const reportFont = await auditor.evaluate(() => getComputedStyle(document.body).fontFamily);
+  if (!/Segoe UI/.test(reportFont)) fail(`the HTML report renders unstyled (font ${reportFont})`);
+  await auditor.goto(`${url}/public/deployments/${id}/notice`);
+  await snap(auditor, 'public-notice');
+  const noticeFont = await auditor.evaluate(() => getComputedStyle(document.body).fontFamily);
+  if (!/Segoe UI/.test(noticeFont)) fail(`the public notice renders unstyled (font ${noticeFont})`);
   const a = report.alerts;
   console.log(`console e2e: report alerts ${JSON.stringify(a)}, faces seen ${report.faces_seen}`);
   if (!(a.total >= 1 && a.total >= alerts.length)) fail(`report says ${a.total} alerts, the console showed ${alerts.length}`);
   if (a.confirmed_true !== 1) fail(`report says ${a.confirmed_true} confirmed true alerts, expected 1`);
   if (a.engagements !== 1) fail(`report says ${a.engagements} engagements, expected 1`);
+  if (a.arrests !== 1) fail(`report says ${a.arrests} arrests, expected 1 (the supervisor's correction)`);
   if (!(report.faces_seen >= faces && report.faces_seen > 0)) fail(`report says ${report.faces_seen} faces seen, the console showed ${faces}`);
   const html = await auditor.content();
   if (!html.includes(name)) fail('the HTML report does not name the deployment');
@@ -203,6 +281,7 @@ try {
   if (actions.length !== 1 || actions[0] !== 'deployment.start') fail(`audit filter showed ${JSON.stringify(actions)}`);
   await snap(auditor, 'auditor-audit-filtered');
   if (pageErrors.length) fail(`JavaScript errors in the console: ${pageErrors.join('; ')}`);
+  if (cspErrors.length) fail(`the Content Security Policy blocked something: ${cspErrors.join('; ')}`);
   console.log(`console e2e: passed (${shot} screenshots in ${artifacts})`);
 } finally {
   clearTimeout(deadline);
