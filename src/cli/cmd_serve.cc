@@ -30,10 +30,12 @@ struct ServeArgs {
   std::string tls_cert, tls_key;
   int max_upload_mb = 10;
   std::string detector_id;
-  int working_size = 640;
-  int detect_every = 1;
-  int embed_every = 10;
+  int working_size = kDefaultWorkingSize;
+  int detect_every = kDefaultDetectEvery;
+  int embed_every = kDefaultEmbedEvery;
   double max_seconds = 0;
+  std::vector<std::string> camera_dirs;
+  bool camera_allow_loopback = false;
 };
 
 // Creates the first admin when the store has no user. Returns false (after Fail) on error.
@@ -68,6 +70,9 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   if (args.tls_cert.empty() != args.tls_key.empty()) {
     return Fail(ctx, Status::InvalidArgument("--tls-cert and --tls-key go together"));
   }
+  // A server's log says what its cameras do: deployments starting, every camera health
+  // change (info), problems (warn/error). Never face data.
+  spdlog::set_level(spdlog::level::info);
   const HardenReport harden = HardenProcess();
   if (!harden.warnings.empty()) {
     std::istringstream lines(harden.warnings);
@@ -100,6 +105,8 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   ropts.pipeline.detect_every = args.detect_every;
   ropts.pipeline.tracker.embed_every = args.embed_every;
   ropts.pipeline.camera.max_seconds = args.max_seconds;
+  const SourcePolicy camera_sources = SourcePolicyFromEnv({args.camera_dirs, args.camera_allow_loopback});
+  ropts.pipeline.camera.source_policy = std::make_shared<const SourcePolicy>(camera_sources);
   server::PipelineRunner runner(store.get(), &*models, &events, ropts);
   server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id);
 
@@ -109,6 +116,7 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   sopts.tls_cert = args.tls_cert;
   sopts.tls_key = args.tls_key;
   sopts.max_upload_bytes = static_cast<size_t>(args.max_upload_mb) << 20;
+  sopts.camera_sources = camera_sources;
   sopts.recogniser_id = (*rec).spec->id;
   auto srv = server::Server::Create({store.get(), SystemClock(), &runner, &enrolment, &events}, sopts);
   if (!srv.ok()) return Fail(ctx, srv.status());
@@ -157,6 +165,11 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(0, 100000))->capture_default_str();
   cmd->add_option("--camera-max-seconds", args->max_seconds, "Stop each camera after this long (0 = never)")
       ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--camera-dir", args->camera_dirs,
+                  "A folder video-file cameras may be read from (repeat; also LFR_CAMERA_DIRS=DIR:DIR). "
+                  "Without one, cameras can only be streams (rtsp, rtsps, http, https) and /dev/videoN");
+  cmd->add_flag("--camera-allow-loopback", args->camera_allow_loopback,
+                "Allow camera streams on loopback or link-local addresses (also LFR_CAMERA_ALLOW_LOOPBACK=1)");
   cmd->callback([args, &ctx] { RunServe(*args, ctx); });
 }
 

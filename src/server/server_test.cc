@@ -434,7 +434,7 @@ TEST_F(ServerTest, DeploymentLifecycleOverTheApi) {
   // Cameras: a bad URI is refused, a good one added.
   auto bad_cam = sue.PostJson(base + "/cameras", {{"name", "gate"}, {"uri", "gopher://x"}});
   EXPECT_EQ(bad_cam->status, 400);
-  EXPECT_THAT(Error(bad_cam), HasSubstr("gopher://x"));
+  EXPECT_EQ(Error(bad_cam), "camera source not allowed or not reachable");
   auto cam = sue.PostJson(base + "/cameras", {{"name", "gate"}, {"uri", "rtsp://10.0.0.5/stream"}, {"position", "north"}});
   ASSERT_EQ(cam->status, 201) << cam->body;
   // Start needs a watchlist entry.
