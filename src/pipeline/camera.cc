@@ -75,12 +75,12 @@ CameraReader::~CameraReader() {
 }
 
 void CameraReader::SetHealth(CameraHealth h, const std::string& error,
-                             const std::string& public_error) {
+                             const std::string& public_error, bool force) {
   CameraStatus snapshot;
   bool changed;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    changed = status_.health != h;
+    changed = force || status_.health != h;
     status_.health = h;
     if (h == CameraHealth::kUp || h == CameraHealth::kStarting) {
       status_.error.clear();  // last_error_time stays: when the last problem was
@@ -131,7 +131,7 @@ Status CameraReader::Start() {
   Join();  // a previous run's thread, if any
   stop_ = false;
   restart_ = false;
-  SetHealth(CameraHealth::kStarting);
+  SetHealth(CameraHealth::kStarting, "", kSourceUnavailable, /*force=*/true);
   open_source_ = source_;
   if (options_.source_policy) {
     auto checked = CheckSource(source_.uri, *options_.source_policy);

@@ -153,8 +153,9 @@ class CameraReader {
   void Loop();
   bool Open(FrameSource* source, std::string* error);
   // Sets the health; a non-empty error is recorded (detail and public text), kUp clears it.
+  // force: report even if unchanged (a start reports "starting" every time).
   void SetHealth(CameraHealth h, const std::string& error = "",
-                 const std::string& public_error = kSourceUnavailable);
+                 const std::string& public_error = kSourceUnavailable, bool force = false);
   bool SleepFor(double seconds);  // false if stopped meanwhile
   int CurrentEvery() const;
 

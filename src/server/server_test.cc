@@ -321,6 +321,7 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       }
       put_id("{id}", id);
       put_id("{name}", 0);
+      put_id("{camera_id}", seed.camera);
       if (path == "/api/events") continue;  // a stream: checked in its own test
       for (const auto& [user, role] : roles) {
         const Client& c = clients.at(user);
