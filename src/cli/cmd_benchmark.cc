@@ -80,9 +80,9 @@ struct PipelineBenchArgs {
   std::string cameras = "1,2,4";
   double seconds = 20;
   int watchlist_size = 1000;
-  int working_size = 640;
-  int detect_every = 1;
-  int embed_every = 10;
+  int working_size = kDefaultWorkingSize;
+  int detect_every = kDefaultDetectEvery;
+  int embed_every = kDefaultEmbedEvery;
   bool json = false;
   int threads = 0;
   std::string backend = "auto";
@@ -93,6 +93,8 @@ struct PipelineBenchArgs {
   int64_t frames = 0;
   bool no_decoder_downscale = false;
   int reader_nice = CameraOptions{}.reader_nice;
+  int queue_frames = PipelineOptions{}.queue_frames;
+  bool fixed_detect = false;
 };
 
 void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
@@ -150,9 +152,10 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
              << (args.no_skip_nonref ? "off" : "on") << ", skip loop filter "
              << (args.skip_loop_filter ? "on" : "off") << ", detector copy from YUV "
              << (args.no_decoder_downscale ? "off" : "on") << "), reader nice " << args.reader_nice
-             << "\n"
+             << ", queue " << args.queue_frames << " frames, detect interval "
+             << (args.fixed_detect ? "fixed" : "adaptive") << "\n"
              << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
-             << "cameras  frames_read  processed%  dropped%  late%  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
+             << "cameras  frames_read  processed%  dropped%  late%  shed%  every_max  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
   }
   for (int n : ns) {
     std::vector<CameraSpec> cams;
@@ -173,6 +176,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     opts.camera.skip_nonref = !args.no_skip_nonref;
     if (args.no_decoder_downscale) opts.camera.working_long_side = -1;
     opts.camera.reader_nice = args.reader_nice;
+    opts.queue_frames = args.queue_frames;
+    opts.adaptive_detect = !args.fixed_detect;
     std::ostringstream sink_out;
     JsonLinesSink sink(&sink_out);
     auto p = Pipeline::Create(cams, *det, *rec, &watchlist, &sink, opts);
@@ -183,7 +188,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = CpuSeconds() - cpu0;
     if (!s.ok()) return Fail(ctx, s);
-    int64_t read = 0, processed = 0, dropped = 0, late = 0, embeddings = 0, faces = 0;
+    int64_t read = 0, processed = 0, dropped = 0, late = 0, shed = 0, embeddings = 0, faces = 0;
     LatencyStats total, detect, decode;
     for (const auto& c : (*p)->Summaries()) {
       if (c.status.health == CameraHealth::kFailed) return Fail(ctx, Status::InvalidArgument(c.status.error));
@@ -191,6 +196,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
       processed += c.frames_processed;
       dropped += c.status.frames_dropped;
       late += c.status.frames_late;
+      shed += c.status.frames_shed;
       embeddings += c.embeddings;
       faces += c.faces_detected;
       total.Merge(c.total_ms);
@@ -201,6 +207,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     const double pct_processed = read ? 100.0 * processed / read : 0;
     const double pct_dropped = read ? 100.0 * dropped / read : 0;
     const double pct_late = read ? 100.0 * late / read : 0;
+    const double pct_shed = read ? 100.0 * shed / read : 0;
+    const int every_max = (*p)->max_detect_every_reached();
     const double machine_pct = 100.0 * cores / std::max(1u, std::thread::hardware_concurrency());
     // CPU time (all threads: decode, detect, embed, ...) per processed frame: the cost that
     // bounds how many cameras an idle machine could carry, less sensitive to other load.
@@ -210,6 +218,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
                         {"processed_pct", pct_processed},
                         {"dropped_pct", pct_dropped},
                         {"late_pct", pct_late},
+                        {"shed_pct", pct_shed},
+                        {"detect_every_max", every_max},
                         {"cpu_cores", cores},
                         {"cpu_pct_of_machine", machine_pct},
                         {"cpu_ms_per_processed_frame", cpu_ms_per_frame},
@@ -225,7 +235,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     if (!args.json) {
       *ctx.out << std::fixed << std::setprecision(1) << std::setw(7) << n << std::setw(13) << read
                << std::setw(12) << pct_processed << std::setw(10) << std::setprecision(2)
-               << pct_dropped << std::setw(7) << pct_late << std::setw(11) << cores << std::setw(6) << std::setprecision(0)
+               << pct_dropped << std::setw(7) << pct_late << std::setw(7) << pct_shed << std::setw(11)
+               << every_max << std::setw(11) << cores << std::setw(6) << std::setprecision(0)
                << machine_pct << std::setprecision(1) << std::setw(14) << cpu_ms_per_frame
                << std::setw(17) << total.Percentile(50)
                << std::setw(17) << total.Percentile(95) << std::setw(15) << detect.Percentile(50)
@@ -347,7 +358,8 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   CLI::App* p = bench->add_subcommand(
       "pipeline",
       "Replay a video file as N live cameras at its frame rate; report per N the share of frames "
-      "processed and dropped, CPU use and frame-to-decision latency p50/p95");
+      "processed, dropped and shed (left out by the adaptive detect interval), CPU use and "
+      "frame-to-decision latency p50/p95");
   p->add_option("--source", pa->source, "Video file")->required();
   p->add_option("--cameras", pa->cameras, "Numbers of cameras to try, e.g. 1,2,4")->capture_default_str();
   p->add_option("--seconds", pa->seconds, "Seconds per run (the file loops)")
@@ -380,6 +392,12 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
               "profiles; drops are then always 0)");
   p->add_option("--frames", pa->frames, "Stop each camera after this many frames (0 = no limit)")
       ->check(CLI::Range(int64_t{0}, int64_t{100000000}))->capture_default_str();
+  p->add_option("--queue-frames", pa->queue_frames,
+                "Frames a camera's worker may fall behind before the oldest is dropped")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  p->add_flag("--fixed-detect-every", pa->fixed_detect,
+              "Keep --detect-every fixed under load (default: raised on every camera when the CPU "
+              "falls behind; the frames left out are reported as shed%)");
   p->add_flag("--json", pa->json, "JSON output");
   p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
 

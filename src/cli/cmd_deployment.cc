@@ -10,6 +10,7 @@
 #include "cli/store_common.h"
 #include "report/notice.h"
 #include "pipeline/camera.h"
+#include "pipeline/source_policy.h"
 #include "util/clock.h"
 
 namespace lfr::cli {
@@ -27,6 +28,8 @@ struct DeploymentArgs {
   std::string notice_text, notice_file;
   std::string override_reason;
   std::string camera_name, camera_uri, camera_position;
+  std::vector<std::string> camera_dirs;
+  bool camera_allow_loopback = false;
   bool record_footage = false;
 };
 
@@ -217,8 +220,11 @@ void RunNotice(const DeploymentArgs& a, Context& ctx) {
 }
 
 void RunCameraAdd(const DeploymentArgs& a, Context& ctx) {
-  auto src = ParseSource(a.camera_uri);
-  if (!src.ok()) return Fail(ctx, src.status());
+  SourcePolicy policy = SourcePolicyFromEnv({a.camera_dirs, a.camera_allow_loopback});
+  auto src = CheckSource(a.camera_uri, policy);
+  if (!src.ok()) {
+    return Fail(ctx, Status::InvalidArgument(std::string(kSourceUnavailable) + ": " + src.status().message()));
+  }
   auto store = OpenCliStore(ctx);
   if (!store) return;
   auto d = store->FindDeployment(a.id);
@@ -311,7 +317,14 @@ void RegisterDeploymentCommand(CLI::App& app, Context& ctx) {
   CLI::App* cadd = camera->add_subcommand("add", "Add a camera to a planned or active deployment");
   cadd->add_option("deployment", a->id, "Deployment id or name")->required();
   cadd->add_option("name", a->camera_name, "Camera name, unique in the deployment (e.g. gate-a)")->required();
-  cadd->add_option("uri", a->camera_uri, "Video file, rtsp://..., http(s)://..., /dev/videoN or v4l2:N")->required();
+  cadd->add_option("uri", a->camera_uri,
+                   "rtsp(s)://... or http(s)://... (not a loopback or link-local address), /dev/videoN, "
+                   "v4l2:N, or the absolute path of a video file inside a camera folder")->required();
+  cadd->add_option("--camera-dir", a->camera_dirs,
+                   "A folder video-file cameras may be in (repeat; also LFR_CAMERA_DIRS=DIR:DIR; "
+                   "`lfr serve` must be given the same folders to open them)");
+  cadd->add_flag("--camera-allow-loopback", a->camera_allow_loopback,
+                 "Allow stream hosts on loopback or link-local addresses (also LFR_CAMERA_ALLOW_LOOPBACK=1)");
   cadd->add_option("--position", a->camera_position, "Where it points (free text)");
   cadd->add_flag("--record-footage", a->record_footage, "The camera records footage (kept at most 31 days)");
   cadd->callback([a, &ctx] { RunCameraAdd(*a, ctx); });

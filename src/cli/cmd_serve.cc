@@ -36,14 +36,16 @@ struct ServeArgs {
   std::string tls_cert, tls_key;
   int max_upload_mb = 10;
   std::string detector_id;
-  int working_size = 640;
-  int detect_every = 1;
-  int embed_every = 10;
+  int working_size = kDefaultWorkingSize;
+  int detect_every = kDefaultDetectEvery;
+  int embed_every = kDefaultEmbedEvery;
   double max_seconds = 0;
   // HTTP limits and access (server/server.h ServerOptions).
   size_t max_streams = 2000, max_streams_per_session = 8;
   std::string metrics_token_file;
   std::vector<std::string> metrics_allow;
+  std::vector<std::string> camera_dirs;
+  bool camera_allow_loopback = false;
 };
 
 // The /metrics bearer token: from --metrics-token-file (a file only its owner may read) or
@@ -101,6 +103,9 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   if (args.tls_cert.empty() != args.tls_key.empty()) {
     return Fail(ctx, Status::InvalidArgument("--tls-cert and --tls-key go together"));
   }
+  // A server's log says what its cameras do: deployments starting, every camera health
+  // change (info), problems (warn/error). Never face data.
+  spdlog::set_level(spdlog::level::info);
   const HardenReport harden = HardenProcess();
   if (!harden.warnings.empty()) {
     std::istringstream lines(harden.warnings);
@@ -133,6 +138,8 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   ropts.pipeline.detect_every = args.detect_every;
   ropts.pipeline.tracker.embed_every = args.embed_every;
   ropts.pipeline.camera.max_seconds = args.max_seconds;
+  const SourcePolicy camera_sources = SourcePolicyFromEnv({args.camera_dirs, args.camera_allow_loopback});
+  ropts.pipeline.camera.source_policy = std::make_shared<const SourcePolicy>(camera_sources);
   server::PipelineRunner runner(store.get(), &*models, &events, ropts);
   server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id);
 
@@ -142,6 +149,7 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   sopts.tls_cert = args.tls_cert;
   sopts.tls_key = args.tls_key;
   sopts.max_upload_bytes = static_cast<size_t>(args.max_upload_mb) << 20;
+  sopts.camera_sources = camera_sources;
   sopts.recogniser_id = (*rec).spec->id;
   sopts.max_streams = args.max_streams;
   sopts.max_streams_per_session = args.max_streams_per_session;
@@ -213,6 +221,11 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
                   "without a token /metrics answers loopback addresses only");
   cmd->add_option("--metrics-allow", args->metrics_allow,
                   "Addresses or networks (CIDR) that may read /metrics, e.g. 10.0.5.0/24 (repeatable)");
+  cmd->add_option("--camera-dir", args->camera_dirs,
+                  "A folder video-file cameras may be read from (repeat; also LFR_CAMERA_DIRS=DIR:DIR). "
+                  "Without one, cameras can only be streams (rtsp, rtsps, http, https) and /dev/videoN");
+  cmd->add_flag("--camera-allow-loopback", args->camera_allow_loopback,
+                "Allow camera streams on loopback or link-local addresses (also LFR_CAMERA_ALLOW_LOOPBACK=1)");
   cmd->callback([args, &ctx] { RunServe(*args, ctx); });
 }
 

@@ -50,7 +50,7 @@ class CliStoreTest : public ::testing::Test {
                     "--legal-basis", "common law", "--authorising-officer", "Supt. Example", "--json"});
     EXPECT_EQ(r.code, kExitOk) << r.err;
     const std::string id = std::to_string(json::parse(r.out)["id"].get<int64_t>());
-    CliRun cam = Lfr({"deployment", "camera", "add", id, "gate-a", "/data/clip.mp4"});
+    CliRun cam = Lfr({"deployment", "camera", "add", id, "gate-a", "/data/clip.mp4", "--camera-dir", "/data"});
     EXPECT_EQ(cam.code, kExitOk) << cam.err;
     return id;
   }
@@ -221,7 +221,7 @@ TEST_F(CliStoreTest, AClosedDeploymentRefusesWithExitFive) {
            {"watch", "--deployment", id},
            {"deployment", "start", id},
            {"deployment", "close", id, "--yes"},
-           {"deployment", "camera", "add", id, "gate-b", "/data/x.mp4"}}) {
+           {"deployment", "camera", "add", id, "gate-b", "/data/x.mp4", "--camera-dir", "/data"}}) {
     CliRun r = Lfr(args);
     EXPECT_EQ(r.code, kExitRefused) << args[0] << " " << args[1] << ": " << r.err;
     EXPECT_THAT(r.err, HasSubstr("closed")) << args[0];

@@ -18,6 +18,7 @@
 #include "match/calibration.h"
 #include "match/watchlist.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/source_policy.h"
 #include "privacy/harden.h"
 #include "privacy/retention.h"
 #include "store/alert_sink.h"
@@ -42,15 +43,16 @@ struct WatchArgs {
   double max_seconds = 0;
   std::string recogniser_id;
   std::string detector_id;
-  int working_size = 640;
+  int working_size = kDefaultWorkingSize;
   float min_face = 0.0f;
-  int detect_every = 1;
-  int embed_every = 10;
+  int detect_every = kDefaultDetectEvery;
+  int embed_every = kDefaultEmbedEvery;
   double cooldown = 60.0;
   int fusion_k = 2;
   int min_observations = 2;
   bool flip = false;
   int threads = 0;
+  std::vector<std::string> camera_dirs;
 };
 
 nlohmann::json StatsJson(const LatencyStats& s) {
@@ -347,6 +349,8 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
 
   StoreAlertSink store_sink(store.get(), dep->id, loaded->entry_ids, system);
   PipelineOptions opts = OptionsFrom(args, *threshold);
+  // The deployment's stored cameras are opened under the same rules as under `lfr serve`.
+  opts.camera.source_policy = std::make_shared<const SourcePolicy>(SourcePolicyFromEnv({args.camera_dirs}));
   opts.observer = &store_sink;
 
   auto policy = RetentionPolicyFromEnv();
@@ -418,6 +422,9 @@ void RegisterWatchCommand(CLI::App& app, Context& ctx) {
                   "Alert threshold: a fused cosine score (e.g. 0.6) or a false-alert rate "
                   "\"fpir:1/6000\" resolved with the recogniser's calibration for the watchlist size")
       ->capture_default_str();
+  cmd->add_option("--camera-dir", args->camera_dirs,
+                  "With --deployment: a folder its video-file cameras may be read from (repeat; also "
+                  "LFR_CAMERA_DIRS); its cameras are opened under the same rules as by `lfr serve`");
   cmd->add_flag("--json", args->json, "Alerts and the summary as JSON lines on stdout");
   cmd->add_option("--alerts-dir", args->alerts_dir,
                   "Save each alert's probe crop and JSON here (alerts only, never other faces)");

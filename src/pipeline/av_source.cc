@@ -1,5 +1,6 @@
 #include "pipeline/av_source.h"
 
+#include "pipeline/av_log.h"
 #include "pipeline/camera.h"
 
 #ifdef LFR_HAVE_LIBAV
@@ -61,10 +62,7 @@ class LibavFrameSource final : public FrameSource {
   LibavFrameSource(const SourceSpec& source, const CameraOptions& options,
                    const std::atomic<bool>* stop)
       : source_(source), options_(options), stop_(stop) {
-    static std::once_flag quiet;
-    std::call_once(quiet, [] {
-      if (av_log_get_level() > AV_LOG_ERROR) av_log_set_level(AV_LOG_ERROR);
-    });
+    RouteLibavLog();  // FFmpeg's messages through spdlog, rate-limited
     frame_ = av_frame_alloc();
     packet_ = av_packet_alloc();
   }
@@ -157,7 +155,17 @@ bool LibavFrameSource::Open(SourceInfo* info, std::string* error) {
   // "file:" so that a path with a colon is not taken for a protocol.
   const std::string url =
       source_.kind == SourceKind::kFile ? "file:" + source_.location : source_.location;
-  int r = avformat_open_input(&format_, url.c_str(), nullptr, nullptr);  // frees on failure
+  // Only the source's own protocol family: a playlist or redirect cannot make FFmpeg read
+  // local files (file:, concat:, pipe:) or other protocols for a network camera.
+  AVDictionary* open_opts = nullptr;
+  const bool rtsp = source_.location.rfind("rtsp", 0) == 0;
+  av_dict_set(&open_opts, "protocol_whitelist",
+              source_.kind == SourceKind::kFile ? "file"
+              : rtsp ? "rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy"
+                     : "http,https,tcp,tls,crypto,httpproxy",
+              0);
+  int r = avformat_open_input(&format_, url.c_str(), nullptr, &open_opts);  // frees on failure
+  av_dict_free(&open_opts);
   auto fail = [&](const std::string& why) {
     *error = why;
     Close();

@@ -133,7 +133,7 @@ struct ReaderRun {
 };
 ReaderRun ReadWith(const std::string& uri, CameraOptions o, DecoderBackend backend) {
   o.backend = backend;
-  LatestFrameSlot slot(!o.realtime);
+  FrameQueue slot(!o.realtime);
   CameraReader reader("cam", *ParseSource(uri), o, &slot);
   ReaderRun r;
   const auto t0 = SteadyClock::now();

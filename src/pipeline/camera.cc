@@ -9,7 +9,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "alert/alert.h"
+#include "pipeline/source_policy.h"
 #include "util/secure.h"
 
 namespace lfr {
@@ -63,7 +66,7 @@ const char* HealthName(CameraHealth h) {
 }
 
 CameraReader::CameraReader(std::string name, SourceSpec source, CameraOptions options,
-                           LatestFrameSlot* slot)
+                           FrameQueue* slot)
     : name_(std::move(name)), source_(std::move(source)), options_(options), slot_(slot) {}
 
 CameraReader::~CameraReader() {
@@ -71,10 +74,41 @@ CameraReader::~CameraReader() {
   Join();
 }
 
-void CameraReader::SetHealth(CameraHealth h, const std::string& error) {
-  std::lock_guard<std::mutex> lock(mu_);
-  status_.health = h;
-  if (!error.empty()) status_.error = error;
+void CameraReader::SetHealth(CameraHealth h, const std::string& error,
+                             const std::string& public_error, bool force) {
+  CameraStatus snapshot;
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changed = force || status_.health != h;
+    status_.health = h;
+    if (h == CameraHealth::kUp || h == CameraHealth::kStarting) {
+      status_.error.clear();  // last_error_time stays: when the last problem was
+      status_.public_error.clear();
+    } else if (!error.empty()) {
+      changed = changed || status_.error != error;
+      status_.error = error;
+      status_.public_error = public_error;
+      status_.last_error_time = UtcNowIso8601();
+    }
+    snapshot = status_;
+  }
+  if (!changed) return;
+  const std::string detail = snapshot.error.empty() ? "" : ": " + snapshot.error;
+  switch (h) {
+    case CameraHealth::kUp:
+    case CameraHealth::kStarting:
+    case CameraHealth::kEnded:
+      spdlog::info("camera {}: {}{}", name_, HealthName(h), detail);
+      break;
+    case CameraHealth::kReconnecting:
+      spdlog::warn("camera {}: {}{}", name_, HealthName(h), detail);
+      break;
+    case CameraHealth::kFailed:
+      spdlog::error("camera {}: {}{}", name_, HealthName(h), detail);
+      break;
+  }
+  if (listener_) listener_(name_, h, snapshot);
 }
 
 CameraStatus CameraReader::status() const {
@@ -84,10 +118,34 @@ CameraStatus CameraReader::status() const {
   return s;
 }
 
+int64_t CameraReader::frames_lost() const {
+  int64_t late;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    late = status_.frames_dropped;
+  }
+  return late + slot_->dropped();
+}
+
 Status CameraReader::Start() {
-  if (source_.kind == SourceKind::kFile) {
+  Join();  // a previous run's thread, if any
+  stop_ = false;
+  restart_ = false;
+  SetHealth(CameraHealth::kStarting, "", kSourceUnavailable, /*force=*/true);
+  open_source_ = source_;
+  if (options_.source_policy) {
+    auto checked = CheckSource(source_.uri, *options_.source_policy);
+    if (!checked.ok()) {
+      Status s = Status::InvalidArgument("camera " + name_ + ": " + checked.status().message());
+      SetHealth(CameraHealth::kFailed, s.message());
+      slot_->Close();
+      return s;
+    }
+    open_source_ = *checked;
+  }
+  if (open_source_.kind == SourceKind::kFile) {
     std::error_code ec;
-    if (!fs::exists(source_.location, ec)) {
+    if (!fs::exists(open_source_.location, ec)) {
       Status s = Status::NotFound("camera " + name_ + ": video file " + source_.location +
                                   " does not exist");
       SetHealth(CameraHealth::kFailed, s.message());
@@ -109,9 +167,21 @@ void CameraReader::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
+int CameraReader::CurrentEvery() const {
+  const int base = std::max(1, options_.decode_every);
+  if (options_.decode_every_live == nullptr) return base;
+  return std::max(base, options_.decode_every_live->load(std::memory_order_relaxed));
+}
+
+bool CameraReader::Restart() {
+  if (!running_) return false;
+  restart_ = true;
+  return true;
+}
+
 bool CameraReader::SleepFor(double seconds) {
   const auto until = SteadyClock::now() + std::chrono::duration<double>(seconds);
-  while (!stop_ && SteadyClock::now() < until) {
+  while (!stop_ && !restart_ && SteadyClock::now() < until) {
     std::this_thread::sleep_for(std::min<std::chrono::duration<double>>(
         std::chrono::milliseconds(50), until - SteadyClock::now()));
   }
@@ -139,7 +209,7 @@ void CameraReader::Loop() {
   }
   const bool is_file = source_.kind == SourceKind::kFile;
   const auto start = SteadyClock::now();
-  std::unique_ptr<FrameSource> cap = MakeFrameSource(source_, options_, &stop_);
+  std::unique_ptr<FrameSource> cap = MakeFrameSource(open_source_, options_, &stop_);
   const bool want_working = options_.working_long_side > 0;
   Frame frame;
   int64_t index = 0;
@@ -153,18 +223,36 @@ void CameraReader::Loop() {
   // Files: frame i is due at pace_start + (i - pace_base)/fps.
   SteadyClock::time_point pace_start;
   int64_t pace_base = 0;
+  int wanted_every = options_.decode_every;  // as last told to the decoder
   int64_t file_pos = 0;  // frame position within the file (for media time when looping)
   double media_offset = 0;
 
   while (!stop_ && !limits_hit()) {
+    if (restart_.exchange(false)) {
+      spdlog::info("camera {}: restart requested", name_);
+      cap->Close();
+      failures = 0;
+      backoff = options_.backoff_initial_s;
+      SetHealth(CameraHealth::kStarting);
+    }
     if (!cap->IsOpen()) {
       std::string why;
-      if (Open(cap.get(), &why)) {
+      bool allowed = true;
+      if (options_.source_policy && source_.kind == SourceKind::kStream) {
+        // A host name may resolve differently now than when the camera was added.
+        auto checked = CheckSource(source_.uri, *options_.source_policy);
+        if (!checked.ok()) {
+          allowed = false;
+          why = checked.status().message();
+        }
+      }
+      if (allowed && Open(cap.get(), &why)) {
         failures = 0;
         backoff = options_.backoff_initial_s;
         pace_start = SteadyClock::now();
         pace_base = index;
-        cap->SetWanted(options_.decode_every, index);
+        wanted_every = CurrentEvery();
+        cap->SetWanted(wanted_every, index);
         SetHealth(CameraHealth::kUp);
         continue;
       }
@@ -176,6 +264,7 @@ void CameraReader::Loop() {
         SetHealth(CameraHealth::kFailed, "camera " + name_ + ": " + what);
         break;
       }
+      spdlog::debug("camera {}: {} (attempt {}, next in {:.1f} s)", name_, what, failures + 1, backoff);
       ++failures;
       if (options_.max_reconnects >= 0 && failures > options_.max_reconnects) {
         SetHealth(CameraHealth::kFailed, "camera " + name_ + ": " + what + " (gave up after " +
@@ -209,7 +298,14 @@ void CameraReader::Loop() {
         skip = true;
       }
     }
-    const bool grab_only = !skip && options_.decode_every > 1 && index % options_.decode_every != 0;
+    const int every = CurrentEvery();
+    if (every != wanted_every) {  // the adaptive cadence changed: tell the decoder
+      wanted_every = every;
+      cap->SetWanted(every, pace_base);
+    }
+    const bool grab_only = !skip && every > 1 && index % every != 0;
+    // Not looked at only because the cadence was raised above decode_every under load.
+    const bool shed = grab_only && (options_.decode_every <= 1 || index % options_.decode_every == 0);
     if (grab_only) skip = true;
     const auto t0 = SteadyClock::now();
     const bool got = skip ? cap->Next(nullptr, nullptr)
@@ -229,7 +325,7 @@ void CameraReader::Loop() {
                                                " has no decodable frames" + why);
         } else if (!why.empty()) {
           SetHealth(CameraHealth::kEnded, "camera " + name_ + ": video file " + source_.location +
-                                              " ended early" + why);
+                                              " ended early" + why, "the video ended early");
         } else {
           SetHealth(CameraHealth::kEnded);
         }
@@ -239,24 +335,29 @@ void CameraReader::Loop() {
       const std::string why = cap->error().empty() ? "" : " (" + cap->error() + ")";
       cap->Close();
       SetHealth(CameraHealth::kReconnecting, "camera " + name_ + ": stream " + source_.location +
-                                                 " stopped delivering frames" + why);
+                                                 " stopped delivering frames" + why,
+                "the stream stopped delivering frames");
       continue;
     }
     const double media = is_file && fps > 0 ? media_offset + file_pos / fps : elapsed();
     ++file_pos;
     ++index;
+    bool was_up;
     {
       std::lock_guard<std::mutex> lock(mu_);
       status_.frames_read++;
-      if (grab_only) {
+      if (shed) {
+        status_.frames_shed++;
+      } else if (grab_only) {
         status_.frames_grab_only++;
       } else if (skip) {
         status_.frames_dropped++;
         status_.frames_late++;
       }
       status_.last_frame_time = UtcNowIso8601();
-      status_.health = CameraHealth::kUp;
+      was_up = status_.health == CameraHealth::kUp;
     }
+    if (!was_up) SetHealth(CameraHealth::kUp);
     if (skip) continue;
     decode_ms_.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
     frame.index = index - 1;
@@ -264,11 +365,14 @@ void CameraReader::Loop() {
     frame.read_time = t1;
     if (!slot_->Put(&frame)) break;  // closed: stopping
   }
+  CameraHealth last;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (status_.health == CameraHealth::kUp || status_.health == CameraHealth::kStarting) {
-      status_.health = CameraHealth::kEnded;
-    }
+    last = status_.health;
+  }
+  if (last == CameraHealth::kUp || last == CameraHealth::kStarting ||
+      (last == CameraHealth::kReconnecting && !stop_)) {
+    SetHealth(CameraHealth::kEnded);
   }
   WipeMat(&frame.image);
   WipeMat(&frame.working);

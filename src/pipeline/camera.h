@@ -1,7 +1,7 @@
 // Camera sources: one reader thread per camera that decodes frames with a FrameSource
 // (pipeline/frame_source.h: libav for files and RTSP/HTTP streams when the build has it,
 // cv::VideoCapture otherwise and for V4L2 devices) and hands them to the camera's worker
-// through a LatestFrameSlot.
+// through a FrameQueue.
 //
 // Source URIs: a file path or file://PATH; rtsp://, rtsps://, http://, https://, udp://,
 // tcp:// streams; /dev/videoN or v4l2:N devices.
@@ -10,22 +10,30 @@
 // falls more than a frame behind skips frames, counted as dropped) or read as fast as the
 // worker takes them (lossless). A file that cannot be opened fails the camera at once with
 // a message naming it. Streams and devices that cannot be opened or stop delivering
-// (EOF, timeout, decoder error) are reopened with exponential back-off; after
-// max_reconnects failed attempts in a row the camera is failed. Other cameras are not
-// affected by one camera's failure.
+// (EOF, timeout, decoder error) are reopened with capped exponential back-off
+// (backoff_initial_s doubling up to backoff_max_s), by default for as long as the camera
+// runs: a stream that comes back revives the camera. Other cameras are not affected by one
+// camera's failure.
 //
-// Thread-safety: Start/Stop/Join from one controlling thread; status() from any thread.
+// Every health change is logged (spdlog, with the detail) and reported to the health
+// listener. CameraStatus::error carries the detail (paths, addresses, FFmpeg's reason) for
+// the log and the local CLI; CameraStatus::public_error says the same without details, for
+// API clients (no file or port oracle). Both are cleared when the camera is up again.
+//
+// Thread-safety: Start/Stop/Join from one controlling thread; status() and Restart() from
+// any thread. The health listener is called on the reader thread.
 #ifndef LFR_PIPELINE_CAMERA_H_
 #define LFR_PIPELINE_CAMERA_H_
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
-#include "pipeline/frame_slot.h"
+#include "pipeline/frame_queue.h"
 #include "pipeline/frame_source.h"
 #include "pipeline/stats.h"
 #include "util/status.h"
@@ -44,6 +52,8 @@ struct SourceSpec {
 // Classifies a source URI. InvalidArgument for an empty or unsupported scheme.
 Result<SourceSpec> ParseSource(const std::string& uri);
 
+struct SourcePolicy;  // pipeline/source_policy.h
+
 enum class CameraHealth { kStarting, kUp, kReconnecting, kFailed, kEnded };
 const char* HealthName(CameraHealth h);
 
@@ -56,9 +66,13 @@ struct CameraOptions {
   // grabbed (the codec still decodes them, as it must) but not converted to BGR nor handed
   // over. The pipeline sets this to its detect_every, since skipped frames are not looked at.
   int decode_every = 1;
-  double backoff_initial_s = 0.5;
-  double backoff_max_s = 8.0;
-  int max_reconnects = 10;       // consecutive failed attempts before kFailed; < 0 = forever
+  // If set, the interval in force now (>= decode_every): the pipeline's adaptive detect
+  // cadence (pipeline/cadence.h). Frames it leaves out beyond decode_every count as shed.
+  const std::atomic<int>* decode_every_live = nullptr;
+  double backoff_initial_s = 1.0;
+  double backoff_max_s = 30.0;
+  int max_reconnects = -1;       // consecutive failed attempts before kFailed; < 0 = forever
+                                 //   (the default: a live camera never gives up)
   int open_timeout_ms = 10000;   // streams
   int read_timeout_ms = 10000;   // streams
   // Decoder (pipeline/frame_source.h). The libav-only settings are ignored by OpenCV.
@@ -73,18 +87,28 @@ struct CameraOptions {
   // readers run at a higher priority by default. Needs CAP_SYS_NICE (e.g. root); without it
   // the reader keeps the process's priority.
   int reader_nice = -5;
+  // Which sources may be opened (pipeline/source_policy.h), checked at each open; a file's
+  // resolved path is what gets opened. null = any source (the local CLI's own files).
+  std::shared_ptr<const SourcePolicy> source_policy;
   int working_long_side = 0;     // libav: also hand over a copy downscaled to this long
                                  //   side (Frame::working, for the detector); 0 = none.
                                  //   Pipeline sets the detector's unless this is < 0
 };
 
+// What API clients are told for every source that is refused or cannot be opened.
+inline constexpr const char* kSourceUnavailable = "camera source not allowed or not reachable";
+
 struct CameraStatus {
   CameraHealth health = CameraHealth::kStarting;
-  std::string error;             // the last problem, naming the source
+  std::string error;             // the current problem, naming the source ("" while up)
+  std::string public_error;      // the same without details, for API clients ("" while up)
+  std::string last_error_time;   // UTC ISO 8601 of the last problem, kept after recovery
   int64_t frames_read = 0;       // frames decoded and handed over (or skipped while late)
   int64_t frames_dropped = 0;    // replaced in the slot or skipped while late
   int64_t frames_late = 0;       // of those, skipped because the reader was late
   int64_t frames_grab_only = 0;  // skipped on purpose (decode_every), not dropped
+  int64_t frames_shed = 0;       // skipped because the adaptive cadence was raised under
+                                 //   load (pipeline/cadence.h): not dropped, not processed
   int64_t reconnects = 0;
   std::string last_frame_time;   // UTC ISO 8601 of the last frame, "" if none yet
   double fps = 0;                // the source's nominal frame rate (0 if unknown)
@@ -92,21 +116,34 @@ struct CameraStatus {
   int width = 0, height = 0;
 };
 
+// Called on the reader thread at each health change with the detailed error ("" if none).
+using HealthListener =
+    std::function<void(const std::string& camera, CameraHealth health, const CameraStatus& status)>;
+
 class CameraReader {
  public:
   // slot must outlive the reader.
-  CameraReader(std::string name, SourceSpec source, CameraOptions options, LatestFrameSlot* slot);
+  CameraReader(std::string name, SourceSpec source, CameraOptions options, FrameQueue* slot);
   ~CameraReader();
 
+  // Set before Start(); called on every health change.
+  void SetHealthListener(HealthListener listener) { listener_ = std::move(listener); }
   // Starts the reader thread. A file source that does not exist fails here (NotFound) and
   // the camera's health becomes kFailed; everything else is reported through status().
+  // May be called again after Join() (the slot reopened) to start the camera afresh; the
+  // counters carry on.
   Status Start();
   // Asks the thread to stop; Join() waits. The slot is closed when the thread ends.
   void Stop();
   void Join();
+  // While running: closes the source and opens it again at once, back-off reset. Returns
+  // false if the reader is not running (then Start() it again).
+  bool Restart();
   bool running() const { return running_.load(); }
 
   CameraStatus status() const;
+  // Frames lost so far: skipped while the reader was late plus dropped from the queue.
+  int64_t frames_lost() const;
   const std::string& name() const { return name_; }
   const SourceSpec& source() const { return source_; }
   // Decode (+ colour conversion) time per frame, milliseconds. Read after Join().
@@ -115,16 +152,23 @@ class CameraReader {
  private:
   void Loop();
   bool Open(FrameSource* source, std::string* error);
-  void SetHealth(CameraHealth h, const std::string& error = "");
+  // Sets the health; a non-empty error is recorded (detail and public text), kUp clears it.
+  // force: report even if unchanged (a start reports "starting" every time).
+  void SetHealth(CameraHealth h, const std::string& error = "",
+                 const std::string& public_error = kSourceUnavailable, bool force = false);
   bool SleepFor(double seconds);  // false if stopped meanwhile
+  int CurrentEvery() const;
 
   const std::string name_;
   const SourceSpec source_;
+  SourceSpec open_source_;  // source_ as the policy resolved it (set by Start)
   const CameraOptions options_;
-  LatestFrameSlot* slot_;
+  FrameQueue* slot_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
+  std::atomic<bool> restart_{false};
+  HealthListener listener_;
   mutable std::mutex mu_;
   CameraStatus status_;
   LatencyStats decode_ms_;

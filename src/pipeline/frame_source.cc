@@ -1,6 +1,8 @@
 // The OpenCV backend (cv::VideoCapture) and the choice of backend.
 #include "pipeline/frame_source.h"
 
+#include "pipeline/av_log.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -78,6 +80,7 @@ const char* BackendName(DecoderBackend b) {
 std::unique_ptr<FrameSource> MakeFrameSource(const SourceSpec& source,
                                              const CameraOptions& options,
                                              const std::atomic<bool>* stop) {
+  RouteLibavLog();  // also covers OpenCV's FFmpeg backend (the same libraries)
   const bool libav_ok = HaveLibav() && source.kind != SourceKind::kDevice;
   if (options.backend != DecoderBackend::kOpenCv && libav_ok) {
     return MakeLibavFrameSource(source, options, stop);

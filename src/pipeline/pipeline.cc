@@ -39,7 +39,8 @@ class CameraWorker {
 
   ~CameraWorker() { WipeBuffers(); }
 
-  Status Process(const Frame& frame);
+  // every: the detect interval in force (>= options.detect_every).
+  Status Process(const Frame& frame, int every);
   void WipeBuffers() {
     WipeMats(&crops_);
     WipeMat(&embeddings_);
@@ -116,12 +117,11 @@ bool CameraWorker::QuietFrame(const cv::Mat& image) {
   return quiet;
 }
 
-Status CameraWorker::Process(const Frame& frame) {
+Status CameraWorker::Process(const Frame& frame, int every) {
   summary_.frames_processed++;
   // 1. Decide whether to run the detector on this frame.
   bool detect = true;
-  if (options_.detect_every > 1 && last_detect_frame_ >= 0 &&
-      frame.index - last_detect_frame_ < options_.detect_every) {
+  if (every > 1 && last_detect_frame_ >= 0 && frame.index - last_detect_frame_ < every) {
     detect = false;
   }
   if (detect && options_.skip_quiet) {
@@ -269,11 +269,13 @@ Status CameraWorker::Process(const Frame& frame) {
 struct Pipeline::Camera {
   CameraSpec spec;
   SourceSpec source;
-  std::unique_ptr<LatestFrameSlot> slot;
+  int index = 0;  // position in cameras_
+  std::unique_ptr<FrameQueue> slot;
   std::unique_ptr<CameraReader> reader;
   std::unique_ptr<CameraWorker> worker;
   std::thread thread;
   Status worker_status;
+  bool restart_requested = false;  // guarded by Pipeline::restart_mu_
 };
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>& cameras,
@@ -286,6 +288,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>
   p->options_ = options;
   p->matcher_ = std::make_unique<Matcher>(watchlist);
   p->policy_ = std::make_unique<AlertPolicy>(options.alert);
+  if (options.camera.realtime && options.adaptive_detect) {
+    CadenceOptions co;
+    co.base_every = std::max(1, options.detect_every);
+    co.max_every = std::max(co.base_every, options.max_detect_every);
+    co.cameras = static_cast<int>(cameras.size());
+    co.queue_capacity = std::max(1, options.queue_frames);
+    p->cadence_ = std::make_unique<DetectCadence>(co);
+  }
   for (size_t i = 0; i < cameras.size(); ++i) {
     auto src = ParseSource(cameras[i].uri);
     if (!src.ok()) return src.status();
@@ -302,14 +312,23 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>
                                      "-d embeddings but recogniser " + recogniser.spec->id +
                                      " gives " + std::to_string((*emb)->dim()));
     }
-    cam->slot = std::make_unique<LatestFrameSlot>(!options.camera.realtime);
+    cam->index = static_cast<int>(i);
+    cam->slot = std::make_unique<FrameQueue>(!options.camera.realtime,
+                                             static_cast<size_t>(std::max(1, options.queue_frames)));
     CameraOptions copts = options.camera;
     copts.decode_every = std::max(copts.decode_every, options.detect_every);
+    if (p->cadence_) copts.decode_every_live = p->cadence_->every_ptr();
     if ((*det)->UsesWorkingCopy() && copts.working_long_side >= 0) {
       copts.working_long_side = options.detector.working_long_side;
     }
     cam->reader = std::make_unique<CameraReader>(cam->spec.name, cam->source, copts,
                                                  cam->slot.get());
+    if (PipelineObserver* obs = options.observer) {
+      cam->reader->SetHealthListener(
+          [obs](const std::string& name, CameraHealth h, const CameraStatus& st) {
+            obs->OnCameraHealth(name, h, st);
+          });
+    }
     cam->worker = std::make_unique<CameraWorker>(cam->spec.name, std::move(det).value(),
                                                  std::move(emb).value(), p->matcher_.get(),
                                                  p->policy_.get(), sink, p->options_);
@@ -328,8 +347,86 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::RequestStop() {
-  stop_ = true;
-  for (auto& c : cameras_) c->reader->Stop();
+  {
+    std::lock_guard<std::mutex> lock(restart_mu_);
+    stop_ = true;
+    for (auto& c : cameras_) c->reader->Stop();
+  }
+  restart_cv_.notify_all();
+}
+
+Status Pipeline::RestartCamera(const std::string& name) {
+  for (auto& c : cameras_) {
+    if (c->spec.name != name) continue;
+    {
+      std::lock_guard<std::mutex> lock(restart_mu_);
+      if (stop_) return Status::FailedPrecondition("the cameras are stopping");
+      if (c->reader->Restart()) return Status::Ok();
+      if (!options_.keep_cameras) {
+        return Status::FailedPrecondition("camera " + name + " has finished");
+      }
+      c->restart_requested = true;
+    }
+    restart_cv_.notify_all();
+    return Status::Ok();
+  }
+  return Status::NotFound("no camera named " + name);
+}
+
+int Pipeline::RestartStoppedCameras() {
+  int n = 0;
+  for (auto& c : cameras_) {
+    const CameraHealth h = c->reader->status().health;
+    if (h != CameraHealth::kFailed && h != CameraHealth::kEnded) continue;
+    if (RestartCamera(c->spec.name).ok()) ++n;
+  }
+  return n;
+}
+
+void Pipeline::WorkCamera(Camera* cam) {
+  Frame frame;
+  int64_t lost_seen = 0;  // frames dropped (queue or late reader) already reported
+  while (true) {
+    // Takes frames until the reader ends (slot closed and drained).
+    while (true) {
+      if (!cam->slot->Take(&frame, std::chrono::milliseconds(200))) {
+        if (cam->slot->closed()) {
+          // Closed: drain a last frame if one is waiting, then stop.
+          if (!cam->slot->Take(&frame, std::chrono::milliseconds(0))) break;
+        } else {
+          continue;
+        }
+      }
+      int every = std::max(1, options_.detect_every);
+      if (cadence_) {
+        const int64_t lost = cam->reader->frames_lost();
+        every = cadence_->Report(cam->index, cam->slot->size(), lost - lost_seen);
+        lost_seen = lost;
+      }
+      Status s = cam->worker->Process(frame, every);
+      cam->worker->PublishLive(false);
+      if (!s.ok()) {
+        cam->worker_status = Status::Internal("camera " + cam->spec.name + ": " + s.message());
+        cam->reader->Stop();
+        break;
+      }
+    }
+    cam->reader->Join();
+    cam->worker->PublishLive(true);
+    if (!options_.keep_cameras || !cam->worker_status.ok()) break;
+    // Service mode: wait for a restart (or the end), then start the reader afresh.
+    std::unique_lock<std::mutex> lock(restart_mu_);
+    restart_cv_.wait(lock, [&] { return stop_.load() || cam->restart_requested; });
+    if (stop_) break;
+    cam->restart_requested = false;
+    cam->slot->Reopen();
+    Status s = cam->reader->Start();  // a missing file fails this camera again (logged)
+    (void)s;
+  }
+  WipeMat(&frame.image);
+  WipeMat(&frame.working);
+  cam->worker->WipeBuffers();
+  cam->worker->PublishLive(true);
 }
 
 Status Pipeline::Run() {
@@ -340,33 +437,15 @@ Status Pipeline::Run() {
                           : std::max(1, cores / static_cast<int>(cameras_.size()));
   cv::setNumThreads(threads);
   for (auto& c : cameras_) {
-    Status s = c->reader->Start();  // a missing file fails this camera only
-    (void)s;
-    Camera* cam = c.get();
-    cam->thread = std::thread([cam, this] {
-      Frame frame;
-      while (true) {
-        if (!cam->slot->Take(&frame, std::chrono::milliseconds(200))) {
-          if (cam->slot->closed()) {
-            // Closed: drain a last frame if one is waiting, then stop.
-            if (!cam->slot->Take(&frame, std::chrono::milliseconds(0))) break;
-          } else {
-            continue;
-          }
-        }
-        Status s = cam->worker->Process(frame);
-        cam->worker->PublishLive(false);
-        if (!s.ok()) {
-          cam->worker_status = Status::Internal("camera " + cam->spec.name + ": " + s.message());
-          cam->reader->Stop();
-          break;
-        }
+    {
+      std::lock_guard<std::mutex> lock(restart_mu_);
+      if (!stop_) {
+        Status s = c->reader->Start();  // a missing file fails this camera only
+        (void)s;
       }
-      WipeMat(&frame.image);
-      WipeMat(&frame.working);
-      cam->worker->WipeBuffers();
-      cam->worker->PublishLive(true);
-    });
+    }
+    Camera* cam = c.get();
+    cam->thread = std::thread([cam, this] { WorkCamera(cam); });
   }
   Status first;
   for (auto& c : cameras_) {
@@ -406,12 +485,21 @@ std::vector<CameraSummary> Pipeline::Summaries() const {
   return out;
 }
 
+int Pipeline::detect_every() const {
+  return cadence_ ? cadence_->every() : std::max(1, options_.detect_every);
+}
+
+int Pipeline::max_detect_every_reached() const {
+  return cadence_ ? cadence_->max_reached() : std::max(1, options_.detect_every);
+}
+
 std::vector<CameraLiveStats> Pipeline::LiveStats() const {
   std::vector<CameraLiveStats> out;
   out.reserve(cameras_.size());
   for (const auto& c : cameras_) {
     CameraLiveStats l = c->worker->live();
     AddCameraIdentity(*c, &l);
+    l.detect_every = detect_every();
     out.push_back(std::move(l));
   }
   return out;

@@ -22,6 +22,8 @@
 #define LFR_PIPELINE_PIPELINE_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "match/matcher.h"
 #include "match/watchlist.h"
 #include "models/store.h"
+#include "pipeline/cadence.h"
 #include "pipeline/camera.h"
 #include "pipeline/stats.h"
 #include "track/tracker.h"
@@ -47,11 +50,26 @@ class PipelineObserver {
   // n_new_tracks (>= 1) faces appeared on `camera` (new tracks) in a frame processed at
   // wall_ms (UTC ms since the epoch).
   virtual void OnFacesSeen(const std::string& camera, int64_t wall_ms, int n_new_tracks) = 0;
+  // A camera's health changed (called on its reader thread; status.error has the detail,
+  // status.public_error the client-safe text). Default: nothing (the change is logged anyway).
+  virtual void OnCameraHealth(const std::string& camera, CameraHealth health,
+                              const CameraStatus& status) {}
 };
 
+// Defaults of the live pipeline (`lfr watch`, `lfr serve`, `lfr bench pipeline`): the
+// efficient configuration (docs/PERFORMANCE.md): detect on every 3rd frame at a 480-pixel
+// working size, re-embed a track at least once a second (25 frames at 25 fps).
+inline constexpr int kDefaultDetectEvery = 3;
+inline constexpr int kDefaultWorkingSize = 480;
+inline constexpr int kDefaultEmbedEvery = 25;
+
 struct PipelineOptions {
+  PipelineOptions() {
+    detector.working_long_side = kDefaultWorkingSize;
+    tracker.embed_every = kDefaultEmbedEvery;
+  }
   CameraOptions camera;
-  DetectorOptions detector;          // working_long_side: e.g. 640 for 1080p
+  DetectorOptions detector;          // working_long_side: kDefaultWorkingSize
   QualityOptions quality;
   TrackerOptions tracker;
   FusionOptions fusion;
@@ -61,13 +79,25 @@ struct PipelineOptions {
   // prefer a calibrated "fpir:..." threshold (match/calibration.h) where one exists.
   float threshold = 0.6f;
   int search_k = 3;                  // subjects kept per search
-  int detect_every = 1;              // run the detector on every n-th frame (tracks coast);
-                                     // the other frames are not even colour-converted
+  // The defaults are the efficient configuration measured in docs/PERFORMANCE.md.
+  int detect_every = kDefaultDetectEvery;  // run the detector on every n-th frame (tracks
+                                     // coast); the other frames are not even colour-converted
+  // Live mode: frames a camera's worker may fall behind its reader before the oldest is
+  // dropped (pipeline/frame_queue.h): absorbs the cost spike of a frame with new faces.
+  int queue_frames = 4;
+  // Live mode: under load, raise the detect interval of every camera (up to
+  // max_detect_every) rather than drop frames; back to detect_every when the load falls
+  // (pipeline/cadence.h). false = fixed detect_every.
+  bool adaptive_detect = true;
+  int max_detect_every = 12;
   bool skip_quiet = true;            // skip detection on frames unchanged since the last
   float quiet_mean_diff = 1.5f;      //   detection (mean abs grey difference, 0..255) when
   int quiet_max_skip = 10;           //   no track is live, for at most this many frames
   bool flip_average = false;         // embed face + mirror (2x embedding cost)
   int cv_threads = 0;                // 0 = max(1, cores / cameras)
+  // Long-running service (`lfr serve`): Run() returns only after RequestStop(); a camera
+  // whose source ended or failed waits for RestartCamera() instead of finishing.
+  bool keep_cameras = false;
   PipelineObserver* observer = nullptr;  // optional; not owned, must outlive Run()
 };
 
@@ -97,6 +127,7 @@ struct CameraSummary : CameraCounts {
 // A camera's figures while it runs: counts and latency percentiles, refreshed by its worker
 // at most every half second (and when it stops).
 struct CameraLiveStats : CameraCounts {
+  int detect_every = 1;                             // the interval in force now
   double decision_p50_ms = 0, decision_p95_ms = 0;  // frame read -> decision
   double detect_p50_ms = 0;
 };
@@ -119,21 +150,35 @@ class Pipeline {
   // Returns OK unless a worker hit an internal error (then the first such Status).
   Status Run();
   void RequestStop();
+  // Restarts one camera by name: a running one reopens its source at once (back-off
+  // reset); an ended or failed one is started again (with keep_cameras; otherwise
+  // FailedPrecondition once its thread has finished). NotFound for an unknown name.
+  // Thread-safe.
+  Status RestartCamera(const std::string& name);
+  // Restarts every camera that has ended or failed (keep_cameras). Returns how many.
+  int RestartStoppedCameras();
 
   // Full statistics; call after Run() returned (or before it started).
   std::vector<CameraSummary> Summaries() const;
   // A recent snapshot per camera; safe to call at any time from any thread.
   std::vector<CameraLiveStats> LiveStats() const;
   int64_t alerts_suppressed() const { return policy_ ? policy_->suppressed() : 0; }
+  // The detect interval in force now, and the highest it reached (adaptive cadence).
+  int detect_every() const;
+  int max_detect_every_reached() const;
 
  private:
   Pipeline() = default;
   struct Camera;
+  void WorkCamera(Camera* cam);  // a camera's worker thread
   std::vector<std::unique_ptr<Camera>> cameras_;
   std::unique_ptr<Matcher> matcher_;
   std::unique_ptr<AlertPolicy> policy_;
+  std::unique_ptr<DetectCadence> cadence_;  // live mode with adaptive_detect
   PipelineOptions options_;
   std::atomic<bool> stop_{false};
+  std::mutex restart_mu_;             // guards stop_ changes vs camera restarts
+  std::condition_variable restart_cv_;
 };
 
 }  // namespace lfr

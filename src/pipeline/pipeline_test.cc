@@ -12,7 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "pipeline/camera.h"
-#include "pipeline/frame_slot.h"
+#include "pipeline/frame_queue.h"
 #include "pipeline/stats.h"
 #include "testing/shared.h"
 
@@ -54,8 +54,8 @@ TEST(ParseSource, ClassifiesUris) {
   EXPECT_FALSE(ParseSource("").ok());
 }
 
-TEST(LatestFrameSlot, NewerFrameReplacesUnconsumedOneAndCountsTheDrop) {
-  LatestFrameSlot slot;
+TEST(FrameQueue, NewerFrameReplacesUnconsumedOneAndCountsTheDrop) {
+  FrameQueue slot;
   for (int i = 0; i < 3; ++i) {
     Frame f;
     f.image = cv::Mat(2, 2, CV_8UC3, cv::Scalar(i));
@@ -73,8 +73,8 @@ TEST(LatestFrameSlot, NewerFrameReplacesUnconsumedOneAndCountsTheDrop) {
   EXPECT_TRUE(slot.closed());
 }
 
-TEST(LatestFrameSlot, LosslessModeWaitsForTheConsumer) {
-  LatestFrameSlot slot(/*lossless=*/true);
+TEST(FrameQueue, LosslessModeWaitsForTheConsumer) {
+  FrameQueue slot(/*lossless=*/true);
   std::thread producer([&] {
     for (int i = 0; i < 20; ++i) {
       Frame f;
@@ -120,7 +120,7 @@ struct ReadResult {
   CameraStatus status;
 };
 ReadResult ReadAll(const std::string& uri, CameraOptions o, std::chrono::milliseconds work) {
-  LatestFrameSlot slot(!o.realtime);
+  FrameQueue slot(!o.realtime);
   CameraReader reader("test", *ParseSource(uri), o, &slot);
   ReadResult r;
   if (reader.Start().ok()) {
@@ -193,7 +193,7 @@ TEST(CameraReader, LoopRestartsTheFile) {
 }
 
 TEST(CameraReader, MissingFileFailsAtOnceWithItsName) {
-  LatestFrameSlot slot;
+  FrameQueue slot;
   CameraReader reader("door", *ParseSource("/no/such/clip.mp4"), {}, &slot);
   Status s = reader.Start();
   ASSERT_FALSE(s.ok());
@@ -229,7 +229,7 @@ TEST(CameraReader, UnreachableStreamRetriesWithBackoffThenFails) {
 }
 
 TEST(CameraReader, StopEndsAReconnectingCamera) {
-  LatestFrameSlot slot;
+  FrameQueue slot;
   CameraOptions o;
   o.backoff_initial_s = 5;  // long sleep that Stop() must interrupt
   o.max_reconnects = -1;

@@ -158,6 +158,7 @@ TEST(NoFaceOnDisk, ALiveRunOverTheSharedVideosLeavesNoFaceDataAnywhere) {
     ScopedEnv env_home("LFR_HOME", home->string());
     ScopedEnv env_key("LFR_MASTER_KEY", std::nullopt);
     ScopedEnv env_db("LFR_DB", std::nullopt);
+    ScopedEnv env_dirs("LFR_CAMERA_DIRS", video->string());  // video-file cameras allowed there
     auto lfr = [](std::vector<std::string> args) {
       auto r = lfr::testing::RunLfr(std::move(args));
       EXPECT_EQ(r.code, 0) << r.err;
@@ -173,7 +174,7 @@ TEST(NoFaceOnDisk, ALiveRunOverTheSharedVideosLeavesNoFaceDataAnywhere) {
   }
   // Live: files paced at their frame rate, 10 s at most per camera (the vtest clip is 80 s).
   lfr::testing::SpawnOptions o;
-  o.env = {{"LFR_HOME", home->string()}, {"TMPDIR", tmp.string()}};
+  o.env = {{"LFR_HOME", home->string()}, {"TMPDIR", tmp.string()}, {"LFR_CAMERA_DIRS", video->string()}};
   o.unset_env = {"LFR_MASTER_KEY", "LFR_DB", "LFR_ALERT_RETENTION"};
   o.stdout_file = logs / "watch.out";
   o.stderr_file = logs / "watch.err";

@@ -1,6 +1,8 @@
 // Deployments, their cameras and watchlists (supervisors), and live camera status.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "pipeline/camera.h"
 #include "report/notice.h"
 #include "report/report.h"
@@ -98,7 +100,10 @@ void StartDeployment(Api& api, const httplib::Request& req, httplib::Response& r
     if (!given.ok()) return SendStatus(res, given.status());
     override_reason = given->value_or("");
   }
-  auto started = api.store->StartDeployment(d->id, caller.actor, override_reason);
+  // Starting an active deployment again restarts its cameras (e.g. after they all failed).
+  auto started = d->status == DeploymentStatus::kActive
+                     ? Result<Deployment>(*d)
+                     : api.store->StartDeployment(d->id, caller.actor, override_reason);
   if (!started.ok()) return SendStatus(res, started.status());
   nlohmann::json out = DeploymentDetail(api, *started);
   if (Status s = api.runner->StartDeployment(d->id); !s.ok()) {
@@ -139,7 +144,12 @@ void AddCamera(Api& api, const httplib::Request& req, httplib::Response& res, co
   if (!name.ok()) return SendStatus(res, name.status());
   auto uri = RequiredString(*body, "uri", 2000);
   if (!uri.ok()) return SendStatus(res, uri.status());
-  if (auto src = ParseSource(*uri); !src.ok()) return SendStatus(res, src.status());
+  if (auto src = CheckSource(*uri, api.options->camera_sources); !src.ok()) {
+    // The detail (path, address, why) stays in the log: the client learns nothing about the
+    // server's files or network from the answer.
+    spdlog::warn("deployment {}: camera {} not added: {}", d->id, *name, src.status().message());
+    return SendError(res, 400, kSourceUnavailable);
+  }
   auto position = OptionalString(*body, "position", text_limits::kPlace);
   if (!position.ok()) return SendStatus(res, position.status());
   auto record = OptionalBool(*body, "record_footage");
@@ -153,6 +163,35 @@ void AddCamera(Api& api, const httplib::Request& req, httplib::Response& res, co
   auto added = api.store->AddCamera(cam, caller.actor);
   if (!added.ok()) return SendStatus(res, added.status());
   SendJson(res, 201, CameraJson(*added));
+}
+
+// POST /api/deployments/{id}/cameras/{camera_id}/restart: reopen one camera's source now.
+void RestartCamera(Api& api, const httplib::Request& req, httplib::Response& res, const Caller&) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  auto camera_id = ParseId(req.matches[2], "camera id");
+  if (!camera_id.ok()) return SendStatus(res, camera_id.status());
+  auto cams = api.store->ListCameras(d->id);
+  if (!cams.ok()) return SendStatus(res, cams.status());
+  auto cam = std::find_if(cams->begin(), cams->end(), [&](const Camera& c) { return c.id == *camera_id; });
+  if (cam == cams->end()) {
+    return SendError(res, 404, "deployment " + std::to_string(d->id) + " has no camera " +
+                                   std::to_string(*camera_id));
+  }
+  if (d->status != DeploymentStatus::kActive) {
+    return SendError(res, 409, "deployment " + std::to_string(d->id) + " is " +
+                                   DeploymentStatusName(d->status) + ": only an active deployment's cameras run");
+  }
+  if (api.runner == nullptr) return SendError(res, 503, "this server runs no cameras (no live runner)");
+  Status s = api.runner->RestartCamera(d->id, cam->name);
+  if (!s.ok()) {
+    // Active on record but not running here (e.g. its cameras could not start): start it.
+    if (s.code() == Status::Code::kNotFound) s = api.runner->StartDeployment(d->id);
+    if (!s.ok()) return SendError(res, 409, "camera " + cam->name + " cannot be restarted: " + s.message());
+  }
+  api.events->Publish("camera", nlohmann::json({{"deployment_id", d->id}, {"camera", cam->name},
+                                                {"restart_requested", true}}).dump());
+  SendJson(res, 202, {{"restarting", true}, {"camera", cam->name}});
 }
 
 void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -324,6 +363,10 @@ void RegisterDeploymentRoutes(Api& api) {
   api.Route("POST", R"(/api/deployments/(\d+)/cameras)", Permission::kManageDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
               AddCamera(api, req, res, c);
+            });
+  api.Route("POST", R"(/api/deployments/(\d+)/cameras/(\d+)/restart)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              RestartCamera(api, req, res, c);
             });
   api.Route("DELETE", R"(/api/cameras/(\d+))", Permission::kManageDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {

@@ -13,10 +13,38 @@
 
 namespace lfr::server {
 
+namespace {
+
+// Faces-seen counts to the store; camera health changes to the event bus.
+class RunnerObserver : public PipelineObserver {
+ public:
+  RunnerObserver(int64_t deployment_id, StoreAlertSink* sink, EventBus* events)
+      : deployment_id_(deployment_id), sink_(sink), events_(events) {}
+  void OnFacesSeen(const std::string& camera, int64_t wall_ms, int n_new_tracks) override {
+    sink_->OnFacesSeen(camera, wall_ms, n_new_tracks);
+  }
+  void OnCameraHealth(const std::string& camera, CameraHealth health, const CameraStatus& st) override {
+    events_->Publish("camera", nlohmann::json({{"deployment_id", deployment_id_},
+                                               {"camera", camera},
+                                               {"health", HealthName(health)},
+                                               {"error", st.public_error},
+                                               {"last_error_time", st.last_error_time}})
+                                   .dump());
+  }
+
+ private:
+  const int64_t deployment_id_;
+  StoreAlertSink* sink_;
+  EventBus* events_;
+};
+
+}  // namespace
+
 struct PipelineRunner::Running {
   int64_t deployment_id = 0;
   DeploymentWatchlist watchlist;
   std::unique_ptr<StoreAlertSink> sink;
+  std::unique_ptr<RunnerObserver> observer;
   std::unique_ptr<Pipeline> pipeline;
   std::thread thread;
   std::atomic<bool> finished{false};
@@ -41,7 +69,11 @@ PipelineRunner::~PipelineRunner() {
 Status PipelineRunner::StartDeployment(int64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = running_.find(id); it != running_.end()) {
-    if (!it->second->finished) return Status::Ok();
+    if (!it->second->finished) {
+      const int n = it->second->pipeline->RestartStoppedCameras();
+      if (n > 0) spdlog::info("deployment {}: restarted {} stopped camera(s)", id, n);
+      return Status::Ok();
+    }
     if (it->second->thread.joinable()) it->second->thread.join();
     running_.erase(it);
   }
@@ -82,7 +114,9 @@ Status PipelineRunner::StartDeployment(int64_t id) {
   });
   PipelineOptions popts = options_.pipeline;
   popts.threshold = *threshold;
-  popts.observer = r->sink.get();
+  r->observer = std::make_unique<RunnerObserver>(id, r->sink.get(), events_);
+  popts.observer = r->observer.get();
+  popts.keep_cameras = true;  // cameras retry and can be restarted while the deployment runs
   std::vector<CameraSpec> specs;
   for (const Camera& c : *cams) specs.push_back({c.name, c.uri});
   auto pipeline = Pipeline::Create(specs, *det, *rec, &r->watchlist.watchlist, r->sink.get(), popts);
@@ -115,6 +149,17 @@ void PipelineRunner::StopDeployment(int64_t id) {
   if (r->thread.joinable()) r->thread.join();
   r->pipeline.reset();
   r->watchlist.watchlist.Clear();  // wipes the opened embeddings
+}
+
+Status PipelineRunner::RestartCamera(int64_t deployment_id, const std::string& camera) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(deployment_id);
+  if (it == running_.end() || it->second->finished) {
+    return Status::NotFound("deployment " + std::to_string(deployment_id) + " is not running cameras");
+  }
+  Status s = it->second->pipeline->RestartCamera(camera);
+  if (s.ok()) spdlog::info("deployment {}: camera {} restarted on request", deployment_id, camera);
+  return s;
 }
 
 void PipelineRunner::StopAll() {
@@ -150,7 +195,8 @@ std::vector<LiveRunner::CameraLive> PipelineRunner::Cameras() {
       c.camera = s.name;
       c.uri = s.uri;
       c.health = HealthName(s.status.health);
-      c.error = s.status.error;
+      c.error = s.status.health == CameraHealth::kUp ? "" : s.status.public_error;
+      c.last_error_time = s.status.last_error_time;
       c.last_frame_time = s.status.last_frame_time;
       c.frames_read = s.status.frames_read;
       c.frames_processed = s.frames_processed;

@@ -4,8 +4,12 @@
 //    store, its watchlist opened from the store into memory only, its threshold (a score or
 //    "fpir:…" resolved for the watchlist size), alerts recorded through a StoreAlertSink and
 //    announced on the EventBus ("alert" events carry ids and scores, never faces), and
-//    faces-seen counts. Every few seconds it publishes a "counters" event. Stopping a
-//    deployment stops its cameras and wipes its watchlist from memory.
+//    faces-seen counts. Every few seconds it publishes a "counters" event. Cameras keep
+//    retrying a lost source for as long as the deployment runs; every health change is
+//    logged and published as a "camera" event (client-safe error text, never paths or
+//    addresses). Starting a running deployment again restarts its ended or failed cameras;
+//    RestartCamera restarts one. Stopping a deployment stops its cameras and wipes its
+//    watchlist from memory.
 //  * StoreEnrolmentService enrols uploaded photos through store/enrolment.h with the
 //    deployment's recogniser and the card's verification threshold for duplicates.
 //
@@ -42,8 +46,11 @@ class PipelineRunner : public LiveRunner {
   ~PipelineRunner() override;  // stops every deployment
 
   // FailedPrecondition if the deployment is not active, has no camera, or its recogniser
-  // is not installed; the store's errors otherwise. Already running: OK, no-op.
+  // is not installed; the store's errors otherwise. Already running: restarts its cameras
+  // that ended or failed, OK.
   Status StartDeployment(int64_t deployment_id) override;
+  // NotFound if the deployment is not running or has no such camera.
+  Status RestartCamera(int64_t deployment_id, const std::string& camera) override;
   void StopDeployment(int64_t deployment_id) override;
   std::vector<CameraLive> Cameras() override;
   // Starts every active deployment (server start-up); logs and skips the ones that fail.

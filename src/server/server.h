@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "pipeline/source_policy.h"
 #include "server/auth.h"
 #include "server/events.h"
 #include "store/store.h"
@@ -81,7 +82,9 @@ class LiveRunner {
     int64_t deployment_id = 0;
     std::string camera, uri;
     std::string health;            // "starting", "up", "reconnecting", "failed", "ended"
-    std::string error;
+    std::string error;             // client-safe text of the current problem; "" while up
+    std::string last_error_time;   // UTC ISO 8601 of the last problem ("" if none), kept
+                                   //   after the camera recovered
     std::string last_frame_time;   // UTC ISO 8601, "" before the first frame
     int64_t frames_read = 0, frames_processed = 0, frames_dropped = 0;
     int64_t faces_detected = 0, tracks = 0, embeddings = 0, alerts = 0;
@@ -93,6 +96,11 @@ class LiveRunner {
   // Stops them and wipes the watchlist from memory. No-op if not running.
   virtual void StopDeployment(int64_t deployment_id) = 0;
   virtual std::vector<CameraLive> Cameras() = 0;
+  // Restarts one camera of a running deployment (reopens its source now, back-off reset).
+  // NotFound if the deployment runs no such camera.
+  virtual Status RestartCamera(int64_t deployment_id, const std::string& camera) {
+    return Status::FailedPrecondition("this server cannot restart cameras");
+  }
 };
 
 // What the server works with. None is owned; all must outlive the server.
@@ -128,6 +136,7 @@ struct ServerOptions {
   std::vector<std::string> metrics_allow;  // addresses/CIDRs that may read /metrics; empty:
                                         // any address with a token set, else loopback only
   std::string access_log;               // access log file ("" = none); rotated at 10 MiB x 5
+  SourcePolicy camera_sources;          // what a camera URI may be (pipeline/source_policy.h)
 };
 
 class Server {

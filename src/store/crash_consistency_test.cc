@@ -62,7 +62,7 @@ class CrashConsistencyTest : public ::testing::Test {
                                    "--legal-basis", "b", "--authorising-officer", "o", "--json"});
     EXPECT_EQ(r.code, 0) << r.err;
     const std::string id = std::to_string(nlohmann::json::parse(r.out)["id"].get<int64_t>());
-    EXPECT_EQ(lfr::testing::RunLfr({"deployment", "camera", "add", id, "gate-a", "/data/clip.mp4"}).code, 0);
+    EXPECT_EQ(lfr::testing::RunLfr({"deployment", "camera", "add", id, "gate-a", "/data/clip.mp4", "--camera-dir", "/data"}).code, 0);
     return id;
   }
   // A folder of `n` LFW faces, one per person: Person_Name.jpg -> the person's first image.

@@ -46,7 +46,7 @@ const PASS = { admin: 'admin password one', supervisor: 'supervisor password', o
 execFileSync(lfr, ['user', 'add', 'admin', '--role', 'admin', '--password-stdin'], { env, input: PASS.admin + '\n' });
 
 // Start the server on a free port and read the URL it prints.
-const server = spawn(lfr, ['serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(lfr, ['serve', '--port', '0', '--camera-dir', data], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
 const url = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('server did not start in 60 s:\n' + serverLog)), 60000);

@@ -1,0 +1,61 @@
+// DetectCadence: how often the live pipeline runs the detector, adapted to the load so
+// that an overloaded machine degrades evenly instead of dropping frames.
+//
+// Every camera's worker reports, for each frame it takes, how many frames were still
+// waiting in its queue (pipeline/frame_queue.h) and whether frames were lost since its last
+// report (queue overflow or the reader falling behind its pacing). When a camera's smoothed
+// backlog reaches half its queue, or it lost frames, the pipeline is short of CPU: the
+// detect interval of EVERY camera goes up by one frame (up to max_every), so the CPU freed
+// is shared and no camera is starved. After a hold period it may go up again; once every
+// camera's backlog has stayed near zero for calm_reports reports, it comes down by one,
+// never below the configured base_every. Frames that the raised interval leaves unlooked-at
+// are "shed" (counted apart from drops); tracks coast over them as over any skipped frame.
+//
+// Decisions depend only on the sequence of reports (no clock), so they are reproducible.
+// Thread-safety: Report() and every() from any thread (mutex / atomic).
+#ifndef LFR_PIPELINE_CADENCE_H_
+#define LFR_PIPELINE_CADENCE_H_
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+namespace lfr {
+
+struct CadenceOptions {
+  int base_every = 1;        // the configured detect_every
+  int max_every = 12;        // never detect less often than this
+  int cameras = 1;
+  int queue_capacity = 4;    // frames per camera queue
+  double alpha = 0.2;        // EWMA weight of the newest backlog sample
+  int hold_reports = 0;      // reports after a raise before the next (0 = 2 per camera)
+  int calm_reports = 0;      // calm reports before a step down (0 = 50 per camera)
+};
+
+class DetectCadence {
+ public:
+  explicit DetectCadence(const CadenceOptions& options);
+
+  // Camera `camera` (0-based) took a frame with `backlog` frames still queued behind it;
+  // `lost` frames were dropped since its previous report. Returns the interval to use.
+  int Report(int camera, size_t backlog, int64_t lost);
+  // The current detect interval (>= base_every); readable without locking.
+  int every() const { return every_.load(std::memory_order_relaxed); }
+  const std::atomic<int>* every_ptr() const { return &every_; }
+  int max_reached() const { return max_reached_.load(std::memory_order_relaxed); }
+  int64_t raises() const;
+
+ private:
+  CadenceOptions o_;
+  std::atomic<int> every_;
+  std::atomic<int> max_reached_;
+  mutable std::mutex mu_;
+  std::vector<double> backlog_;  // smoothed, per camera
+  int since_change_ = 0;         // reports since the last change
+  int calm_ = 0;                 // consecutive reports with every camera calm
+  int64_t raises_ = 0;
+};
+
+}  // namespace lfr
+
+#endif  // LFR_PIPELINE_CADENCE_H_
