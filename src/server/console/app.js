@@ -512,7 +512,9 @@ async function pageLive(id) {
 function liveRefresh(what) {
   for (const [k, v] of Object.entries(what)) if (v) live.want[k] = true;
   if (!live.running) {
-    live.running = (async () => {
+    // Started from a resolved promise so that live.running is set before the loop can
+    // finish (a loop that finished synchronously would leave it set for good).
+    live.running = Promise.resolve().then(async () => {
       try {
         while (Object.keys(live.want).length) {
           const w = live.want; live.want = {};
@@ -520,7 +522,7 @@ function liveRefresh(what) {
           try { await liveUpdate(w); } catch (e) { if (e.status !== 401) toast(e.message, true); }
         }
       } finally { live.running = null; }
-    })();
+    });
   }
   return live.running;
 }
