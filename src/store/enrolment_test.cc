@@ -150,8 +150,8 @@ TEST_F(EnrolmentTest, RefusesTheSamePhotoUnderAnotherReferenceUnlessConfirmed) {
 
 // Two different photos of one person are a possible duplicate: stored, with a warning.
 TEST_F(EnrolmentTest, ADifferentPhotoOfTheSameFaceIsStoredWithAWarning) {
-  LFR_REQUIRE_DATA(a, "lfw/images/Tony_Blair/Tony_Blair_0001.jpg");
-  LFR_REQUIRE_DATA(b, "lfw/images/Tony_Blair/Tony_Blair_0002.jpg");
+  LFR_REQUIRE_DATA(a, "lfw/images/Tony_Blair/Tony_Blair_0002.jpg");
+  LFR_REQUIRE_DATA(b, "lfw/images/Tony_Blair/Tony_Blair_0003.jpg");
   const int64_t dep = NewDeployment("D");
   auto enroller = Enroller(dep);
   ASSERT_NE(enroller, nullptr);

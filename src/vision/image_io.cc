@@ -159,7 +159,22 @@ Result<ImageHeader> ReadImageHeader(std::string_view bytes, const std::string& w
   ImageHeader h;
   h.format = format;
   bool read = false;
-  if (h.format == "WebP") {
+  if (h.format == "PNG") {
+    // The PNG signature is followed by the IHDR chunk (length 13) with width and height as
+    // 32-bit big-endian numbers. Read directly: stb refuses to describe a PNG whose pixel
+    // buffer would exceed 1 GiB, which is exactly the kind of file to name here.
+    if (bytes.size() >= 24 && bytes.substr(12, 4) == "IHDR") {
+      const uint32_t w = BigEndian32(bytes, 16), hgt = BigEndian32(bytes, 20);
+      if (w > static_cast<uint32_t>(INT_MAX) || hgt > static_cast<uint32_t>(INT_MAX)) {
+        return Status::InvalidArgument(what + ": image of " + std::to_string(w) + "x" +
+                                       std::to_string(hgt) + " pixels is above the limit of " +
+                                       Megapixels(MaxImagePixels()) + " megapixels");
+      }
+      h.width = static_cast<int>(w);
+      h.height = static_cast<int>(hgt);
+      read = true;
+    }
+  } else if (h.format == "WebP") {
     read = WebPGetInfo(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &h.width,
                        &h.height) != 0;
   } else {
