@@ -138,18 +138,12 @@ const std::string& DummyPasswordHash();
 // What a role may do. The matrix (also in docs/ARCHITECTURE.md and tested per endpoint):
 //   admin       users
 //   supervisor  deployments, cameras, watchlists (incl. images), start/close, notices,
-<<<<<<< HEAD
-//               alerts (read, images), reports
+//               alerts (read, images, correct any decision), reports
 //   operator    of active deployments only (need-to-know; planned and closed ones are
 //               403 or left out of lists): read them and their cameras, their watchlists
-//               (names, reasons, photos), their alerts (read, images, decide). The
-//               active-only scope is applied by the routes (x-operator-scope in openapi.json).
-=======
-//               alerts (read, images, correct any decision), reports
-//   operator    read deployments, alerts of active deployments (read, images, decide,
-//               correct their own decision within 10 minutes), the watchlist image of an
-//               alerted subject
->>>>>>> console
+//               (names, reasons, photos), their alerts (read, images, decide, correct
+//               their own decision within 10 minutes). The active-only scope is applied
+//               by the routes (x-operator-scope in openapi.json).
 //   auditor     read deployments, alerts (metadata, no images), reports, audit log
 enum class Permission {
   kManageUsers,

@@ -165,7 +165,7 @@ void Server::RegisterRoutes() {
   RegisterDeploymentRoutes(api);
   RegisterAlertRoutes(api);
   RegisterPublicRoutes(api);
-<<<<<<< HEAD
+  RegisterSystemRoutes(api);
   RegisterTransportRoutes();
 }
 
@@ -212,9 +212,6 @@ void Server::RegisterTransportRoutes() {
     }
     return Router::Gate::kPass;
   });
-=======
-  RegisterSystemRoutes(api);
->>>>>>> console
 }
 
 Status Server::Start() {
