@@ -53,6 +53,8 @@ void RegisterSystemRoutes(Api& api) {
       if (!list.ok()) return SendStatus(res, list.status());
       for (const Deployment& d : *list) {
         if (d.status == DeploymentStatus::kClosed) continue;
+        // Need-to-know: an operator hears of active deployments only.
+        if (caller->session.role == Role::kOperator && d.status != DeploymentStatus::kActive) continue;
         nlohmann::json m = ModelLicenceJson(cat, d.recogniser_id);
         if (!m["research_only"].get<bool>()) continue;
         deployments.push_back({{"id", d.id}, {"name", d.spec.name}, {"status", DeploymentStatusName(d.status)},
