@@ -109,7 +109,12 @@ Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, con
       best_entry = &k;
     }
   }
-  if (best_entry != nullptr && best_score >= kExactDuplicateSimilarity && !allow_duplicate) {
+  // Refused as an exact duplicate only when the entry would otherwise be stored: a reused
+  // reference or a missing field is the store's to report (the more specific problem).
+  auto blank = [](const std::string& v) { return v.find_first_not_of(" \t\r\n") == std::string::npos; };
+  bool storable = !blank(meta.reference) && !blank(meta.category) && !blank(meta.reason);
+  for (const EntryEmbedding& k : known_) storable = storable && k.reference != meta.reference;
+  if (storable && best_entry != nullptr && best_score >= kExactDuplicateSimilarity && !allow_duplicate) {
     WipeBytes(input.embedding.data(), input.embedding.size() * sizeof(float));
     out.exact_duplicate_of = best_entry->entry_id;
     out.rejection = "the same face as entry " + std::to_string(best_entry->entry_id) + " (" +
