@@ -105,6 +105,7 @@ class LiveCamerasTest : public lfr::testing::StoreFixture {
     EXPECT_TRUE(cam.ok());
     *camera_id = cam.ok() ? cam->id : 0;
     EXPECT_TRUE(store_->AddWatchlistEntry(lfr::testing::Entry(id, "PNC-1", 1), kCli).ok());
+    EXPECT_TRUE(store_->PublishNotice(id, "LFR will be used at the gate.", kCli).ok());
     EXPECT_TRUE(store_->StartDeployment(id, kCli).ok());
     return id;
   }
