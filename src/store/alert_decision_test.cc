@@ -153,12 +153,12 @@ TEST_F(AlertDecisionTest, CorrectionsCannotBeRewrittenInTheDatabase) {
   EXPECT_THAT(raw.Exec("DELETE FROM alert_corrections"), HasSubstr("append-only"));
 }
 
-TEST_F(AlertDecisionTest, AVersion1DatabaseGainsCorrectionsOnOpen) {
+TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
   {
     RawDb raw(db_path_);
     ASSERT_EQ(raw.Exec("DROP TRIGGER alert_corrections_append_only_update; "
                        "DROP TRIGGER alert_corrections_append_only_delete; DROP TABLE alert_corrections; "
-                       "PRAGMA user_version = 1"), "");
+                       "PRAGMA user_version = 2"), "");
   }
   Reopen();
   const int64_t id = NewAlert();
@@ -168,7 +168,7 @@ TEST_F(AlertDecisionTest, AVersion1DatabaseGainsCorrectionsOnOpen) {
   EXPECT_EQ(c->corrections.size(), 1u);
   auto migrated = AuditRows("store.migrate");
   ASSERT_EQ(migrated.size(), 1u);
-  EXPECT_THAT(migrated[0].details, HasSubstr("\"to\":2"));
+  EXPECT_THAT(migrated[0].details, HasSubstr("\"to\":3"));
   EXPECT_TRUE(AuditRows("store.create").size() == 1u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
