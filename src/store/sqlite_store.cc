@@ -27,6 +27,21 @@ using sqlite::Txn;
 
 namespace {
 
+// The audit row under a statement that selects seq, time_ms, actor, action, target,
+// details, prev_hash, hash (in that order).
+AuditEvent AuditEventAt(const Stmt& st) {
+  AuditEvent e;
+  e.seq = st.Int(0);
+  e.time_ms = st.Int(1);
+  e.actor = st.Text(2);
+  e.action = st.Text(3);
+  e.target = st.Text(4);
+  e.details = st.Text(5);
+  e.prev_hash = st.Text(6);
+  e.hash = st.Text(7);
+  return e;
+}
+
 constexpr const char* kDeploymentColumns =
     "id, name, site, location, planned_start_ms, planned_end_ms, purpose, legal_basis, "
     "authorising_officer, threshold, watchlist_cap, contact, status, recogniser_id, created_ms, "
@@ -482,16 +497,7 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(const AuditQuery& q) {
   st.Bind(static_cast<int64_t>(q.limit < 0 ? -1 : q.limit));
   std::vector<AuditEvent> out;
   LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
-    AuditEvent e;
-    e.seq = st.Int(0);
-    e.time_ms = st.Int(1);
-    e.actor = st.Text(2);
-    e.action = st.Text(3);
-    e.target = st.Text(4);
-    e.details = st.Text(5);
-    e.prev_hash = st.Text(6);
-    e.hash = st.Text(7);
-    out.push_back(std::move(e));
+    out.push_back(AuditEventAt(st));
     return Status::Ok();
   }));
   return out;
@@ -503,16 +509,7 @@ Result<std::vector<AuditEvent>> SqliteStore::ReadAudit(int64_t after_seq, int li
   st.Bind(after_seq).Bind(static_cast<int64_t>(limit < 0 ? -1 : limit));
   std::vector<AuditEvent> out;
   LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
-    AuditEvent e;
-    e.seq = st.Int(0);
-    e.time_ms = st.Int(1);
-    e.actor = st.Text(2);
-    e.action = st.Text(3);
-    e.target = st.Text(4);
-    e.details = st.Text(5);
-    e.prev_hash = st.Text(6);
-    e.hash = st.Text(7);
-    out.push_back(std::move(e));
+    out.push_back(AuditEventAt(st));
     return Status::Ok();
   }));
   return out;
