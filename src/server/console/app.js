@@ -417,6 +417,17 @@ async function pageDeployment(id) {
 const cameraStarted = (c) => c && (c.health === 'up' || (c.health === 'ended' && !!c.last_frame_time));
 const cameraFailed = (c) => !c || c.health === 'failed' || c.health === 'reconnecting' || (c.health === 'ended' && !c.last_frame_time);
 
+// A supervisor reopens one camera's source now (e.g. the stream is back, or its file was
+// copied in) instead of waiting for the next retry; the health table then shows the result.
+async function restartCamera(d, cam) {
+  try {
+    await api('POST', `/api/deployments/${d.id}/cameras/${cam.id}/restart`);
+    toast(`Restarting camera ${cam.name}…`);
+    // The verdict above the table is worked out again once the cameras report.
+    state.startCheck = { id: d.id, until: Date.now() + 20000, error: '', quiet: true };
+  } catch (e) { toast(e.message, true); }
+}
+
 async function refreshHealth() {
   const d = state.healthDeployment;
   if (!d || state.route !== 'deployment' || !$('#camera-health')) return;
@@ -424,13 +435,16 @@ async function refreshHealth() {
   try { live = (await api('GET', '/api/live')).cameras.filter((c) => c.deployment_id === d.id); } catch (e) { return; }
   if (state.healthDeployment !== d || !$('#camera-health')) return;
   const byName = new Map(live.map((c) => [c.camera, c]));
+  const manage = can('manage deployments');
   const rows = d.cameras.map((cam) => {
     const c = byName.get(cam.name);
     return h('tr', { 'data-camera': cam.name }, h('td', {}, cam.name), h('td', {}, pill(c ? c.health : 'not running')),
       h('td', {}, fmtTime(c && c.last_frame_time)), h('td', {}, c ? c.frames_processed : '—'), h('td', {}, c ? c.frames_dropped : '—'),
-      h('td', { class: 'error' }, c && c.health !== 'up' ? c.error : ''));
+      h('td', { class: 'error' }, c && c.health !== 'up' ? c.error : ''),
+      manage ? h('td', {}, h('button', { class: 'secondary', 'data-restart': cam.name, onclick: () => restartCamera(d, cam) }, 'Restart')) : '');
   });
-  $('#camera-health').replaceChildren(h('table', {}, h('tr', {}, ...['Camera', 'Health', 'Last frame', 'Frames', 'Dropped', 'Last error'].map((t) => h('th', {}, t))), rows));
+  const heads = ['Camera', 'Health', 'Last frame', 'Frames', 'Dropped', 'Last error'].concat(manage ? [''] : []);
+  $('#camera-health').replaceChildren(h('table', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t))), rows));
 
   // The verdict after Start: which cameras started and which failed, by name.
   const check = state.startCheck;
@@ -449,7 +463,7 @@ async function refreshHealth() {
   } else {
     out.className = 'warning'; out.textContent = `Deployment started, but ${failed.length} of ${cams.length} cameras failed to start: ${failed.map(why).join('; ')}.`;
   }
-  toast(out.textContent, failed.length > 0);
+  if (!check.quiet) toast(out.textContent, failed.length > 0);
 }
 
 function uploadForm(d) {

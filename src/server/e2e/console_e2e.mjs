@@ -1,7 +1,8 @@
 // End-to-end test of the operator console in a real browser (Debian's Chromium, driven by
 // Playwright): an admin creates the other roles; a supervisor creates a deployment, uploads
-// the two Hamilton stills, adds the Hamilton clip as a camera, publishes the notice and
-// starts it and sees every camera's health; an operator who opened Live before the start
+// the two Hamilton stills, adds the Hamilton clip and a camera whose file is not there yet,
+// publishes the notice and starts it, sees every camera's health and a verdict naming the
+// camera that failed, then restarts that camera once its file arrives; an operator who opened Live before the start
 // sees the alert arrive without reloading, with a lasting pending cue, and types a note
 // that survives the page's live updates; the same operator on a phone (390x844) decides
 // the alert there, and the desktop page shows that decision in place; the supervisor
@@ -46,7 +47,11 @@ const PASS = { admin: 'admin password one', supervisor: 'supervisor password', o
 execFileSync(lfr, ['user', 'add', 'admin', '--role', 'admin', '--password-stdin'], { env, input: PASS.admin + '\n' });
 
 // Start the server on a free port and read the URL it prints.
-const server = spawn(lfr, ['serve', '--port', '0', '--camera-dir', data], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+// A second camera folder, empty at the start: the "gate" camera's file is copied in only
+// after the deployment started, as when a recording arrives late.
+const camDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfr-e2e-cams-'));
+const gateFile = path.join(camDir, 'gate.avi');
+const server = spawn(lfr, ['serve', '--port', '0', '--camera-dir', data, '--camera-dir', camDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
 const url = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('server did not start in 60 s:\n' + serverLog)), 60000);
@@ -145,6 +150,11 @@ try {
   await page.fill('#cam-pos', 'facing the stage');
   await page.click('#camera-form button[type=submit]');
   await page.waitForSelector('#cameras td:text-is("stage")');
+  await page.fill('#cam-name', 'gate');
+  await page.fill('#cam-uri', gateFile);
+  await page.fill('#cam-pos', 'facing the gate');
+  await page.click('#camera-form button[type=submit]');
+  await page.waitForSelector('#cameras td:text-is("gate")');
   await page.click('#publish-notice');
   await page.waitForSelector('a:has-text("Public notice")');
   await snap(page, 'supervisor-deployment-ready');
@@ -157,10 +167,19 @@ try {
   await snap(operator, 'operator-live-waiting');
   await page.click('#start-deployment');
   await page.waitForSelector('.pill.active');
-  // The supervisor sees each camera's health and a verdict naming any camera that failed.
+  // The supervisor sees each camera's health and a verdict naming the camera that failed.
   await page.waitForSelector('#camera-health tr[data-camera="stage"]');
-  await page.waitForSelector('#start-result:has-text("Deployment started")', { timeout: 60000 });
-  await snap(page, 'supervisor-started');
+  await page.waitForSelector('#start-result:has-text("1 of 2 cameras failed to start: gate")', { timeout: 60000 });
+  const verdict = await page.textContent('#start-result');
+  if (/stage/.test(verdict)) fail(`the start verdict names the working camera: ${verdict}`);
+  await snap(page, 'supervisor-started-one-failed');
+  // The file arrives; the supervisor restarts that camera from the health table.
+  fs.copyFileSync(path.join(data, 'video/vtest-tiny-faces/vtest.avi'), gateFile);
+  await page.click('#camera-health button[data-restart="gate"]');
+  await page.waitForSelector('#toast:has-text("Restarting camera gate")');
+  await page.waitForSelector('#camera-health tr[data-camera="gate"] .pill.up', { timeout: 60000 });
+  await page.waitForSelector('#start-result:has-text("all 2 cameras are up")', { timeout: 60000 });
+  await snap(page, 'supervisor-camera-restarted');
 
   await operator.waitForSelector('#live-deployment', { timeout: 30000 });
   const card = await operator.waitForSelector('.alert-card.pending', { timeout: 90000 });
@@ -289,4 +308,5 @@ try {
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));
   fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(camDir, { recursive: true, force: true });
 }
