@@ -74,6 +74,15 @@ SecretBytes RandomKey() {
   return key;
 }
 
+std::string Sha256Hex(std::string_view bytes) {
+  (void)InitCrypto();
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
 // ---- Seal / Open -------------------------------------------------------------------------
 
 namespace {

@@ -66,6 +66,10 @@ constexpr size_t kKeyBytes = 32;
 // A fresh random 32-byte key.
 SecretBytes RandomKey();
 
+// SHA-256 of bytes as 64 lower-case hex digits (e.g. to record that a text or an image
+// existed without keeping it).
+std::string Sha256Hex(std::string_view bytes);
+
 // Seals plaintext under key (32 bytes) with associated data aad (authenticated, not
 // stored: the same aad must be given to Open, e.g. "entry:17:embedding" so a blob cannot be
 // swapped into another row). Output: 24-byte random nonce || ciphertext || 16-byte tag.

@@ -12,7 +12,7 @@
 #include "server/auth.h"
 #include "server/server.h"
 #include "testing/images.h"
-#include "testing/store_fixture.h"
+#include "testing/api_fixture.h"
 #include "vision/image_io.h"
 
 namespace lfr::server {
@@ -20,8 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 using lfr::testing::kCli;
-
-const char* kPassword = "a long test password";
 
 // Counts the photos handed to enrolment; enrols nothing.
 class CountingEnrolment : public EnrolmentService {
@@ -35,38 +33,12 @@ class CountingEnrolment : public EnrolmentService {
   int calls = 0;
 };
 
-class InputLimitsTest : public lfr::testing::StoreFixture {
+class InputLimitsTest : public lfr::testing::ApiFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
-    static const std::string hash = *HashPassword(kPassword);
-    ASSERT_TRUE(store_->CreateUser("sue", Role::kSupervisor, hash, kCli).ok());
-    ASSERT_TRUE(store_->CreateUser("olly", Role::kOperator, hash, kCli).ok());
-    ServerOptions o;
-    o.port = 0;
-    o.recogniser_id = "mobilefacenet-arcface";
-    auto s = Server::Create({store_.get(), &clock_, nullptr, &enrolment_, nullptr}, o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    ASSERT_TRUE(server_->Start().ok());
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    http_->set_read_timeout(20, 0);
-    headers_ = Login("sue");
-  }
-  httplib::Headers Login(const std::string& user) {
-    auto r = http_->Post("/api/login", json({{"username", user}, {"password", kPassword}}).dump(),
-                         "application/json");
-    EXPECT_TRUE(r);
-    if (!r) return {};
-    EXPECT_EQ(r->status, 200) << r->body;
-    const std::string set = r->get_header_value("Set-Cookie");
-    return {{"Cookie", set.substr(0, set.find(';'))},
-            {"X-CSRF-Token", json::parse(r->body, nullptr, false).value("csrf_token", "")}};
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    server_.reset();
-    StoreFixture::TearDown();
+    enrolment_service_ = &enrolment_;
+    ApiFixture::SetUp();
+    sue_ = Login("sue");
   }
   httplib::Result Upload(int64_t dep, const std::string& image, const std::string& filename,
                          const std::string& field = "", const std::string& value = "") {
@@ -79,20 +51,13 @@ class InputLimitsTest : public lfr::testing::StoreFixture {
       items.push_back({name, name == field ? value : dflt, "", ""});
     }
     const std::string url = "/api/deployments/" + std::to_string(dep) + "/watchlist";
-    return http_->Post(url.c_str(), headers_, items);
+    return sue_.http->Post(url.c_str(), sue_.Headers(), items);
   }
-  httplib::Result PostJson(const std::string& path, const json& body) {
-    return http_->Post(path.c_str(), headers_, body.dump(), "application/json");
-  }
-  static std::string Error(const httplib::Result& r) {
-    json j = json::parse(r->body, nullptr, false);
-    return j.is_object() && j.contains("error") ? j["error"].get<std::string>() : r->body;
-  }
+  httplib::Result PostJson(const std::string& path, const json& body) { return sue_.PostJson(path, body); }
+  static std::string Error(const httplib::Result& r) { return lfr::testing::ErrorOf(r); }
 
   CountingEnrolment enrolment_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<httplib::Client> http_;
-  httplib::Headers headers_;
+  lfr::testing::ApiClient sue_;
 };
 
 // A 20000x20000 PNG or JPEG of a few hundred bytes: 422 naming the size and the limit,
@@ -185,21 +150,19 @@ TEST_F(InputLimitsTest, FreeTextIsBoundedAndCleanedWith400NamingTheField) {
   auto entries = store_->ListWatchlist(active, false);
   auto alert = store_->RecordAlert(lfr::testing::AlertFor(active, (*entries)[0].id), lfr::testing::kSystem);
   ASSERT_TRUE(alert.ok()) << alert.status().ToString();
-  const httplib::Headers olly = Login("olly");
+  const lfr::testing::ApiClient olly = Login("olly");
   const std::string url = "/api/alerts/" + std::to_string(alert->id) + "/decision";
   for (const auto& [note, expect] : {std::pair<std::string, std::string>{huge, "longer than 2000 characters"},
                                      {nul, "contains a control character (U+0000)"},
                                      {bidi, "contains a bidirectional override"}}) {
-    auto r = http_->Post(url.c_str(), olly, json({{"state", "false"}, {"note", note}}).dump(), "application/json");
+    auto r = olly.PostJson(url, {{"state", "false"}, {"note", note}});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << r->body.substr(0, 200);
     EXPECT_THAT(Error(r), HasSubstr("field 'note': " + expect));
   }
   EXPECT_EQ(store_->GetAlert(alert->id)->state, AlertState::kPending) << "no decision stored";
   // Ordinary multi-line text with tabs and accents is fine.
-  auto ok = http_->Post(url.c_str(), olly,
-                        json({{"state", "false"}, {"note", "Not him:\n\tZoë checked the tattoo"}}).dump(),
-                        "application/json");
+  auto ok = olly.PostJson(url, {{"state", "false"}, {"note", "Not him:\n\tZoë checked the tattoo"}});
   EXPECT_EQ(ok->status, 200) << ok->body;
 }
 

@@ -4,11 +4,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "privacy/crypto.h"
+#include "store/sqlite_schema.h"
 #include "testing/store_fixture.h"
 
 namespace lfr {
 namespace {
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace lfr::testing;  // NOLINT: fixtures and builders
 
 class AlertDecisionTest : public StoreFixture {
@@ -118,7 +125,9 @@ TEST_F(AlertDecisionTest, CorrectionKeepsTheOriginalDecisionOnRecord) {
   ASSERT_EQ(audit.size(), 2u);
   EXPECT_THAT(audit[0].details, HasSubstr("\"previous_state\":\"true\""));
   EXPECT_THAT(audit[0].details, HasSubstr("\"previous_outcome\":\"arrested\""));
-  EXPECT_THAT(audit[0].details, HasSubstr("\"reason\":\"custody record shows a different person\""));
+  // The audit row proves a reason was given without keeping its text (purged with the alert).
+  EXPECT_THAT(audit[0].details, HasSubstr("\"reason_sha256\":\"" + Sha256Hex("custody record shows a different person") + "\""));
+  EXPECT_THAT(audit[0].details, Not(HasSubstr("custody record")));
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
@@ -153,6 +162,36 @@ TEST_F(AlertDecisionTest, CorrectionsCannotBeRewrittenInTheDatabase) {
   EXPECT_THAT(raw.Exec("DELETE FROM alert_corrections"), HasSubstr("append-only"));
 }
 
+// A correction's reason is free text about an encounter: it goes with the alert's other
+// personal data at the 24-hour purge, while who corrected what, when and from which decision
+// stays on record; nothing else about a correction can be rewritten.
+TEST_F(AlertDecisionTest, CorrectionReasonIsErasedWithTheAlertData) {
+  const int64_t id = NewAlert();
+  ASSERT_TRUE(store_->DecideAlert(id, Decision(AlertState::kConfirmedTrue, AlertOutcome::kEngaged, "n"), Actor{"op1"}).ok());
+  ASSERT_TRUE(store_->CorrectAlertDecision(id, Decision(AlertState::kConfirmedTrue, AlertOutcome::kArrested),
+                                           "custody record: J. Smith arrested at the gate", Actor{"sup1"}).ok());
+  RawDb raw(db_path_);
+  EXPECT_THAT(raw.Exec("UPDATE alert_corrections SET reason = 'x'"), HasSubstr("append-only"));
+  EXPECT_THAT(raw.Exec("UPDATE alert_corrections SET reason = '', corrected_by = 'x'"), HasSubstr("append-only"));
+  clock_.Advance(25LL * 3600 * 1000);
+  auto purged = store_->PurgeAlertData(clock_.NowMs() - 24LL * 3600 * 1000, kCli);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  auto a = store_->GetAlert(id);
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->corrections.size(), 1u);
+  EXPECT_EQ(a->corrections[0].reason, "");
+  EXPECT_EQ(a->corrections[0].by, "sup1");
+  EXPECT_EQ(a->corrections[0].previous_outcome, AlertOutcome::kEngaged);
+  EXPECT_EQ(a->outcome, AlertOutcome::kArrested);
+  store_.reset();
+  std::string bytes;
+  for (const auto& f : std::filesystem::directory_iterator(db_path_.parent_path())) {
+    std::ifstream in(f.path(), std::ios::binary);
+    bytes += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(bytes.find("J. Smith"), std::string::npos) << "the reason survives in a store file";
+}
+
 TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
   {
     RawDb raw(db_path_);
@@ -167,7 +206,7 @@ TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->corrections.size(), 1u);
   auto migrated = AuditRows("store.migrate");
-  ASSERT_EQ(migrated.size(), 1u);
+  ASSERT_EQ(migrated.size(), static_cast<size_t>(sqlite::LatestSchemaVersion() - 2)) << "one row per step from 2";
   EXPECT_THAT(migrated[0].details, HasSubstr("\"to\":3"));
   EXPECT_TRUE(AuditRows("store.create").size() == 1u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);

@@ -101,7 +101,8 @@ TEST_F(NoticeRevisionTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevision1) {
   EXPECT_EQ(raw.Scalar("PRAGMA user_version"), std::to_string(sqlite::LatestSchemaVersion()));
   AuditQuery q;
   q.action = "store.migrate";
-  EXPECT_EQ(store_->ListAudit(q)->size(), 2u) << "1 -> 2 and 2 -> 3";
+  EXPECT_EQ(store_->ListAudit(q)->size(), static_cast<size_t>(sqlite::LatestSchemaVersion() - 1))
+      << "one row per step from version 1";
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 

@@ -182,7 +182,21 @@ CREATE TRIGGER alert_corrections_append_only_delete BEFORE DELETE ON alert_corre
   BEGIN SELECT RAISE(ABORT, 'alert corrections are append-only'); END;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
+// v4: a correction's reason is free text about an encounter with a person, so it is erased
+// with the alert's other personal data (media, note) when the alert is purged; everything
+// else about a correction stays append-only. The audit row keeps the reason's SHA-256.
+constexpr const char* kV4 = R"sql(
+DROP TRIGGER alert_corrections_append_only_update;
+CREATE TRIGGER alert_corrections_append_only_update BEFORE UPDATE ON alert_corrections
+  WHEN NOT (NEW.reason = '' AND NEW.id IS OLD.id AND NEW.alert_id IS OLD.alert_id AND NEW.time_ms IS OLD.time_ms
+            AND NEW.corrected_by IS OLD.corrected_by AND NEW.previous_state IS OLD.previous_state
+            AND NEW.previous_outcome IS OLD.previous_outcome AND NEW.previous_decided_by IS OLD.previous_decided_by
+            AND NEW.previous_decided_ms IS OLD.previous_decided_ms AND NEW.state IS OLD.state
+            AND NEW.outcome IS OLD.outcome)
+  BEGIN SELECT RAISE(ABORT, 'alert corrections are append-only (only their reason is erased, with the alert data)'); END;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
 
 }  // namespace
 

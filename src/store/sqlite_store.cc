@@ -213,7 +213,7 @@ class SqliteStore : public Store {
     if (!row.ok()) return row.status();
     return st.Int(0);
   }
-  // Deletes media, note and subject link of the alerts matched by `where` (an SQL condition
+  // Deletes media, note, correction reasons and subject link of the alerts matched by `where` (an SQL condition
   // on alerts with one int64 parameter); returns how many.
   Result<int64_t> PurgeAlertsWhere(const std::string& where, int64_t arg);
   // Moves every WAL frame into the database and truncates the WAL, so pages that held face
@@ -832,6 +832,9 @@ Result<int64_t> SqliteStore::PurgeAlertsWhere(const std::string& where, int64_t 
   LFR_RETURN_IF_ERROR(Sql(("DELETE FROM alert_media WHERE alert_id IN (SELECT id FROM alerts WHERE "
                            "media_purged = 0 AND " + where + ")").c_str())
                           .Bind(arg).Run());
+  LFR_RETURN_IF_ERROR(Sql(("UPDATE alert_corrections SET reason = '' WHERE reason != '' AND alert_id IN "
+                           "(SELECT id FROM alerts WHERE media_purged = 0 AND " + where + ")").c_str())
+                          .Bind(arg).Run());
   LFR_RETURN_IF_ERROR(Sql(("UPDATE alerts SET media_purged = 1, entry_id = NULL, subject_reference = '', "
                            "note = '' WHERE media_purged = 0 AND " + where).c_str())
                           .Bind(arg).Run());
@@ -1403,7 +1406,7 @@ Result<AlertRecord> SqliteStore::CorrectAlertDecision(int64_t alert_id, const Al
                                          {"previous_state", AlertStateName(a->state)},
                                          {"previous_outcome", AlertOutcomeName(a->outcome)},
                                          {"previous_decided_by", a->decided_by},
-                                         {"reason", reason}}));
+                                         {"reason_sha256", Sha256Hex(reason)}}));
     return LoadAlert(alert_id);
   });
 }

@@ -87,12 +87,12 @@ void ApiFixture::SetUp() {
                                    {"sue", Role::kSupervisor},
                                    {"olly", Role::kOperator},
                                    {"aud", Role::kAuditor}}) {
-    ASSERT_TRUE(store_->CreateUser(name, role, PasswordHash(), kCli).ok());
+    AddUser(name, role);
   }
   server::ServerOptions o;
   o.port = 0;
   o.recogniser_id = "mobilefacenet-arcface";
-  auto s = server::Server::Create({store_.get(), &clock_, &runner_, nullptr, nullptr}, o);
+  auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr}, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   server_ = std::move(s).value();
   ASSERT_TRUE(server_->Start().ok());
@@ -108,6 +108,10 @@ std::unique_ptr<httplib::Client> ApiFixture::Raw() const {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   c->set_read_timeout(20, 0);
   return c;
+}
+
+void ApiFixture::AddUser(const std::string& name, Role role) {
+  ASSERT_TRUE(store_->CreateUser(name, role, PasswordHash(), kCli).ok()) << name;
 }
 
 ApiClient ApiFixture::Login(const std::string& user) {

@@ -59,8 +59,12 @@ class ApiFixture : public StoreFixture {
   void TearDown() override;
   std::unique_ptr<httplib::Client> Raw() const;
   ApiClient Login(const std::string& user);
+  // Another account with password kApiPassword.
+  void AddUser(const std::string& name, Role role);
 
   RecordingRunner runner_;
+  // The server's enrolment (photo uploads): none unless a test sets it before SetUp().
+  server::EnrolmentService* enrolment_service_ = nullptr;
   std::unique_ptr<server::Server> server_;
 };
 

@@ -655,7 +655,7 @@ function decisionView(a) {
     view.append(h('ul', { class: 'corrections' }, corrections.map((k) => h('li', {},
       `Corrected by ${k.by} at ${fmtTime(k.time)}: was ${STATE_TEXT[k.previous_state] || k.previous_state}`,
       k.previous_state === 'true' ? ` (${OUTCOME_TEXT[k.previous_outcome] || k.previous_outcome})` : '',
-      ` by ${k.previous_decided_by}. Reason: ${k.reason}`))));
+      ` by ${k.previous_decided_by}. Reason: ${k.reason || '(erased with the alert data)'}`))));
   }
   const own = a.decided_by === state.me.user && Date.now() - new Date(a.decided).getTime() < OWN_CORRECTION_MS;
   if (can('correct decisions') && !a.media_purged && (state.me.role === 'supervisor' || own)) {
