@@ -59,7 +59,8 @@ Status FaceExtractor::Finish(const ExtractOptions& options) {
   const QualityOptions& q = a.quality_options();
   config += "|q=" + std::to_string(q.min_detector_score) + "," + std::to_string(q.min_inter_eye_px) +
             "," + std::to_string(q.min_sharpness) + "," + std::to_string(q.max_abs_yaw_deg) + "," +
-            std::to_string(q.max_abs_roll_deg) + "," + std::to_string(q.min_score);
+            std::to_string(q.max_abs_roll_deg) + "," + std::to_string(q.min_score) + "," +
+            std::to_string(q.min_eye_to_box) + "," + std::to_string(q.min_eye_mouth_to_box);
   config_ = config;
   if (options.cache_dir) {
     auto cache = EmbeddingCache::Open(*options.cache_dir, config);
