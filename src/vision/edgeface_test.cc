@@ -1,6 +1,7 @@
 // EdgeFace-XS-q / XXS-q (derived ONNX, 512-d, batch fixed at 1) through the generic
 // Embedder and the FaceAnalyzer: the card's dimension and batch limit are honoured, and
 // the embeddings separate people on real LFW photos.
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -2,6 +2,8 @@
 // (collapsed or folded eyes/nose/mouth, eyes far closer than the box implies) are refused
 // with a reason, on synthetic landmark sets and on real shared images.
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <vector>
