@@ -251,13 +251,36 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
 
 struct MatchBenchArgs {
   std::string sizes = "1000,10000,100000";
-  int dim = 128;
+  int dim = 0;  // 0 = the default recogniser's embedding size (its card)
   int queries = 1000;
   int k = 5;
   bool json = false;
 };
 
-void RunMatchBench(const MatchBenchArgs& args, Context& ctx) {
+// The embedding size of the recogniser the product would use: the installed default, else
+// the catalogue's highest-priority recogniser (benchmarks must not assume 128-d).
+Result<int> DefaultEmbeddingDim() {
+  auto store = OpenStore();
+  if (store.ok()) {
+    if (auto rec = store->DefaultFor(ModelRole::kRecogniser); rec.ok()) return rec->spec->card.embedding_size;
+  }
+  auto catalog = Catalog::Load();
+  if (!catalog.ok()) return catalog.status();
+  const ModelSpec* best = nullptr;
+  for (const auto& m : catalog->models()) {
+    if (m.role == ModelRole::kRecogniser && (best == nullptr || m.priority > best->priority)) best = &m;
+  }
+  if (best == nullptr) return Status::NotFound("the model catalogue has no recogniser; give --dim");
+  return best->card.embedding_size;
+}
+
+void RunMatchBench(const MatchBenchArgs& given, Context& ctx) {
+  MatchBenchArgs args = given;
+  if (args.dim == 0) {
+    auto dim = DefaultEmbeddingDim();
+    if (!dim.ok()) return Fail(ctx, dim.status());
+    args.dim = *dim;
+  }
   std::vector<int> sizes;
   try {
     sizes = ParseList(args.sizes);
@@ -342,7 +365,9 @@ void RunMatchBench(const MatchBenchArgs& args, Context& ctx) {
                << agree_pct << "%" << std::endl;
     }
   }
-  if (args.json) *ctx.out << nlohmann::json{{"machine", machine}, {"results", results}}.dump(2) << "\n";
+  if (args.json) {
+    *ctx.out << nlohmann::json{{"machine", machine}, {"dim", args.dim}, {"results", results}}.dump(2) << "\n";
+  }
 }
 
 }  // namespace
@@ -405,7 +430,8 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   CLI::App* m = bench->add_subcommand(
       "match", "Watchlist search time per probe: our exact matcher vs FAISS IndexFlatIP on the same data");
   m->add_option("--sizes", ma->sizes, "Watchlist sizes")->capture_default_str();
-  m->add_option("--dim", ma->dim, "Embedding dimension")->check(CLI::Range(1, 4096))->capture_default_str();
+  m->add_option("--dim", ma->dim, "Embedding dimension (default: the default recogniser's, from its catalogue card)")
+      ->check(CLI::Range(1, 4096));
   m->add_option("--queries", ma->queries, "Probes per size")->check(CLI::Range(1, 1000000))->capture_default_str();
   m->add_option("--k", ma->k, "Top-k")->check(CLI::Range(1, 100))->capture_default_str();
   m->add_flag("--json", ma->json, "JSON output");

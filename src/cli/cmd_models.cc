@@ -49,6 +49,14 @@ std::string Megabytes(uint64_t bytes) {
   return s.str();
 }
 
+// Whether every file of the model has a download URL (else only a mirror can supply it).
+bool downloadable(const ModelSpec& m) {
+  for (const auto& f : m.files) {
+    if (f.urls.empty()) return false;
+  }
+  return true;
+}
+
 void RunList(Context& ctx, const ModelsOptions& opts) {
   auto loaded = LoadStore();
   if (!loaded.ok()) return Fail(ctx, loaded.status());
@@ -73,6 +81,7 @@ void RunList(Context& ctx, const ModelsOptions& opts) {
                         {"licence", m.licence},
                         {"licence_note", m.licence_note},
                         {"priority", m.priority},
+                        {"mirror_only", !downloadable(m)},
                         {"description", m.description}});
     }
     nlohmann::json doc = {{"store", store.root().string()},
@@ -155,10 +164,12 @@ std::vector<const ModelSpec*> DefaultSet(const Catalog& catalog) {
     }
     if (!chosen.empty()) return chosen;
   }
+  // Without a mirror only models that can be downloaded are candidates: a derived file
+  // (no URL, e.g. the EdgeFace ONNX) would fail, so the default set skips it.
   for (ModelRole role : {ModelRole::kDetector, ModelRole::kRecogniser}) {
     const ModelSpec* best = nullptr;
     for (const auto& m : catalog.models()) {
-      if (m.role == role && (best == nullptr || m.priority > best->priority)) best = &m;
+      if (m.role == role && downloadable(m) && (best == nullptr || m.priority > best->priority)) best = &m;
     }
     if (best != nullptr) chosen.push_back(best);
   }

@@ -54,7 +54,9 @@ TEST_F(CliModelsTest, ListShowsEveryModelNotInstalled) {
   const std::pair<const char*, const char*> models[] = {{"yunet-2022mar", "detector"},
                                                        {"scrfd-2.5g", "detector"},
                                                        {"sface-2021dec", "recogniser"},
-                                                       {"mobilefacenet-arcface", "recogniser"}};
+                                                       {"mobilefacenet-arcface", "recogniser"},
+                                                       {"edgeface-xs-q", "recogniser"},
+                                                       {"edgeface-xxs-q", "recogniser"}};
   for (const auto& [id, role] : models) {
     auto row = RowOf(r.out, id);
     ASSERT_GE(row.size(), 6u) << id << " missing from:\n" << r.out;
@@ -72,8 +74,13 @@ TEST_F(CliModelsTest, ListJson) {
   CliRun r = RunLfr({"models", "list", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto doc = nlohmann::json::parse(r.out);
-  ASSERT_EQ(doc["models"].size(), 4u);
+  ASSERT_EQ(doc["models"].size(), 6u);
   for (const auto& m : doc["models"]) EXPECT_FALSE(m["installed"].get<bool>()) << m["id"];
+  // The derived EdgeFace files have no download URL: only a mirror can supply them.
+  for (const auto& m : doc["models"]) {
+    const bool edgeface = m["id"].get<std::string>().rfind("edgeface-", 0) == 0;
+    EXPECT_EQ(m["mirror_only"].get<bool>(), edgeface) << m["id"];
+  }
   EXPECT_TRUE(doc["default_detector"].is_null());
   EXPECT_EQ(doc["models"][0]["id"], "yunet-2022mar");
   EXPECT_EQ(doc["models"][0]["size_bytes"], 345478);
@@ -139,6 +146,60 @@ TEST_F(CliModelsTest, FetchWithNothingReachableFailsAndLeavesNothing) {
   EXPECT_NE(r.err.find("http://127.0.0.1:1/x.onnx"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find((dir / "mirror" / "x.onnx").string()), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(home_ / "models" / "det-x" / "x.onnx"));
+}
+
+TEST_F(CliModelsTest, FetchOfADerivedModelWithoutMirrorSaysWhereItComesFrom) {
+  // The EdgeFace ONNX is derived (no upstream URL): with an empty mirror the fetch fails
+  // and names the mirror path to fill, the pinned upstream checkpoint and the recipe.
+  fs::path empty = lfr::testing::TempDir("cli-models-empty-mirror");
+  ScopedEnv mirror_env("LFR_MODEL_MIRROR", empty.string());
+  CliRun r = RunLfr({"models", "fetch", "edgeface-xs-q"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("edgeface_xs_q.onnx of model \"edgeface-xs-q\" has no download URL"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("derived/edgeface_xs_q.onnx"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("LFR_MODEL_MIRROR"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("edgeface_xs_q.pt"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("docs/MODELS.md"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(home_ / "models" / "edgeface-xs-q" / "edgeface_xs_q.onnx"));
+
+  ScopedEnv no_mirror("LFR_MODEL_MIRROR", std::nullopt);
+  CliRun n = RunLfr({"models", "fetch", "edgeface-xxs-q"});
+  EXPECT_NE(n.code, 0);
+  EXPECT_NE(n.err.find("has no download URL"), std::string::npos) << n.err;
+  EXPECT_NE(n.err.find("no mirror is set"), std::string::npos) << n.err;
+}
+
+TEST_F(CliModelsTest, DefaultFetchWithoutMirrorSkipsModelsThatHaveNoUrl) {
+  // Two recognisers: the higher priority one has no URL (derived), the other one a file://
+  // URL. `lfr models fetch` with no ids and no mirror installs the downloadable one rather
+  // than failing on the derived one.
+  fs::path dir = lfr::testing::TempDir("cli-models-nourl");
+  {
+    std::ofstream payload(dir / "r.bin");
+    payload << "abc";
+  }
+  {
+    std::ofstream cat(dir / "catalog.json");
+    cat << R"({"format": 1, "models": [
+      {"id": "rec-derived", "role": "recogniser", "priority": 90, "licence": "CC-BY-NC-SA-4.0",
+       "licence_note": "nc", "files": [{"name": "d.onnx", "size": 3,
+         "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+         "urls": [], "source_note": "converted by hand"}],
+       "card": {"format": "onnx", "input_width": 112, "input_height": 112, "embedding_size": 512,
+                "alignment_template": [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]], "max_batch": 1}},
+      {"id": "rec-plain", "role": "recogniser", "priority": 10, "licence": "MIT",
+       "licence_note": "ok", "files": [{"name": "r.bin", "size": 3,
+         "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+         "urls": ["file://)" << fs::absolute(dir / "r.bin").string() << R"("]}],
+       "card": {"format": "onnx", "input_width": 112, "input_height": 112, "embedding_size": 128,
+                "alignment_template": [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]}}]})";
+  }
+  ScopedEnv cat_env("LFR_CATALOG", (dir / "catalog.json").string());
+  ScopedEnv mirror_env("LFR_MODEL_MIRROR", std::nullopt);
+  CliRun r = RunLfr({"models", "fetch"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(home_ / "models" / "rec-plain" / "r.bin")) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(home_ / "models" / "rec-derived" / "d.onnx"));
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ nlohmann::json QualityToJson(const QualityReport& q) {
           {"sharpness", Round(q.sharpness, 0.1)},
           {"yaw_deg", Round(q.yaw_deg, 0.1)},
           {"roll_deg", Round(q.roll_deg, 0.1)},
-          {"pitch_ratio", Round(q.pitch_ratio, 1e-3)}};
+          {"pitch_ratio", Round(q.pitch_ratio, 1e-3)},
+          {"plausible_landmarks", q.plausible_landmarks}};
 }
 
 std::string BoxText(const cv::Rect2f& box) {

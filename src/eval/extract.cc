@@ -1,10 +1,12 @@
 #include "eval/extract.h"
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <thread>
 
 #include <opencv2/core.hpp>
+#include <opencv2/core/base.hpp>
 
 #include "eval/progress.h"
 #include "util/secure.h"
@@ -17,7 +19,8 @@ namespace fs = std::filesystem;
 struct FaceExtractor::Worker {
   std::unique_ptr<FaceAnalyzer> analyzer;
   std::vector<AnalyzedFace> faces;
-  cv::Mat plain;
+  cv::Mat plain;   // the mirror's embedding
+  cv::Mat mirror;  // the aligned crop flipped left-right (wiped after use)
 };
 
 FaceExtractor::~FaceExtractor() = default;
@@ -59,7 +62,8 @@ Status FaceExtractor::Finish(const ExtractOptions& options) {
   const QualityOptions& q = a.quality_options();
   config += "|q=" + std::to_string(q.min_detector_score) + "," + std::to_string(q.min_inter_eye_px) +
             "," + std::to_string(q.min_sharpness) + "," + std::to_string(q.max_abs_yaw_deg) + "," +
-            std::to_string(q.max_abs_roll_deg) + "," + std::to_string(q.min_score);
+            std::to_string(q.max_abs_roll_deg) + "," + std::to_string(q.min_score) + "," +
+            std::to_string(q.min_eye_to_box) + "," + std::to_string(q.min_eye_mouth_to_box);
   config_ = config;
   if (options.cache_dir) {
     auto cache = EmbeddingCache::Open(*options.cache_dir, config);
@@ -110,8 +114,11 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
     std::mutex err_mu;
     Status first_error;
     auto work = [&](Worker* w) {
-      AnalyzeOptions opts;  // central face only, flip-averaged: the live default
-      opts.flip_average = true;
+      // Central face only. The face-only embedding comes from the analyser and the mirror's
+      // from one more pass; their normalised sum is exactly the live default's flip
+      // average (Embedder::EmbedWithFlip), so each image costs two forward passes, not three.
+      AnalyzeOptions opts;
+      opts.flip_average = false;
       while (!failed) {
         const size_t k = next.fetch_add(1);
         if (k >= todo.size()) break;
@@ -132,9 +139,22 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
               r.detector_score = f.face.score;
               r.quality_score = f.quality.score;
               r.quality_passed = f.quality.passed;
-              r.flip.assign(f.embedding.ptr<float>(), f.embedding.ptr<float>() + f.embedding.total());
-              s = w->analyzer->embedder().Embed({f.aligned}, &w->plain);
-              if (s.ok()) r.plain.assign(w->plain.ptr<float>(), w->plain.ptr<float>() + w->plain.total());
+              r.plain.assign(f.embedding.ptr<float>(), f.embedding.ptr<float>() + f.embedding.total());
+              cv::flip(f.aligned, w->mirror, 1);
+              s = w->analyzer->embedder().Embed({w->mirror}, &w->plain);
+              if (s.ok()) {
+                r.flip.resize(r.plain.size());
+                double norm2 = 0;
+                for (size_t d = 0; d < r.plain.size(); ++d) {
+                  r.flip[d] = r.plain[d] + w->plain.ptr<float>()[d];
+                  norm2 += double(r.flip[d]) * r.flip[d];
+                }
+                const double norm = std::sqrt(norm2);
+                if (norm > 1e-12) {
+                  for (float& v : r.flip) v = static_cast<float>(v / norm);
+                }
+                WipeBytes(w->mirror.data, w->mirror.total() * w->mirror.elemSize());
+              }
             }
           }
         }

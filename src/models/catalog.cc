@@ -161,6 +161,15 @@ ModelFile ParseFile(const json& j, const std::string& prefix) {
   if (!IsSafeRelativePath(f.mirror_path)) {
     Bad(prefix + "mirror_path", "\"" + f.mirror_path + "\" must be a relative path without '..'");
   }
+  f.source_note = GetString(j, "source_note", prefix, false, false);
+  if (auto it = j.find("derived_from"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) Bad(prefix + "derived_from", "must be an array of files");
+    for (size_t i = 0; i < it->size(); ++i) {
+      const std::string sub = prefix + "derived_from[" + std::to_string(i) + "].";
+      if ((*it)[i].contains("derived_from")) Bad(sub + "derived_from", "must not be nested");
+      f.derived_from.push_back(ParseFile((*it)[i], sub));
+    }
+  }
   return f;
 }
 
@@ -197,6 +206,9 @@ ModelCard ParseCard(const json& j, ModelRole role) {
   c.verify_threshold = GetFloat(j, "verify_threshold", p, 0.0f);
   c.score_threshold = GetFloat(j, "score_threshold", p, 0.0f);
   c.nms_threshold = GetFloat(j, "nms_threshold", p, 0.0f);
+  int64_t mb = GetInt(j, "max_batch", p, false, 0);
+  if (mb < 0 || mb > 4096) Bad(p + "max_batch", "must be 0 (any) to 4096");
+  c.max_batch = static_cast<int>(mb);
   if (recogniser) {
     int64_t e = GetInt(j, "embedding_size", p, true, 0);
     if (e <= 0 || e > 65536) Bad(p + "embedding_size", "must be > 0 for a recogniser");

@@ -28,6 +28,13 @@ struct ModelFile {
   std::string sha256;               // lower-case hex, 64 chars
   std::vector<std::string> urls;    // upstream download locations, tried in order
   std::string mirror_path;          // path inside an LFR_MODEL_MIRROR folder
+  // For a file that is not published anywhere (e.g. an ONNX converted from an upstream
+  // checkpoint): where it comes from and how to rebuild it, shown when it cannot be
+  // fetched. Empty for ordinary upstream files.
+  std::string source_note;
+  // The pinned upstream file(s) this one was derived from (provenance; never fetched by
+  // the store). Each has name, size, sha256 and urls like a ModelFile.
+  std::vector<ModelFile> derived_from;
 };
 
 // How to run the network. Only the fields relevant to the role are meaningful.
@@ -48,6 +55,9 @@ struct ModelCard {
   // Recogniser: cosine similarity above which two faces are called the same person
   // (the 1:1 operating point measured for this model; see docs/ACCURACY.md).
   float verify_threshold = 0.0f;
+  // Recogniser: most faces one forward pass may hold (0 = any). 1 for networks exported
+  // with a fixed batch dimension of 1 (the derived EdgeFace ONNX files).
+  int max_batch = 0;
   // Detector: score threshold and NMS IoU used by default.
   float score_threshold = 0.0f;
   float nms_threshold = 0.0f;

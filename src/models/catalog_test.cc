@@ -126,8 +126,10 @@ TEST(CatalogTest, RepositoryCatalogueParses) {
   const Want want[] = {{"yunet-2022mar", ModelRole::kDetector, "yunet"},
                        {"scrfd-2.5g", ModelRole::kDetector, "scrfd"},
                        {"sface-2021dec", ModelRole::kRecogniser, "onnx"},
-                       {"mobilefacenet-arcface", ModelRole::kRecogniser, "caffe"}};
-  EXPECT_EQ(c->models().size(), 4u);
+                       {"mobilefacenet-arcface", ModelRole::kRecogniser, "caffe"},
+                       {"edgeface-xs-q", ModelRole::kRecogniser, "onnx"},
+                       {"edgeface-xxs-q", ModelRole::kRecogniser, "onnx"}};
+  EXPECT_EQ(c->models().size(), 6u);
   for (const auto& w : want) {
     const ModelSpec* m = c->Find(w.id);
     ASSERT_NE(m, nullptr) << w.id;
@@ -141,6 +143,82 @@ TEST(CatalogTest, RepositoryCatalogueParses) {
   }
   EXPECT_EQ(c->Find("mobilefacenet-arcface")->files.size(), 2u);
   EXPECT_EQ(c->Find("yunet-2022mar")->files[0].size, 345478u);
+}
+
+TEST(CatalogTest, EdgeFaceEntriesArePinnedDerivedAndNonCommercial) {
+  auto c = Catalog::Parse(ReadRepoCatalog());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  struct Want {
+    const char* id;
+    const char* file;
+    uint64_t size;
+    const char* sha;
+    const char* checkpoint;
+  };
+  const Want want[] = {
+      {"edgeface-xs-q", "edgeface_xs_q.onnx", 9211533,
+       "8219d7dae9bc1f39604526e870cd116b78d3eb40d33b3276239cdf1e7e24982c", "edgeface_xs_q.pt"},
+      {"edgeface-xxs-q", "edgeface_xxs_q.onnx", 5163008,
+       "ecf8245d05f26b64d289ea486f0ae7ef2e763bcbb7f028d7841313b45f1fdbd5", "edgeface_xxs_q.pt"}};
+  for (const auto& w : want) {
+    const ModelSpec* m = c->Find(w.id);
+    ASSERT_NE(m, nullptr) << w.id;
+    EXPECT_EQ(m->licence, "CC-BY-NC-SA-4.0") << w.id;
+    EXPECT_NE(m->licence_note.find("non-commercial"), std::string::npos) << w.id;
+    EXPECT_NE(m->licence_note.find("never an operational deployment"), std::string::npos) << w.id;
+    ASSERT_EQ(m->files.size(), 1u);
+    const ModelFile& f = m->files[0];
+    EXPECT_EQ(f.name, w.file);
+    EXPECT_EQ(f.size, w.size);
+    EXPECT_EQ(f.sha256, w.sha);
+    EXPECT_EQ(f.mirror_path, std::string("derived/") + w.file);
+    EXPECT_TRUE(f.urls.empty()) << "a derived file has no upstream URL";
+    EXPECT_NE(f.source_note.find("docs/MODELS.md"), std::string::npos) << f.source_note;
+    ASSERT_EQ(f.derived_from.size(), 1u);
+    EXPECT_EQ(f.derived_from[0].name, w.checkpoint);
+    EXPECT_FALSE(f.derived_from[0].urls.empty());
+    EXPECT_EQ(m->card.embedding_size, 512);
+    EXPECT_EQ(m->card.max_batch, 1);
+    EXPECT_NEAR(m->card.scale, 1.0 / 127.5, 1e-7);
+    EXPECT_TRUE(m->card.swap_rb);
+  }
+  // The strongest recogniser (docs/ACCURACY.md) has the highest priority, so it is the
+  // default for evaluation and tests whenever it is installed.
+  const ModelSpec* best = nullptr;
+  for (const auto& m : c->models()) {
+    if (m.role == ModelRole::kRecogniser && (best == nullptr || m.priority > best->priority)) best = &m;
+  }
+  ASSERT_NE(best, nullptr);
+  EXPECT_EQ(best->id, "edgeface-xs-q");
+  EXPECT_GT(c->Find("edgeface-xxs-q")->priority, c->Find("mobilefacenet-arcface")->priority);
+}
+
+TEST(CatalogTest, ParsesProvenanceAndBatchLimit) {
+  json doc = ValidCatalog();
+  doc["models"][1]["files"][0]["source_note"] = "converted from the checkpoint below";
+  doc["models"][1]["files"][0]["derived_from"] = json::array(
+      {{{"name", "r.pt"}, {"size", 5},
+        {"sha256", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"urls", json::array({"https://example.invalid/r.pt"})}}});
+  doc["models"][1]["card"]["max_batch"] = 1;
+  auto c = Catalog::Parse(doc.dump());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const ModelFile& f = c->Find("rec-b")->files[0];
+  EXPECT_EQ(f.source_note, "converted from the checkpoint below");
+  ASSERT_EQ(f.derived_from.size(), 1u);
+  EXPECT_EQ(f.derived_from[0].size, 5u);
+  EXPECT_EQ(f.derived_from[0].urls[0], "https://example.invalid/r.pt");
+  EXPECT_EQ(c->Find("rec-b")->card.max_batch, 1);
+  EXPECT_EQ(c->Find("det-a")->card.max_batch, 0);  // absent: any batch
+
+  doc["models"][1]["card"]["max_batch"] = -1;
+  ExpectInvalid(doc, {"\"rec-b\"", "card.max_batch"});
+  doc = ValidCatalog();
+  doc["models"][1]["files"][0]["derived_from"] = json::array({{{"name", "r.pt"}, {"size", 5}, {"sha256", "xyz"}}});
+  ExpectInvalid(doc, {"\"rec-b\"", "files[0].derived_from[0].sha256"});
+  doc = ValidCatalog();
+  doc["models"][1]["files"][0]["derived_from"] = "r.pt";
+  ExpectInvalid(doc, {"\"rec-b\"", "files[0].derived_from"});
 }
 
 TEST(CatalogTest, BuiltinCopyMatchesTheRepositoryFile) {

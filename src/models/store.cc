@@ -280,7 +280,22 @@ Status FetchFile(const std::string& id, const ModelFile& file, const fs::path& d
     problems.push_back(a.status.message());
   }  // ~PartialFile removes the temp file of a failed attempt
 
+  // A file with no download URL (a derived file) can only come from a mirror: say so, and
+  // where the file comes from, rather than a bare "not found".
+  std::string no_url;
+  if (file.urls.empty()) {
+    no_url = file.name + " of model \"" + id + "\" has no download URL";
+    if (!file.source_note.empty()) no_url += " (" + file.source_note + ")";
+    no_url += "; put it at <mirror>/" + file.mirror_path + " and set LFR_MODEL_MIRROR=<mirror>";
+    if (!file.derived_from.empty()) {
+      const ModelFile& up = file.derived_from.front();
+      no_url += "; it is derived from " + up.name + " (" + std::to_string(up.size) +
+                " bytes, sha256 " + up.sha256 + ")";
+      if (!up.urls.empty()) no_url += ", " + up.urls.front();
+    }
+  }
   if (sources.empty() && problems.empty()) {
+    if (!no_url.empty()) return Status::NotFound(no_url + "; no mirror is set");
     return Status::NotFound(file.name + " of model \"" + id +
                             "\": the catalogue lists no URL and no mirror is set (LFR_MODEL_MIRROR)");
   }
@@ -293,6 +308,7 @@ Status FetchFile(const std::string& id, const ModelFile& file, const fs::path& d
     msg = "could not fetch " + file.name + " of model \"" + id + "\"; tried:";
     for (const auto& p : problems) msg += "\n  " + p;
   }
+  if (!no_url.empty()) msg += "\n" + no_url;
   if (corrupt) return Status::Corrupt(msg);
   if (file.urls.empty()) return Status::NotFound(msg);
   return Status::Unavailable(msg);

@@ -272,6 +272,38 @@ TEST_F(StoreTest, NoMirrorAndNoUrlIsNotFound) {
   EXPECT_NE(s.message().find("rec.bin"), std::string::npos);
 }
 
+TEST_F(StoreTest, DerivedFileWithoutUrlSaysWhereItComesFromAndHowToInstallIt) {
+  json file = FileEntry("rec.onnx", 3, kShaAbc, {}, "derived/rec.onnx");
+  file["source_note"] = "converted from the checkpoint; see docs/MODELS.md";
+  file["derived_from"] = json::array({FileEntry("rec.pt", 7, kShaAbc, {"https://example.invalid/rec.pt"})});
+  const Catalog catalog = MakeCatalog(json::array({Recogniser("rec-d", 1, json::array({file}))}));
+  const Catalog* cat = &catalog;
+  ASSERT_NE(cat->Find("rec-d"), nullptr);
+  for (bool with_mirror : {false, true}) {
+    ModelStore store(cat, root_, with_mirror ? std::optional<fs::path>(mirror_) : std::nullopt);
+    Status s = store.Fetch(*cat->Find("rec-d"));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), Status::Code::kNotFound) << s.ToString();
+    for (const std::string& want :
+         {std::string("rec.onnx of model \"rec-d\" has no download URL"), std::string("docs/MODELS.md"),
+          std::string("<mirror>/derived/rec.onnx"), std::string("LFR_MODEL_MIRROR"), std::string("rec.pt"),
+          std::string("https://example.invalid/rec.pt")}) {
+      EXPECT_NE(s.message().find(want), std::string::npos) << want << " not in: " << s.message();
+    }
+    if (with_mirror) {
+      EXPECT_NE(s.message().find((mirror_ / "derived" / "rec.onnx").string()), std::string::npos) << s.message();
+    } else {
+      EXPECT_NE(s.message().find("no mirror is set"), std::string::npos) << s.message();
+    }
+  }
+  // With the file in the mirror it installs like any other.
+  fs::create_directories(mirror_ / "derived");
+  WriteFile(mirror_ / "derived" / "rec.onnx", "abc");
+  ModelStore store(cat, root_, mirror_);
+  EXPECT_TRUE(store.Fetch(*cat->Find("rec-d")).ok());
+  EXPECT_TRUE(store.IsInstalled(*cat->Find("rec-d")));
+}
+
 TEST_F(StoreTest, DownloadsFromUrlWithProgress) {
   const fs::path src = base_ / "upstream" / "payload.bin";
   std::string bytes;

@@ -27,7 +27,8 @@ class Embedder {
   static Result<std::unique_ptr<Embedder>> Create(const InstalledModel& model);
 
   // faces: aligned 8-bit BGR crops of input_size(). *out becomes faces.size() x dim()
-  // CV_32F, each row of unit L2 norm. max_batch bounds one forward pass.
+  // CV_32F, each row of unit L2 norm. max_batch bounds one forward pass (further capped by
+  // the card's max_batch, e.g. 1 for a network exported with a fixed batch of 1).
   Status Embed(const std::vector<cv::Mat>& faces, cv::Mat* out);
   // Embeds each face and its horizontal mirror and averages them (then re-normalises):
   // a cheap, measurable accuracy gain (docs/ACCURACY.md).
@@ -41,6 +42,7 @@ class Embedder {
 
  private:
   Embedder() = default;
+  Status EmbedWithFlipOneByOne(const std::vector<cv::Mat>& faces, cv::Mat* out);
   const ModelSpec* spec_ = nullptr;
   struct Impl;
   std::shared_ptr<Impl> impl_;

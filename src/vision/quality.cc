@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <numbers>
+#include <string>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -19,7 +21,7 @@ constexpr double kNoseDepthOverHalfEyeDist = 0.6;
 
 template <typename... Args>
 std::string Format(const char* fmt, Args... args) {
-  char buf[128];
+  char buf[160];
   std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
 }
@@ -43,6 +45,71 @@ float Sharpness(const cv::Mat& aligned) {
   grey.setTo(0);
   lap.setTo(0);
   return static_cast<float>(stddev[0] * stddev[0]);
+}
+
+// Why the five landmarks cannot belong to one face, if they cannot (empty = plausible).
+// r holds the inter-eye distance, yaw and pitch ratio already estimated from them.
+std::vector<std::string> ImplausibleGeometry(const Face& face, const QualityReport& r,
+                                             const QualityOptions& options) {
+  std::vector<std::string> why;
+  const cv::Point2d re(face.landmarks[kRightEye]), le(face.landmarks[kLeftEye]);
+  const cv::Point2d rm(face.landmarks[kRightMouth]), lm(face.landmarks[kLeftMouth]);
+  const cv::Point2d nose(face.landmarks[kNose]);
+  const cv::Point2d eye_mid = (re + le) * 0.5, mouth_mid = (rm + lm) * 0.5;
+  const double inter_eye = r.inter_eye_px;
+  const double box = std::max(face.box.width, face.box.height);
+
+  if (box > 0) {
+    // Eyes far closer than the box implies, even allowing for the estimated head turn:
+    // the landmarks collapsed (typically a face lying sideways or a non-face).
+    const double turn = std::max(std::cos(r.yaw_deg / kRadToDeg), std::cos(75.0 / kRadToDeg));
+    const double need = options.min_eye_to_box * turn * box;
+    if (inter_eye < need) {
+      why.push_back(Format("implausible landmarks: eyes %.0f px apart in a %.0f px box (expected >= %.0f)",
+                           inter_eye, box, need));
+    }
+    const double eye_mouth = std::hypot(mouth_mid.x - eye_mid.x, mouth_mid.y - eye_mid.y);
+    if (options.min_eye_mouth_to_box > 0 && eye_mouth < options.min_eye_mouth_to_box * box) {
+      why.push_back(Format("implausible landmarks: eyes to mouth %.0f px in a %.0f px box (expected >= %.0f)",
+                           eye_mouth, box, options.min_eye_mouth_to_box * box));
+    }
+    // Every landmark within the box grown by a quarter on each side.
+    const cv::Rect2d grown(face.box.x - 0.25 * face.box.width, face.box.y - 0.25 * face.box.height,
+                           1.5 * face.box.width, 1.5 * face.box.height);
+    for (const auto& p : face.landmarks) {
+      if (!grown.contains(cv::Point2d(p))) {
+        why.push_back("implausible landmarks: a landmark lies outside the face box");
+        break;
+      }
+    }
+  }
+  if (inter_eye <= 1e-6) {
+    why.push_back("implausible landmarks: both eyes at one point");
+    return why;
+  }
+  // Face frame (roll removed): x along the eye line, y down the face.
+  const cv::Point2d ux = (le - re) * (1.0 / inter_eye);
+  const cv::Point2d uy(-ux.y, ux.x);
+  const auto to_face = [&](const cv::Point2d& p) {
+    const cv::Point2d q = p - eye_mid;
+    return cv::Point2d(q.dot(ux), q.dot(uy));
+  };
+  const cv::Point2d m = to_face(mouth_mid), n = to_face(nose);
+  const cv::Point2d mouth_vec = to_face(lm) - to_face(rm);
+  if (m.y < 0.35 * inter_eye) {
+    why.push_back(Format("implausible landmarks: mouth %s the eye line (folded)",
+                         m.y < 0 ? "above" : "level with"));
+  } else if (n.y < 0.0 || n.y > 1.1 * m.y) {
+    why.push_back("implausible landmarks: nose outside the band between eyes and mouth (folded)");
+  }
+  const double mouth_width = std::hypot(mouth_vec.x, mouth_vec.y);
+  if (mouth_vec.x < 0) {
+    why.push_back("implausible landmarks: mouth corners in the opposite order to the eyes (folded)");
+  } else if (mouth_width < 0.3 * inter_eye || mouth_width > 3.0 * inter_eye) {
+    why.push_back(Format("implausible landmarks: mouth %.0f px wide for eyes %.0f px apart",
+                         mouth_width, inter_eye));
+  }
+  return why;
 }
 
 }  // namespace
@@ -95,6 +162,12 @@ QualityReport AssessQuality(const Face& face, const cv::Mat& aligned,
 
   const bool have_crop = !aligned.empty();
   if (have_crop) r.sharpness = Sharpness(aligned);
+
+  if (options.min_eye_to_box > 0) {
+    std::vector<std::string> geometry = ImplausibleGeometry(face, r, options);
+    r.plausible_landmarks = geometry.empty();
+    for (auto& g : geometry) r.reasons.push_back(std::move(g));
+  }
 
   if (r.inter_eye_px < options.min_inter_eye_px) {
     r.reasons.push_back(
