@@ -1633,9 +1633,9 @@ Status ValidateGallerySpec(const GallerySpec& s) {
   LFR_RETURN_IF_ERROR(CheckText(s.legal_basis, "field 'legal_basis'", kLegalBasis, TextKind::kMultiLine));
   LFR_RETURN_IF_ERROR(CheckText(s.owner, "field 'owner'", kName));
   const std::pair<const char*, const std::string*> required[] = {
-      {"name", &s.name}, {"purpose", &s.purpose}, {"legal basis", &s.legal_basis}, {"owner", &s.owner}};
+      {"a name", &s.name}, {"a purpose", &s.purpose}, {"a legal basis", &s.legal_basis}, {"an owner", &s.owner}};
   for (const auto& [what, value] : required) {
-    if (Blank(*value)) return Status::InvalidArgument(std::string("a gallery needs a ") + what);
+    if (Blank(*value)) return Status::InvalidArgument(std::string("a gallery needs ") + what);
   }
   if (s.name.find_first_not_of("0123456789") == std::string::npos) {
     return Status::InvalidArgument("a gallery name must not be a number (numbers are gallery ids)");
