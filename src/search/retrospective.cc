@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <map>
 #include <numeric>
 #include <sstream>
 
 #include "privacy/crypto.h"
+#include "search/index.h"
 #include "util/secure.h"
 #include "vision/image_io.h"
 
@@ -149,20 +151,35 @@ Result<SearchOutcome> RetrospectiveSearch::Run(const std::string& probe_bytes, c
     WipeBytes(probe.data(), probe.size() * sizeof(float));
     return gallery_embeddings.status();
   }
-  std::vector<std::pair<float, size_t>> scored;
-  scored.reserve(gallery_embeddings->size());
-  for (size_t i = 0; i < gallery_embeddings->size(); ++i) {
-    const GalleryEmbedding& g = (*gallery_embeddings)[i];
+  // The FAISS exact index (search/index.h) over the opened embeddings; ids are record ids.
+  std::vector<int64_t> ids;
+  std::vector<float> vectors;
+  ids.reserve(gallery_embeddings->size());
+  vectors.reserve(gallery_embeddings->size() * probe.size());
+  std::map<int64_t, std::string> references;
+  for (const GalleryEmbedding& g : *gallery_embeddings) {
     if (g.embedding.size() != probe.size() * sizeof(float)) continue;
     const auto* v = reinterpret_cast<const float*>(g.embedding.data());
-    double dot = 0;
-    for (size_t d = 0; d < probe.size(); ++d) dot += double(v[d]) * probe[d];
-    scored.emplace_back(static_cast<float>(dot), i);
+    ids.push_back(g.record_id);
+    vectors.insert(vectors.end(), v, v + probe.size());
+    references[g.record_id] = g.reference;
   }
-  const size_t k = std::min(scored.size(), static_cast<size_t>(request.top));
-  std::partial_sort(scored.begin(), scored.begin() + k, scored.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  gallery_embeddings->clear();  // SecretBytes wipe themselves
+  search::ExactFaceIndex index(static_cast<int>(probe.size()));
+  Status added = index.Add(ids, vectors);
+  WipeBytes(vectors.data(), vectors.size() * sizeof(float));
+  std::vector<search::SearchHit> hits;
+  Status searched_ok = added;
+  if (added.ok() && !ids.empty()) {
+    auto h = index.Search(probe, request.top);
+    if (h.ok()) hits = std::move(h).value();
+    else searched_ok = h.status();
+  }
+  if (!searched_ok.ok()) {
+    wipe();
+    WipeBytes(probe.data(), probe.size() * sizeof(float));
+    return searched_ok;
+  }
 
   SearchInput in;
   in.gallery_id = gallery.id;
@@ -173,12 +190,12 @@ Result<SearchOutcome> RetrospectiveSearch::Run(const std::string& probe_bytes, c
   in.face_searched = pick;
   in.probe_quality = searched.quality.score;
   in.probe_warnings = Join(searched.warnings);
-  for (size_t r = 0; r < k; ++r) {
+  for (size_t r = 0; r < hits.size(); ++r) {
     SearchCandidate c;
     c.rank = static_cast<int>(r + 1);
-    c.record_id = (*gallery_embeddings)[scored[r].second].record_id;
-    c.reference = (*gallery_embeddings)[scored[r].second].reference;
-    c.score = scored[r].first;
+    c.record_id = hits[r].id;
+    c.reference = references[c.record_id];
+    c.score = hits[r].score;
     in.candidates.push_back(std::move(c));
   }
   wipe();

@@ -20,7 +20,10 @@
 //    names another. Several faces are not an error: the choice is reported.
 //
 // Candidates: cosine similarity of the searched face's embedding to every live record of the
-// gallery (exact search), the `top` best in descending order.
+// gallery, the `top` best in descending order (ties by smaller record id): an exact search
+// with FAISS (search/index.h ExactFaceIndex) over the gallery's embeddings, opened for this
+// search and wiped after it. (The sealed, persisted approximate index for large galleries,
+// ManagedFaceIndex, is not wired in yet.)
 //
 // Ownership: the stores and the analyzer must outlive the service. Thread-safety: not
 // thread-safe (the analyzer is not); one service per thread.
