@@ -325,3 +325,25 @@ TEST_F(CliSearchTest, RemoveRecordDueAndDelete) {
 
 }  // namespace
 }  // namespace lfr::cli
+
+namespace lfr::cli {
+namespace {
+
+TEST(CliSearchHelp, HelpDescribesGalleryAndSearch) {
+  lfr::testing::CliRun top = lfr::testing::RunLfr({"--help"});
+  EXPECT_EQ(top.code, kExitOk);
+  EXPECT_THAT(top.out, ::testing::HasSubstr("gallery"));
+  EXPECT_THAT(top.out, ::testing::HasSubstr("search"));
+  lfr::testing::CliRun gallery = lfr::testing::RunLfr({"gallery", "--help"});
+  EXPECT_EQ(gallery.code, kExitOk);
+  for (const char* sub : {"create", "import", "list", "show", "remove-record", "delete", "due"}) {
+    EXPECT_THAT(gallery.out, ::testing::HasSubstr(sub));
+  }
+  lfr::testing::CliRun search = lfr::testing::RunLfr({"search", "--help"});
+  EXPECT_EQ(search.code, kExitOk);
+  EXPECT_THAT(search.out, ::testing::HasSubstr("never stored"));
+  EXPECT_THAT(search.out, ::testing::HasSubstr("review"));
+}
+
+}  // namespace
+}  // namespace lfr::cli
