@@ -54,7 +54,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   cv::setNumThreads(-1);
 
   CLI::App app{
-      "OpenLFR: live facial recognition with watchlists, adjudication, retention and reports.\n"
+      "OpenLFR: live facial recognition with watchlists, adjudication, retention and reports, and\n"
+      "retrospective search of reference galleries (`lfr gallery`, `lfr search`).\n"
       "Models live in $LFR_HOME/models (default ~/.local/share/openlfr/models); fetch them with\n"
       "`lfr models fetch` (LFR_MODEL_MIRROR=DIR copies from a local mirror instead of downloading).\n"
       "Deployments, watchlists, alerts and the audit log live in an encrypted store ($LFR_HOME/lfr.db,\n"
@@ -85,6 +86,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterServeCommand(app, ctx);
   RegisterUserCommand(app, ctx);
   RegisterReportCommand(app, ctx);
+  RegisterGalleryCommand(app, ctx);
+  RegisterSearchCommand(app, ctx);
   RegisterTestingCommands(app, ctx);
 
   try {

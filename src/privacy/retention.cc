@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "store/gallery_store.h"
 #include "util/paths.h"
 
 namespace lfr {
@@ -101,6 +102,12 @@ Result<RetentionRun> RetentionEnforcer::RunOnce() {
   auto purged = store_->PurgeAlertData(now - policy_.alert_data_ms, system);
   if (!purged.ok()) return purged.status();
   run.alerts_purged = purged->alerts_purged;
+  // Retrospective search records follow their gallery's own retention period.
+  if (GalleryStore* galleries = store_->galleries(); galleries != nullptr) {
+    auto searches = galleries->PurgeSearchRecords(now, system);
+    if (!searches.ok()) return searches.status();
+    run.search_records_purged = *searches;
+  }
   Status footage = SweepFootage(footage_dir_, now - policy_.footage_ms, true, &run);
   if (run.footage_files_deleted > 0) {
     LFR_RETURN_IF_ERROR(store_->Audit(system, "retention.footage", "footage",

@@ -3,7 +3,8 @@
 // while OpenLFR runs and once at start-up, so downtime never extends retention.
 //
 // RetentionEnforcer::RunOnce() computes cutoffs from the injected Clock, calls
-// Store::PurgeAlertData and deletes footage files older than the footage limit under the
+// Store::PurgeAlertData (and GalleryStore::PurgeSearchRecords, whose retention is set per
+// gallery) and deletes footage files older than the footage limit under the
 // footage folder ($LFR_HOME/footage/<deployment>/<camera>/…; a file's age is its
 // modification time), and audits each purge with counts, never content (runs that delete
 // nothing are not audited). Start() runs RunOnce() immediately and then every interval
@@ -48,6 +49,7 @@ struct RetentionRun {
   int64_t alerts_purged = 0;
   int64_t footage_files_deleted = 0;
   int64_t footage_bytes_deleted = 0;
+  int64_t search_records_purged = 0;  // retrospective searches past their gallery's retention
 };
 
 // $LFR_HOME/footage.

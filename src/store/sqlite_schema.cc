@@ -196,7 +196,100 @@ CREATE TRIGGER alert_corrections_append_only_update BEFORE UPDATE ON alert_corre
   BEGIN SELECT RAISE(ABORT, 'alert corrections are append-only (only their reason is erased, with the alert data)'); END;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
+// Version 5 (issue 10, retrospective facial recognition). Reference galleries, separate
+// from deployments: each with its own wrapped data key (NULL once deleted), records whose
+// image and embedding are sealed in gallery_faces (deleted on removal), staged imports
+// (records of an import that is not committed are invisible and deleted on abort), and the
+// searches run against a gallery: the probe's SHA-256 and quality, never its image; the
+// ranked candidates and the reviewers' decisions.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE galleries(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  purpose TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  review_days INTEGER NOT NULL,
+  reviewers_required INTEGER NOT NULL CHECK (reviewers_required IN (1, 2)),
+  search_retention_days INTEGER NOT NULL,
+  recogniser_id TEXT NOT NULL,
+  embedding_dim INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  deleted_ms INTEGER NOT NULL DEFAULT 0,
+  deleted_by TEXT NOT NULL DEFAULT '',
+  wrapped_dek BLOB
+);
+CREATE TABLE gallery_imports(
+  id INTEGER PRIMARY KEY,
+  gallery_id INTEGER NOT NULL REFERENCES galleries(id),
+  started_ms INTEGER NOT NULL,
+  started_by TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'committed', 'aborted'))
+);
+CREATE TABLE gallery_records(
+  id INTEGER PRIMARY KEY,
+  gallery_id INTEGER NOT NULL REFERENCES galleries(id),
+  import_id INTEGER NOT NULL REFERENCES gallery_imports(id),
+  staged INTEGER NOT NULL DEFAULT 1,
+  reference TEXT NOT NULL,
+  capture_date TEXT NOT NULL,
+  source TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL,
+  review_due_ms INTEGER NOT NULL,
+  quality REAL NOT NULL,
+  quality_notes TEXT NOT NULL,
+  duplicate_of INTEGER REFERENCES gallery_records(id),
+  duplicate_score REAL NOT NULL DEFAULT 0,
+  removed INTEGER NOT NULL DEFAULT 0,
+  removed_ms INTEGER NOT NULL DEFAULT 0,
+  removed_by TEXT NOT NULL DEFAULT '',
+  removal_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX gallery_live_reference ON gallery_records(gallery_id, reference) WHERE removed = 0;
+CREATE INDEX gallery_records_due ON gallery_records(review_due_ms) WHERE removed = 0 AND staged = 0;
+CREATE INDEX gallery_records_by_import ON gallery_records(import_id);
+CREATE TABLE gallery_faces(
+  record_id INTEGER PRIMARY KEY REFERENCES gallery_records(id),
+  embedding BLOB NOT NULL,  -- sealed
+  image BLOB NOT NULL       -- sealed
+);
+CREATE TABLE searches(
+  id INTEGER PRIMARY KEY,
+  gallery_id INTEGER NOT NULL REFERENCES galleries(id),
+  time_ms INTEGER NOT NULL,
+  searched_by TEXT NOT NULL,
+  case_reference TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  probe_sha256 TEXT NOT NULL,
+  faces_found INTEGER NOT NULL,
+  face_searched INTEGER NOT NULL,
+  probe_quality REAL NOT NULL,
+  probe_warnings TEXT NOT NULL
+);
+CREATE INDEX searches_by_time ON searches(time_ms);
+CREATE TABLE search_candidates(
+  search_id INTEGER NOT NULL REFERENCES searches(id),
+  rank INTEGER NOT NULL,
+  record_id INTEGER NOT NULL REFERENCES gallery_records(id),
+  reference TEXT NOT NULL,
+  score REAL NOT NULL,
+  PRIMARY KEY (search_id, rank)
+) WITHOUT ROWID;
+CREATE TABLE search_reviews(
+  id INTEGER PRIMARY KEY,
+  search_id INTEGER NOT NULL REFERENCES searches(id),
+  rank INTEGER NOT NULL,
+  reviewer TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('possible', 'excluded')),
+  note TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  UNIQUE (search_id, rank, reviewer)
+);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}};
 
 }  // namespace
 

@@ -8,12 +8,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "match/calibration.h"
+#include "store/gallery_store.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "store/text_fields.h"
@@ -110,7 +112,7 @@ Status ValidateSpec(const DeploymentSpec& spec, const std::string& recogniser_id
   return Status::Ok();
 }
 
-class SqliteStore : public Store {
+class SqliteStore : public Store, public GalleryStore {
  public:
   SqliteStore(sqlite3* db, fs::path path, MasterKey master, Clock* clock)
       : db_(db),
@@ -177,7 +179,42 @@ class SqliteStore : public Store {
   Result<std::vector<User>> ListUsers() override;
   Status UpdateUser(const User& user, const Actor& by) override;
 
+  // ---- GalleryStore (store/gallery_store.h) ----
+  GalleryStore* galleries() override { return this; }
+  Result<Gallery> CreateGallery(const GallerySpec& spec, const std::string& recogniser_id,
+                                const Actor& by) override;
+  Result<Gallery> FindGallery(const std::string& id_or_name) override;
+  Result<std::vector<Gallery>> ListGalleries() override;
+  Status DeleteGallery(int64_t gallery_id, const Actor& by) override;
+  Result<int64_t> BeginGalleryImport(int64_t gallery_id, const Actor& by) override;
+  Result<GalleryRecord> StageGalleryRecord(int64_t import_id, const GalleryRecordInput& input,
+                                           const Actor& by) override;
+  Result<int64_t> CommitGalleryImport(int64_t import_id, const std::string& extra_json, const Actor& by) override;
+  Status AbortGalleryImport(int64_t import_id, const Actor& by) override;
+  Result<std::vector<GalleryRecord>> ListGalleryRecords(int64_t gallery_id, bool include_removed,
+                                                        const Actor& by) override;
+  Result<GalleryRecord> GetGalleryRecord(int64_t record_id) override;
+  Result<SecretBytes> GetGalleryRecordImage(int64_t record_id, const Actor& by) override;
+  Result<std::vector<GalleryEmbedding>> LoadGalleryEmbeddings(int64_t gallery_id, const Actor& by) override;
+  Status RemoveGalleryRecord(int64_t record_id, const std::string& reason, const Actor& by) override;
+  Result<std::vector<GalleryRecord>> ListDueGalleryRecords(std::optional<int64_t> gallery_id,
+                                                           int64_t now_ms) override;
+  Result<SearchRecord> RecordSearch(const SearchInput& input, const Actor& by) override;
+  Result<SearchRecord> GetSearch(int64_t search_id) override;
+  Result<std::vector<SearchRecord>> ListSearches(std::optional<int64_t> gallery_id, int limit) override;
+  Result<SearchRecord> ReviewSearchCandidate(int64_t search_id, int rank, ReviewDecision decision,
+                                             const std::string& note, const Actor& by) override;
+  Result<int64_t> PurgeSearchRecords(int64_t now_ms, const Actor& by) override;
+
  private:
+  // Gallery helpers; all expect mu_ held.
+  Result<Gallery> LoadGallery(int64_t id);
+  Result<Gallery> LiveGallery(int64_t id, const std::string& action);  // not deleted
+  Result<SecretBytes> GalleryKey(int64_t gallery_id);
+  Result<GalleryRecord> LoadGalleryRecord(int64_t record_id);
+  Status AbortImportLocked(int64_t import_id, int64_t gallery_id, const Actor& by, const std::string& why);
+  Result<SearchRecord> LoadSearch(int64_t search_id);
+
   Stmt Sql(const char* sql) { return Stmt(db_, path_, sql); }
   Status Exec(const std::string& sql) { return sqlite::Exec(db_, path_, sql); }
   Status Fail(int rc, const std::string& what) { return sqlite::Error(db_, rc, path_, what); }
@@ -1526,6 +1563,726 @@ Status SqliteStore::UpdateUser(const User& user, const Actor& by) {
                             .Bind(user.disabled ? 1 : 0).Bind(user.name).Run());
     LFR_RETURN_IF_ERROR(AppendAudit(by, "user.update", "user:" + user.name, changes));
     return Status::Ok();
+  });
+}
+
+
+// ---- Galleries (retrospective search; store/gallery_store.h) ------------------------------
+
+constexpr const char* kGalleryColumns =
+    "id, name, purpose, legal_basis, owner, review_days, reviewers_required, search_retention_days, "
+    "recogniser_id, created_ms, created_by, deleted_ms, deleted_by, "
+    "(SELECT count(*) FROM gallery_records r WHERE r.gallery_id = galleries.id AND r.staged = 0 "
+    "AND r.removed = 0)";
+
+constexpr const char* kGalleryRecordColumns =
+    "id, gallery_id, reference, capture_date, source, added_by, added_ms, review_due_ms, quality, "
+    "quality_notes, duplicate_of, duplicate_score, removed, removed_ms, removed_by, removal_reason";
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+std::string GalleryLabel(int64_t id) { return "gallery:" + std::to_string(id); }
+std::string GalleryRecordAad(int64_t id, const char* column) {
+  return "grecord:" + std::to_string(id) + ":" + column;
+}
+
+Gallery GalleryFromRow(const Stmt& st) {
+  Gallery g;
+  g.id = st.Int(0);
+  g.spec.name = st.Text(1);
+  g.spec.purpose = st.Text(2);
+  g.spec.legal_basis = st.Text(3);
+  g.spec.owner = st.Text(4);
+  g.spec.review_days = static_cast<int>(st.Int(5));
+  g.spec.reviewers_required = static_cast<int>(st.Int(6));
+  g.spec.search_retention_days = static_cast<int>(st.Int(7));
+  g.recogniser_id = st.Text(8);
+  g.created_ms = st.Int(9);
+  g.created_by = st.Text(10);
+  g.deleted_ms = st.Int(11);
+  g.deleted = g.deleted_ms != 0;
+  g.deleted_by = st.Text(12);
+  g.records = st.Int(13);
+  return g;
+}
+
+GalleryRecord GalleryRecordFromRow(const Stmt& st) {
+  GalleryRecord r;
+  r.id = st.Int(0);
+  r.gallery_id = st.Int(1);
+  r.reference = st.Text(2);
+  r.capture_date = st.Text(3);
+  r.source = st.Text(4);
+  r.added_by = st.Text(5);
+  r.added_ms = st.Int(6);
+  r.review_due_ms = st.Int(7);
+  r.quality = static_cast<float>(st.Real(8));
+  r.quality_notes = st.Text(9);
+  if (!st.IsNull(10)) r.duplicate_of = st.Int(10);
+  r.duplicate_score = static_cast<float>(st.Real(11));
+  r.removed = st.Int(12) != 0;
+  r.removed_ms = st.Int(13);
+  r.removed_by = st.Text(14);
+  r.removal_reason = st.Text(15);
+  return r;
+}
+
+bool Blank(const std::string& v) { return v.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+Status ValidateGallerySpec(const GallerySpec& s) {
+  using namespace text_limits;
+  LFR_RETURN_IF_ERROR(CheckText(s.name, "field 'name'", kName));
+  LFR_RETURN_IF_ERROR(CheckText(s.purpose, "field 'purpose'", kPurpose, TextKind::kMultiLine));
+  LFR_RETURN_IF_ERROR(CheckText(s.legal_basis, "field 'legal_basis'", kLegalBasis, TextKind::kMultiLine));
+  LFR_RETURN_IF_ERROR(CheckText(s.owner, "field 'owner'", kName));
+  const std::pair<const char*, const std::string*> required[] = {
+      {"a name", &s.name}, {"a purpose", &s.purpose}, {"a legal basis", &s.legal_basis}, {"an owner", &s.owner}};
+  for (const auto& [what, value] : required) {
+    if (Blank(*value)) return Status::InvalidArgument(std::string("a gallery needs ") + what);
+  }
+  if (s.name.find_first_not_of("0123456789") == std::string::npos) {
+    return Status::InvalidArgument("a gallery name must not be a number (numbers are gallery ids)");
+  }
+  if (s.review_days < 1 || s.review_days > 36500) {
+    return Status::InvalidArgument("review period must be 1..36500 days, got " + std::to_string(s.review_days));
+  }
+  if (s.search_retention_days < 1 || s.search_retention_days > 36500) {
+    return Status::InvalidArgument("search retention must be 1..36500 days, got " +
+                                   std::to_string(s.search_retention_days));
+  }
+  if (s.reviewers_required != 1 && s.reviewers_required != 2) {
+    return Status::InvalidArgument("reviewers required must be 1 or 2, got " +
+                                   std::to_string(s.reviewers_required));
+  }
+  return Status::Ok();
+}
+
+// "YYYY-MM-DD" -> UTC ms of its midnight; nullopt if malformed or not a real date.
+std::optional<int64_t> ParseDate(const std::string& text) {
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = m - 1;
+  tm.tm_mday = d;
+  const time_t t = timegm(&tm);
+  std::tm back{};
+  gmtime_r(&t, &back);
+  if (back.tm_mday != d || back.tm_mon != m - 1) return std::nullopt;  // e.g. 2026-02-30
+  return static_cast<int64_t>(t) * 1000;
+}
+
+// Fills each candidate's status and the search's outcome from the reviews (see
+// store/gallery_store.h).
+void ComputeOutcome(SearchRecord* s, int reviewers_required) {
+  bool any_possible = false, all_excluded = true;
+  for (SearchCandidate& c : s->candidates) {
+    int reviews = 0, possible = 0;
+    for (const SearchReview& r : s->reviews) {
+      if (r.rank != c.rank) continue;
+      ++reviews;
+      if (r.decision == ReviewDecision::kPossible) ++possible;
+    }
+    if (reviews < reviewers_required) c.status = "pending";
+    else c.status = possible == reviews ? "possible" : "excluded";
+    any_possible = any_possible || c.status == "possible";
+    all_excluded = all_excluded && c.status == "excluded";
+  }
+  s->outcome = any_possible ? kOutcomePossible : all_excluded ? kOutcomeNone : kOutcomePending;
+}
+
+}  // namespace
+
+const char* ReviewDecisionName(ReviewDecision d) {
+  return d == ReviewDecision::kPossible ? "possible" : "excluded";
+}
+
+bool ParseReviewDecision(const std::string& text, ReviewDecision* d) {
+  if (text == "possible") *d = ReviewDecision::kPossible;
+  else if (text == "excluded") *d = ReviewDecision::kExcluded;
+  else return false;
+  return true;
+}
+
+namespace {
+
+Result<Gallery> SqliteStore::LoadGallery(int64_t id) {
+  const std::string sql = std::string("SELECT ") + kGalleryColumns + " FROM galleries WHERE id = ?";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(id);
+  return st.One("no gallery " + std::to_string(id), [&] { return GalleryFromRow(st); });
+}
+
+Result<Gallery> SqliteStore::LiveGallery(int64_t id, const std::string& action) {
+  auto g = LoadGallery(id);
+  if (!g.ok()) return g.status();
+  if (g->deleted) {
+    return Status::FailedPrecondition("cannot " + action + ": gallery " + std::to_string(id) + " (" +
+                                      g->spec.name + ") was deleted");
+  }
+  return g;
+}
+
+Result<SecretBytes> SqliteStore::GalleryKey(int64_t gallery_id) {
+  Stmt st = Sql("SELECT wrapped_dek FROM galleries WHERE id = ?");
+  st.Bind(gallery_id);
+  auto row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no gallery " + std::to_string(gallery_id));
+  if (st.IsNull(0)) {
+    return Status::FailedPrecondition("gallery " + std::to_string(gallery_id) +
+                                      " was deleted: its key and face data were destroyed");
+  }
+  return master_.Unwrap(st.Blob(0), GalleryLabel(gallery_id));
+}
+
+Result<GalleryRecord> SqliteStore::LoadGalleryRecord(int64_t record_id) {
+  const std::string sql =
+      std::string("SELECT ") + kGalleryRecordColumns + " FROM gallery_records WHERE id = ? AND staged = 0";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(record_id);
+  return st.One("no gallery record " + std::to_string(record_id), [&] { return GalleryRecordFromRow(st); });
+}
+
+Result<Gallery> SqliteStore::CreateGallery(const GallerySpec& spec, const std::string& recogniser_id,
+                                           const Actor& by) {
+  LFR_RETURN_IF_ERROR(ValidateGallerySpec(spec));
+  if (recogniser_id.empty()) return Status::InvalidArgument("a gallery needs a recogniser id");
+  return Write(by, [&]() -> Result<Gallery> {
+    auto taken = Sql("SELECT id FROM galleries WHERE name = ?").Bind(spec.name).FirstInt();
+    if (!taken.ok()) return taken.status();
+    if (*taken) {
+      return Status::FailedPrecondition("a gallery named \"" + spec.name + "\" already exists (id " +
+                                        std::to_string(**taken) + ")");
+    }
+    LFR_RETURN_IF_ERROR(
+        Sql("INSERT INTO galleries(name, purpose, legal_basis, owner, review_days, reviewers_required, "
+            "search_retention_days, recogniser_id, created_ms, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .Bind(spec.name).Bind(spec.purpose).Bind(spec.legal_basis).Bind(spec.owner).Bind(spec.review_days)
+            .Bind(spec.reviewers_required).Bind(spec.search_retention_days).Bind(recogniser_id)
+            .Bind(clock_->NowMs()).Bind(by.name).Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    // The gallery's own data key, stored only wrapped by the master key.
+    auto wrapped = master_.Wrap(RandomKey(), GalleryLabel(id));
+    if (!wrapped.ok()) return wrapped.status();
+    LFR_RETURN_IF_ERROR(Sql("UPDATE galleries SET wrapped_dek = ? WHERE id = ?").BindBlob(*wrapped).Bind(id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.create", GalleryLabel(id),
+                                    json{{"name", spec.name}, {"owner", spec.owner}, {"recogniser", recogniser_id},
+                                         {"reviewers_required", spec.reviewers_required}}));
+    return LoadGallery(id);
+  });
+}
+
+Result<Gallery> SqliteStore::FindGallery(const std::string& id_or_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!id_or_name.empty() && id_or_name.find_first_not_of("0123456789") == std::string::npos &&
+      id_or_name.size() < 18) {
+    return LoadGallery(std::stoll(id_or_name));
+  }
+  auto id = Sql("SELECT id FROM galleries WHERE name = ?").Bind(id_or_name).FirstInt();
+  if (!id.ok()) return id.status();
+  if (!*id) return Status::NotFound("no gallery named \"" + id_or_name + "\"");
+  return LoadGallery(**id);
+}
+
+Result<std::vector<Gallery>> SqliteStore::ListGalleries() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string sql = std::string("SELECT ") + kGalleryColumns + " FROM galleries ORDER BY id";
+  Stmt st = Sql(sql.c_str());
+  std::vector<Gallery> out;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+    out.push_back(GalleryFromRow(st));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status SqliteStore::DeleteGallery(int64_t gallery_id, const Actor& by) {
+  auto result = Write(by, [&]() -> Status {
+    auto g = LiveGallery(gallery_id, "delete the gallery");
+    if (!g.ok()) return g.status();
+    auto faces = ScalarInt("SELECT count(*) FROM gallery_faces WHERE record_id IN "
+                           "(SELECT id FROM gallery_records WHERE gallery_id = ?)", gallery_id);
+    if (!faces.ok()) return faces.status();
+    LFR_RETURN_IF_ERROR(Sql("DELETE FROM gallery_faces WHERE record_id IN "
+                            "(SELECT id FROM gallery_records WHERE gallery_id = ?)").Bind(gallery_id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_imports SET state = 'aborted' WHERE gallery_id = ? AND state = 'open'")
+                            .Bind(gallery_id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE galleries SET wrapped_dek = NULL, deleted_ms = ?, deleted_by = ? WHERE id = ?")
+                            .Bind(clock_->NowMs()).Bind(by.name).Bind(gallery_id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.delete", GalleryLabel(gallery_id),
+                                    json{{"name", g->spec.name}, {"face_records_shredded", *faces}}));
+    return Status::Ok();
+  });
+  if (result.ok()) CheckpointTruncateNow();
+  return result;
+}
+
+Status SqliteStore::AbortImportLocked(int64_t import_id, int64_t gallery_id, const Actor& by,
+                                      const std::string& why) {
+  auto staged = ScalarInt("SELECT count(*) FROM gallery_records WHERE import_id = ? AND staged = 1", import_id);
+  if (!staged.ok()) return staged.status();
+  LFR_RETURN_IF_ERROR(Sql("DELETE FROM gallery_faces WHERE record_id IN "
+                          "(SELECT id FROM gallery_records WHERE import_id = ? AND staged = 1)").Bind(import_id).Run());
+  LFR_RETURN_IF_ERROR(Sql("DELETE FROM gallery_records WHERE import_id = ? AND staged = 1").Bind(import_id).Run());
+  LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_imports SET state = 'aborted' WHERE id = ?").Bind(import_id).Run());
+  return AppendAudit(by, "gallery.import_abort", GalleryLabel(gallery_id),
+                     json{{"import", import_id}, {"staged_records_deleted", *staged}, {"why", why}});
+}
+
+Result<int64_t> SqliteStore::BeginGalleryImport(int64_t gallery_id, const Actor& by) {
+  return Write(by, [&]() -> Result<int64_t> {
+    auto g = LiveGallery(gallery_id, "import into the gallery");
+    if (!g.ok()) return g.status();
+    // An open import of this gallery was killed or is abandoned now: its staged records go.
+    std::vector<int64_t> open;
+    Stmt st = Sql("SELECT id FROM gallery_imports WHERE gallery_id = ? AND state = 'open'");
+    st.Bind(gallery_id);
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      open.push_back(st.Int(0));
+      return Status::Ok();
+    }));
+    for (int64_t id : open) {
+      LFR_RETURN_IF_ERROR(AbortImportLocked(id, gallery_id, by, "a new import began before it was committed"));
+    }
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO gallery_imports(gallery_id, started_ms, started_by, state) "
+                            "VALUES (?, ?, ?, 'open')")
+                            .Bind(gallery_id).Bind(clock_->NowMs()).Bind(by.name).Run());
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+  });
+}
+
+Result<GalleryRecord> SqliteStore::StageGalleryRecord(int64_t import_id, const GalleryRecordInput& input,
+                                                      const Actor& by) {
+  const GalleryRecord& m = input.meta;
+  using namespace text_limits;
+  LFR_RETURN_IF_ERROR(CheckText(m.reference, "field 'reference'", kReference));
+  LFR_RETURN_IF_ERROR(CheckText(m.source, "field 'source'", kImageSource));
+  LFR_RETURN_IF_ERROR(CheckText(m.capture_date, "field 'capture_date'", 10));
+  LFR_RETURN_IF_ERROR(CheckText(m.quality_notes, "field 'quality_notes'", kNote));
+  if (Blank(m.reference)) return Status::InvalidArgument("a gallery record needs a reference");
+  std::optional<int64_t> captured;
+  if (!m.capture_date.empty()) {
+    captured = ParseDate(m.capture_date);
+    if (!captured) {
+      return Status::InvalidArgument("record " + m.reference + ": capture date \"" + m.capture_date +
+                                     "\" is not a date (YYYY-MM-DD)");
+    }
+  }
+  if (input.image_jpeg.empty()) return Status::InvalidArgument("record " + m.reference + " has no image");
+  const size_t dim = input.embedding.size();
+  double norm2 = 0;
+  for (float v : input.embedding) norm2 += double(v) * v;
+  if (dim == 0 || !std::isfinite(norm2) || std::fabs(norm2 - 1.0) > 1e-3) {
+    return Status::InvalidArgument("record " + m.reference + ": the embedding must be a non-empty unit-norm vector");
+  }
+  return Write(by, [&]() -> Result<GalleryRecord> {
+    auto gid = Sql("SELECT gallery_id FROM gallery_imports WHERE id = ? AND state = 'open'").Bind(import_id).FirstInt();
+    if (!gid.ok()) return gid.status();
+    if (!*gid) {
+      return Status::FailedPrecondition("import " + std::to_string(import_id) +
+                                        " is not open (committed, aborted, or abandoned by a newer import)");
+    }
+    const int64_t gallery_id = **gid;
+    auto g = LiveGallery(gallery_id, "import into the gallery");
+    if (!g.ok()) return g.status();
+    auto gdim = ScalarInt("SELECT embedding_dim FROM galleries WHERE id = ?", gallery_id);
+    if (!gdim.ok()) return gdim.status();
+    if (*gdim != 0 && *gdim != static_cast<int64_t>(dim)) {
+      return Status::InvalidArgument("record " + m.reference + " has a " + std::to_string(dim) +
+                                     "-d embedding; gallery " + std::to_string(gallery_id) + " holds " +
+                                     std::to_string(*gdim) + "-d ones (" + g->recogniser_id + ")");
+    }
+    auto same = Sql("SELECT id FROM gallery_records WHERE gallery_id = ? AND reference = ? AND removed = 0")
+                    .Bind(gallery_id).Bind(m.reference).FirstInt();
+    if (!same.ok()) return same.status();
+    if (*same) {
+      return Status::InvalidArgument("reference " + m.reference + " is already in the gallery (record " +
+                                     std::to_string(**same) + ")");
+    }
+    if (m.duplicate_of) {
+      auto other = ScalarInt("SELECT gallery_id FROM gallery_records WHERE id = ?", *m.duplicate_of);
+      if (!other.ok()) return other.status();
+      if (*other != gallery_id) {
+        return Status::InvalidArgument("duplicate_of " + std::to_string(*m.duplicate_of) +
+                                       " is not a record of this gallery");
+      }
+    }
+    auto key = GalleryKey(gallery_id);
+    if (!key.ok()) return key.status();
+    const int64_t now = clock_->NowMs();
+    const int64_t due = m.review_due_ms > 0 ? m.review_due_ms
+                                            : captured.value_or(now) + g->spec.review_days * kDayMs;
+    Stmt ins = Sql("INSERT INTO gallery_records(gallery_id, import_id, staged, reference, capture_date, source, "
+                   "added_by, added_ms, review_due_ms, quality, quality_notes, duplicate_of, duplicate_score) "
+                   "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(gallery_id).Bind(import_id).Bind(m.reference).Bind(m.capture_date).Bind(m.source).Bind(by.name)
+        .Bind(now).Bind(due).Bind(static_cast<double>(m.quality)).Bind(m.quality_notes);
+    if (m.duplicate_of) ins.Bind(*m.duplicate_of); else ins.BindNull();
+    ins.Bind(static_cast<double>(m.duplicate_score));
+    LFR_RETURN_IF_ERROR(ins.Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    auto emb = Seal(*key, {reinterpret_cast<const uint8_t*>(input.embedding.data()), dim * sizeof(float)},
+                    GalleryRecordAad(id, "embedding"));
+    if (!emb.ok()) return emb.status();
+    auto img = Seal(*key, input.image_jpeg, GalleryRecordAad(id, "image"));
+    if (!img.ok()) return img.status();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO gallery_faces(record_id, embedding, image) VALUES (?, ?, ?)")
+                            .Bind(id).BindBlob(*emb).BindBlob(*img).Run());
+    if (*gdim == 0) {
+      LFR_RETURN_IF_ERROR(Sql("UPDATE galleries SET embedding_dim = ? WHERE id = ?")
+                              .Bind(static_cast<int64_t>(dim)).Bind(gallery_id).Run());
+    }
+    const std::string sql = std::string("SELECT ") + kGalleryRecordColumns + " FROM gallery_records WHERE id = ?";
+    Stmt st = Sql(sql.c_str());
+    st.Bind(id);
+    return st.One("no gallery record " + std::to_string(id), [&] { return GalleryRecordFromRow(st); });
+  });
+}
+
+Result<int64_t> SqliteStore::CommitGalleryImport(int64_t import_id, const std::string& extra_json,
+                                                 const Actor& by) {
+  json extra = json::object();
+  if (!extra_json.empty()) {
+    extra = json::parse(extra_json, nullptr, false);
+    if (extra.is_discarded() || !extra.is_object()) {
+      return Status::InvalidArgument("import details must be a JSON object");
+    }
+  }
+  return Write(by, [&]() -> Result<int64_t> {
+    auto gid = Sql("SELECT gallery_id FROM gallery_imports WHERE id = ? AND state = 'open'").Bind(import_id).FirstInt();
+    if (!gid.ok()) return gid.status();
+    if (!*gid) {
+      return Status::FailedPrecondition("import " + std::to_string(import_id) +
+                                        " is not open (committed, aborted, or abandoned by a newer import)");
+    }
+    auto g = LiveGallery(**gid, "import into the gallery");
+    if (!g.ok()) return g.status();
+    auto n = ScalarInt("SELECT count(*) FROM gallery_records WHERE import_id = ? AND staged = 1", import_id);
+    if (!n.ok()) return n.status();
+    LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_records SET staged = 0 WHERE import_id = ?").Bind(import_id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_imports SET state = 'committed' WHERE id = ?").Bind(import_id).Run());
+    extra["import"] = import_id;
+    extra["records_added"] = *n;
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.import", GalleryLabel(**gid), extra));
+    return *n;
+  });
+}
+
+Status SqliteStore::AbortGalleryImport(int64_t import_id, const Actor& by) {
+  auto result = Write(by, [&]() -> Status {
+    auto gid = Sql("SELECT gallery_id FROM gallery_imports WHERE id = ? AND state = 'open'").Bind(import_id).FirstInt();
+    if (!gid.ok()) return gid.status();
+    if (!*gid) return Status::Ok();  // already gone: nothing staged remains
+    return AbortImportLocked(import_id, **gid, by, "the import stopped");
+  });
+  if (result.ok()) CheckpointTruncateNow();
+  return result;
+}
+
+Result<std::vector<GalleryRecord>> SqliteStore::ListGalleryRecords(int64_t gallery_id, bool include_removed,
+                                                                   const Actor& by) {
+  return Write(by, [&]() -> Result<std::vector<GalleryRecord>> {
+    auto g = LoadGallery(gallery_id);
+    if (!g.ok()) return g.status();
+    const std::string sql = std::string("SELECT ") + kGalleryRecordColumns +
+                            " FROM gallery_records WHERE gallery_id = ? AND staged = 0" +
+                            (include_removed ? "" : " AND removed = 0") + " ORDER BY id";
+    Stmt st = Sql(sql.c_str());
+    st.Bind(gallery_id);
+    std::vector<GalleryRecord> out;
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      out.push_back(GalleryRecordFromRow(st));
+      return Status::Ok();
+    }));
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.view", GalleryLabel(gallery_id), json{{"records", out.size()}}));
+    return out;
+  });
+}
+
+Result<GalleryRecord> SqliteStore::GetGalleryRecord(int64_t record_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LoadGalleryRecord(record_id);
+}
+
+Result<SecretBytes> SqliteStore::GetGalleryRecordImage(int64_t record_id, const Actor& by) {
+  return Write(by, [&]() -> Result<SecretBytes> {
+    auto r = LoadGalleryRecord(record_id);
+    if (!r.ok()) return r.status();
+    Stmt st = Sql("SELECT image FROM gallery_faces WHERE record_id = ?");
+    st.Bind(record_id);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound("the image of gallery record " + std::to_string(record_id) + " was deleted (" +
+                              (r->removed ? "record removed" : "gallery deleted") + ")");
+    }
+    auto key = GalleryKey(r->gallery_id);
+    if (!key.ok()) return key.status();
+    auto img = Open(*key, st.Blob(0), GalleryRecordAad(record_id, "image"));
+    if (!img.ok()) return img.status();
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.view_image", "grecord:" + std::to_string(record_id),
+                                    json{{"gallery", r->gallery_id}, {"reference", r->reference}}));
+    return img;
+  });
+}
+
+Result<std::vector<GalleryEmbedding>> SqliteStore::LoadGalleryEmbeddings(int64_t gallery_id, const Actor& by) {
+  return Write(by, [&]() -> Result<std::vector<GalleryEmbedding>> {
+    auto g = LiveGallery(gallery_id, "load the gallery");
+    if (!g.ok()) return g.status();
+    auto key = GalleryKey(gallery_id);
+    if (!key.ok()) return key.status();
+    Stmt st = Sql("SELECT r.id, r.reference, f.embedding FROM gallery_records r JOIN gallery_faces f "
+                  "ON f.record_id = r.id WHERE r.gallery_id = ? AND r.staged = 0 AND r.removed = 0 ORDER BY r.id");
+    st.Bind(gallery_id);
+    std::vector<GalleryEmbedding> out;
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      GalleryEmbedding e;
+      e.record_id = st.Int(0);
+      e.reference = st.Text(1);
+      auto emb = Open(*key, st.Blob(2), GalleryRecordAad(e.record_id, "embedding"));
+      if (!emb.ok()) return emb.status();
+      e.embedding = std::move(emb).value();
+      out.push_back(std::move(e));
+      return Status::Ok();
+    }));
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.load", GalleryLabel(gallery_id), json{{"records", out.size()}}));
+    return out;
+  });
+}
+
+Status SqliteStore::RemoveGalleryRecord(int64_t record_id, const std::string& reason, const Actor& by) {
+  LFR_RETURN_IF_ERROR(CheckText(reason, "field 'reason'", text_limits::kReason, TextKind::kMultiLine));
+  if (Blank(reason)) return Status::InvalidArgument("removing a gallery record needs a reason");
+  auto result = Write(by, [&]() -> Status {
+    auto r = LoadGalleryRecord(record_id);
+    if (!r.ok()) return r.status();
+    if (r->removed) {
+      return Status::FailedPrecondition("gallery record " + std::to_string(record_id) + " was already removed");
+    }
+    LFR_RETURN_IF_ERROR(Sql("DELETE FROM gallery_faces WHERE record_id = ?").Bind(record_id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_records SET removed = 1, removed_ms = ?, removed_by = ?, "
+                            "removal_reason = ? WHERE id = ?")
+                            .Bind(clock_->NowMs()).Bind(by.name).Bind(reason).Bind(record_id).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.remove_record", "grecord:" + std::to_string(record_id),
+                                    json{{"gallery", r->gallery_id}, {"reference", r->reference}, {"reason", reason}}));
+    return Status::Ok();
+  });
+  if (result.ok()) CheckpointTruncateNow();
+  return result;
+}
+
+Result<std::vector<GalleryRecord>> SqliteStore::ListDueGalleryRecords(std::optional<int64_t> gallery_id,
+                                                                      int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (gallery_id) {
+    auto g = LoadGallery(*gallery_id);
+    if (!g.ok()) return g.status();
+  }
+  const std::string sql = std::string("SELECT ") + kGalleryRecordColumns +
+                          " FROM gallery_records WHERE staged = 0 AND removed = 0 AND review_due_ms < ?" +
+                          (gallery_id ? " AND gallery_id = ?" : "") + " ORDER BY review_due_ms, id";
+  Stmt st = Sql(sql.c_str());
+  st.Bind(now_ms);
+  if (gallery_id) st.Bind(*gallery_id);
+  std::vector<GalleryRecord> out;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+    out.push_back(GalleryRecordFromRow(st));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<SearchRecord> SqliteStore::LoadSearch(int64_t search_id) {
+  SearchRecord s;
+  {
+    Stmt st = Sql("SELECT id, gallery_id, time_ms, searched_by, case_reference, reason, probe_sha256, faces_found, "
+                  "face_searched, probe_quality, probe_warnings FROM searches WHERE id = ?");
+    st.Bind(search_id);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no search " + std::to_string(search_id));
+    s.id = st.Int(0);
+    s.gallery_id = st.Int(1);
+    s.time_ms = st.Int(2);
+    s.searched_by = st.Text(3);
+    s.case_reference = st.Text(4);
+    s.reason = st.Text(5);
+    s.probe_sha256 = st.Text(6);
+    s.faces_found = static_cast<int>(st.Int(7));
+    s.face_searched = static_cast<int>(st.Int(8));
+    s.probe_quality = static_cast<float>(st.Real(9));
+    s.probe_warnings = st.Text(10);
+  }
+  {
+    Stmt st = Sql("SELECT rank, record_id, reference, score FROM search_candidates WHERE search_id = ? ORDER BY rank");
+    st.Bind(search_id);
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      SearchCandidate c;
+      c.rank = static_cast<int>(st.Int(0));
+      c.record_id = st.Int(1);
+      c.reference = st.Text(2);
+      c.score = static_cast<float>(st.Real(3));
+      s.candidates.push_back(std::move(c));
+      return Status::Ok();
+    }));
+  }
+  {
+    Stmt st = Sql("SELECT rank, reviewer, decision, note, time_ms FROM search_reviews WHERE search_id = ? ORDER BY id");
+    st.Bind(search_id);
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      SearchReview r;
+      r.rank = static_cast<int>(st.Int(0));
+      r.reviewer = st.Text(1);
+      ParseReviewDecision(st.Text(2), &r.decision);
+      r.note = st.Text(3);
+      r.time_ms = st.Int(4);
+      s.reviews.push_back(std::move(r));
+      return Status::Ok();
+    }));
+  }
+  auto g = LoadGallery(s.gallery_id);
+  if (!g.ok()) return g.status();
+  ComputeOutcome(&s, g->spec.reviewers_required);
+  return s;
+}
+
+Result<SearchRecord> SqliteStore::RecordSearch(const SearchInput& in, const Actor& by) {
+  using namespace text_limits;
+  LFR_RETURN_IF_ERROR(CheckText(in.case_reference, "field 'case'", kReference));
+  LFR_RETURN_IF_ERROR(CheckText(in.reason, "field 'reason'", kReason, TextKind::kMultiLine));
+  if (Blank(in.case_reference)) return Status::InvalidArgument("a search needs a case reference");
+  if (Blank(in.reason)) return Status::InvalidArgument("a search needs a reason");
+  if (in.probe_sha256.size() != 64 || in.probe_sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Status::InvalidArgument("a search needs the probe's SHA-256 (64 lower-case hex characters)");
+  }
+  return Write(by, [&]() -> Result<SearchRecord> {
+    auto g = LiveGallery(in.gallery_id, "search the gallery");
+    if (!g.ok()) return g.status();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO searches(gallery_id, time_ms, searched_by, case_reference, reason, "
+                            "probe_sha256, faces_found, face_searched, probe_quality, probe_warnings) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                            .Bind(in.gallery_id).Bind(clock_->NowMs()).Bind(by.name).Bind(in.case_reference)
+                            .Bind(in.reason).Bind(in.probe_sha256).Bind(in.faces_found).Bind(in.face_searched)
+                            .Bind(static_cast<double>(in.probe_quality)).Bind(in.probe_warnings).Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    json refs = json::array();
+    for (const SearchCandidate& c : in.candidates) {
+      auto other = ScalarInt("SELECT gallery_id FROM gallery_records WHERE id = ?", c.record_id);
+      if (!other.ok()) return other.status();
+      if (*other != in.gallery_id) {
+        return Status::InvalidArgument("candidate record " + std::to_string(c.record_id) +
+                                       " is not in gallery " + std::to_string(in.gallery_id));
+      }
+      LFR_RETURN_IF_ERROR(Sql("INSERT INTO search_candidates(search_id, rank, record_id, reference, score) "
+                              "VALUES (?, ?, ?, ?, ?)")
+                              .Bind(id).Bind(c.rank).Bind(c.record_id).Bind(c.reference)
+                              .Bind(static_cast<double>(c.score)).Run());
+      refs.push_back(c.reference);
+    }
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "search.run", "search:" + std::to_string(id),
+                                    json{{"gallery", in.gallery_id},
+                                         {"case", in.case_reference},
+                                         {"reason", in.reason},
+                                         {"probe_sha256", in.probe_sha256},
+                                         {"candidates", refs}}));
+    return LoadSearch(id);
+  });
+}
+
+Result<SearchRecord> SqliteStore::GetSearch(int64_t search_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LoadSearch(search_id);
+}
+
+Result<std::vector<SearchRecord>> SqliteStore::ListSearches(std::optional<int64_t> gallery_id, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int64_t> ids;
+  {
+    const std::string sql = std::string("SELECT id FROM searches") + (gallery_id ? " WHERE gallery_id = ?" : "") +
+                            " ORDER BY id DESC LIMIT ?";
+    Stmt st = Sql(sql.c_str());
+    if (gallery_id) st.Bind(*gallery_id);
+    st.Bind(static_cast<int64_t>(limit < 0 ? -1 : limit));
+    LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+      ids.push_back(st.Int(0));
+      return Status::Ok();
+    }));
+  }
+  std::vector<SearchRecord> out;
+  for (int64_t id : ids) {
+    auto s = LoadSearch(id);
+    if (!s.ok()) return s.status();
+    out.push_back(std::move(s).value());
+  }
+  return out;
+}
+
+Result<SearchRecord> SqliteStore::ReviewSearchCandidate(int64_t search_id, int rank, ReviewDecision decision,
+                                                        const std::string& note, const Actor& by) {
+  LFR_RETURN_IF_ERROR(CheckText(note, "field 'note'", text_limits::kNote, TextKind::kMultiLine));
+  return Write(by, [&]() -> Result<SearchRecord> {
+    auto s = LoadSearch(search_id);
+    if (!s.ok()) return s.status();
+    auto g = LoadGallery(s->gallery_id);
+    if (!g.ok()) return g.status();
+    const SearchCandidate* c = nullptr;
+    for (const auto& x : s->candidates) if (x.rank == rank) c = &x;
+    if (c == nullptr) {
+      return Status::InvalidArgument("search " + std::to_string(search_id) + " has no candidate " +
+                                     std::to_string(rank) + " (it has " + std::to_string(s->candidates.size()) + ")");
+    }
+    int reviews = 0;
+    for (const auto& r : s->reviews) {
+      if (r.rank != rank) continue;
+      ++reviews;
+      if (r.reviewer == by.name) {
+        return Status::FailedPrecondition(by.name + " already reviewed candidate " + std::to_string(rank) +
+                                          " of search " + std::to_string(search_id) + " (" +
+                                          ReviewDecisionName(r.decision) + "): a second review must be by "
+                                          "another, independent reviewer");
+      }
+    }
+    if (reviews >= g->spec.reviewers_required) {
+      return Status::FailedPrecondition("candidate " + std::to_string(rank) + " of search " +
+                                        std::to_string(search_id) + " already has the " +
+                                        std::to_string(g->spec.reviewers_required) +
+                                        " review(s) the gallery's policy asks for");
+    }
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO search_reviews(search_id, rank, reviewer, decision, note, time_ms) "
+                            "VALUES (?, ?, ?, ?, ?, ?)")
+                            .Bind(search_id).Bind(rank).Bind(by.name).Bind(std::string(ReviewDecisionName(decision)))
+                            .Bind(note).Bind(clock_->NowMs()).Run());
+    auto after = LoadSearch(search_id);
+    if (!after.ok()) return after.status();
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "search.review", "search:" + std::to_string(search_id),
+                                    json{{"candidate", rank},
+                                         {"reference", c->reference},
+                                         {"decision", ReviewDecisionName(decision)},
+                                         {"review", reviews + 1},
+                                         {"outcome", after->outcome}}));
+    return after;
+  });
+}
+
+Result<int64_t> SqliteStore::PurgeSearchRecords(int64_t now_ms, const Actor& by) {
+  return Write(by, [&]() -> Result<int64_t> {
+    const char* expired =
+        "SELECT s.id FROM searches s JOIN galleries g ON g.id = s.gallery_id "
+        "WHERE s.time_ms < ? - g.search_retention_days * 86400000";
+    const std::string cond = std::string("search_id IN (") + expired + ")";
+    LFR_RETURN_IF_ERROR(Sql(("DELETE FROM search_reviews WHERE " + cond).c_str()).Bind(now_ms).Run());
+    LFR_RETURN_IF_ERROR(Sql(("DELETE FROM search_candidates WHERE " + cond).c_str()).Bind(now_ms).Run());
+    LFR_RETURN_IF_ERROR(Sql((std::string("DELETE FROM searches WHERE id IN (") + expired + ")").c_str())
+                            .Bind(now_ms).Run());
+    const int64_t n = sqlite3_changes(db_);
+    if (n > 0) {
+      LFR_RETURN_IF_ERROR(AppendAudit(by, "search.purge", "searches", json{{"search_records_deleted", n}}));
+    }
+    return n;
   });
 }
 

@@ -279,6 +279,8 @@ struct User {
 
 // ---- The interface -----------------------------------------------------------------------
 
+class GalleryStore;  // store/gallery_store.h
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -393,6 +395,11 @@ class Store {
   virtual Result<User> GetUser(const std::string& name) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Status UpdateUser(const User& user, const Actor& by) = 0;  // role, hash, disabled
+
+  // Retrospective search's galleries and searches (store/gallery_store.h), sharing this
+  // store's database, master key and audit log; nullptr for a store that holds none.
+  // Owned by the store.
+  virtual GalleryStore* galleries() { return nullptr; }
 };
 
 }  // namespace lfr

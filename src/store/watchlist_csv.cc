@@ -11,9 +11,6 @@
 namespace lfr {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Splits CSV text into records of fields, remembering the line each record starts on.
 Status SplitCsv(const std::string& text, std::vector<std::pair<int, std::vector<std::string>>>* records) {
   std::vector<std::string> fields;
   std::string field;
@@ -64,6 +61,8 @@ Status SplitCsv(const std::string& text, std::vector<std::pair<int, std::vector<
   if (!field.empty() || !fields.empty() || any) end_record();
   return Status::Ok();
 }
+
+namespace {
 
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t");

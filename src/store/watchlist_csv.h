@@ -36,6 +36,11 @@ struct ImportItem {
   int line = 0;         // CSV line number (1-based), 0 for a folder
 };
 
+// Splits RFC 4180 CSV text into records of fields, each with the line it starts on (blank
+// lines skipped). InvalidArgument for an unterminated quote. Shared with the gallery import
+// (gallery/import.h).
+Status SplitCsv(const std::string& text, std::vector<std::pair<int, std::vector<std::string>>>* records);
+
 // InvalidArgument (with the line number) for a missing header column, an unterminated
 // quote, a row with the wrong number of fields or an empty image/reference, or a field
 // that is not valid UTF-8, too long or holds control or bidi-override characters.

@@ -1,0 +1,297 @@
+// FaceIndex: nearest-neighbour search over a gallery of face embeddings (retrospective
+// search, issue 10), in the style of FAISS's Index: one abstract interface, implementations
+// named by what they are.
+//
+//   ExactFaceIndex        FAISS IndexFlatIP inside IndexIDMap2: every probe is compared with
+//                         every face. Exact; cost grows linearly with the gallery.
+//   IvfPqRerankFaceIndex  FAISS IndexIVFPQ (an inverted file over k-means cells, product-
+//                         quantised codes) proposes a shortlist that is re-ranked exactly
+//                         against the original vectors, kept beside it in memory (float32,
+//                         or float16 when asked). Approximate: a true neighbour outside the
+//                         probed cells is missed; scores of returned hits are exact.
+//   ManagedFaceIndex      Thread-safe holder of the current index: chooses exact or
+//                         approximate by size (BuildFaceIndex), rebuilds in a background
+//                         thread and swaps the result in, applying adds/removes made meanwhile.
+//
+// Units and conventions: vectors are float32 of dim() values, unit L2 norm (|norm - 1| <=
+// 1e-3, else InvalidArgument); score = cosine similarity = inner product, in [-1, 1],
+// higher is more similar. Ids are the caller's (e.g. gallery record/face ids), >= 0 and
+// unique within an index. Search returns at most k hits, best first; a removed id is never
+// returned.
+//
+// Ownership: an index owns copies of the vectors given to Add; callers keep theirs.
+//
+// Thread-safety: ExactFaceIndex and IvfPqRerankFaceIndex are internally locked with a
+// reader/writer lock: any number of concurrent Search/Contains/size calls, while Add/Remove
+// take the lock exclusively (searches wait for a write to finish, and see it all or not at
+// all). ManagedFaceIndex adds the background rebuild on top with the same guarantees.
+//
+// Privacy: an index holds biometric data (face embeddings). It exists unsealed only in
+// memory: the only way to serialise one is SealFaceIndex (XChaCha20-Poly1305 under a key the
+// caller owns, e.g. the gallery's key); the plaintext serialisation buffers are wiped. An
+// index must never be written to disk by other means.
+//
+// Errors: InvalidArgument for bad input (wrong length, non-unit vector, negative or
+// duplicate id, k < 1); Corrupt from OpenSealedFaceIndex when the blob is tampered, was
+// sealed under another key/aad or is not an index (the CLI maps Corrupt to exit 3); a
+// missing blob is the caller's NotFound, and the caller rebuilds (BuildFaceIndex).
+#ifndef LFR_SEARCH_INDEX_H_
+#define LFR_SEARCH_INDEX_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "privacy/crypto.h"
+#include "util/status.h"
+
+namespace faiss {
+struct IOWriter;
+struct IOReader;
+}  // namespace faiss
+
+namespace lfr::search {
+
+struct SearchHit {
+  int64_t id = -1;
+  float score = 0.0f;  // cosine similarity of the probe and this face, exact
+};
+
+// Receives vectors in chunks: ids.size() ids and ids.size() * dim floats. A non-OK return
+// stops the iteration and is passed back.
+using VectorSink = std::function<Status(std::span<const int64_t> ids, std::span<const float> vectors)>;
+// Streams every vector of a gallery into the sink (in chunks of any size). It may be called
+// more than once by one build (a sampling pass, then an adding pass) and must give the same
+// data each time, or data at least as recent (see ManagedFaceIndex::StartRebuild).
+using VectorSource = std::function<Status(const VectorSink& sink)>;
+
+class FaceIndex {
+ public:
+  virtual ~FaceIndex() = default;
+  FaceIndex(const FaceIndex&) = delete;
+  FaceIndex& operator=(const FaceIndex&) = delete;
+
+  virtual int dim() const = 0;
+  virtual int64_t size() const = 0;
+  // What it is and its parameters, e.g. "exact (FAISS IndexFlatIP)" or
+  // "IVF-PQ (nlist 4096, 32 B/face, nprobe 64) + exact re-rank of 256".
+  virtual std::string Describe() const = 0;
+  // Bytes of memory the index holds (vectors, codes, id maps; approximate).
+  virtual int64_t MemoryBytes() const = 0;
+
+  // Adds ids.size() faces; vectors holds ids.size() * dim() floats, row by row. All or
+  // nothing: InvalidArgument (nothing added) on a length mismatch, a vector that is not
+  // unit-norm or not finite, an id < 0, an id given twice or already present.
+  virtual Status Add(std::span<const int64_t> ids, std::span<const float> vectors) = 0;
+  // Removes the faces with these ids; ids not present are ignored. Returns how many were
+  // removed. A removed id is never returned by a later Search.
+  virtual Result<int64_t> Remove(std::span<const int64_t> ids) = 0;
+  virtual bool Contains(int64_t id) const = 0;
+  // At most k hits (fewer if the index is smaller), best first, ties by smaller id.
+  // InvalidArgument if query.size() != dim() or k < 1.
+  virtual Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const = 0;
+  // Streams every (id, vector) held, in chunks (float16 stores give float16-rounded
+  // vectors). Holds the read lock throughout: the sink must not call back into the index.
+  virtual Status ForEach(const VectorSink& sink) const = 0;
+
+ protected:
+  FaceIndex() = default;
+
+ private:
+  friend Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex&, const SecretBytes&, std::string_view);
+  friend class ManagedFaceIndex;
+  // Writes the plaintext serialisation (format tag first). Only SealFaceIndex calls it.
+  virtual Status WriteTo(faiss::IOWriter* w) const = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+class ExactFaceIndex final : public FaceIndex {
+ public:
+  explicit ExactFaceIndex(int dim);
+  ~ExactFaceIndex() override;
+
+  int dim() const override { return dim_; }
+  int64_t size() const override;
+  std::string Describe() const override;
+  int64_t MemoryBytes() const override;
+  Status Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
+  Result<int64_t> Remove(std::span<const int64_t> ids) override;
+  bool Contains(int64_t id) const override;
+  Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const override;
+  Status ForEach(const VectorSink& sink) const override;
+
+  // Reads what WriteTo wrote (after the format tag). Corrupt on malformed data.
+  static Result<std::unique_ptr<ExactFaceIndex>> ReadFrom(faiss::IOReader* r, int dim);
+
+ private:
+  Status WriteTo(faiss::IOWriter* w) const override;
+  struct Impl;
+  const int dim_;
+  std::unique_ptr<Impl> impl_;
+  mutable std::shared_mutex mu_;
+};
+
+// ---------------------------------------------------------------------------------------
+struct IvfPqOptions {
+  int nlist = 0;           // k-means cells; 0 = chosen from the build size (~4 * sqrt(n))
+  int pq_bytes = 0;        // bytes per face code (sub-quantisers of 8 bits); 0 = dim / 4
+  int nprobe = 0;          // cells visited per probe; 0 = chosen from nlist (see .cc)
+  int shortlist = 0;       // candidates re-ranked exactly; 0 = max(16 * k, 256)
+  bool float16_store = false;  // keep the re-rank vectors as float16 (half the memory)
+  int64_t train_size = 0;  // vectors used to train; 0 = min(n, max(64 * nlist, 50000))
+  uint64_t seed = 1234;    // sampling and k-means seed (builds are reproducible)
+};
+
+class IvfPqRerankFaceIndex final : public FaceIndex {
+ public:
+  // An untrained index; Train before Add (Add on an untrained index: FailedPrecondition).
+  IvfPqRerankFaceIndex(int dim, int nlist, const IvfPqOptions& options);
+  ~IvfPqRerankFaceIndex() override;
+
+  // Trains the cells and the product quantiser on n = vectors.size() / dim unit vectors
+  // (InvalidArgument if n < nlist or any vector is not unit-norm).
+  Status Train(std::span<const float> vectors);
+  bool trained() const;
+  int nlist() const { return nlist_; }
+  // Search parameters; may be changed at any time (takes the write lock).
+  void SetSearchParameters(int nprobe, int shortlist);
+  int nprobe() const;
+  int shortlist() const;
+
+  int dim() const override { return dim_; }
+  int64_t size() const override;
+  std::string Describe() const override;
+  int64_t MemoryBytes() const override;
+  Status Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
+  Result<int64_t> Remove(std::span<const int64_t> ids) override;
+  bool Contains(int64_t id) const override;
+  Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const override;
+  Status ForEach(const VectorSink& sink) const override;
+
+  static Result<std::unique_ptr<IvfPqRerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim);
+
+ private:
+  Status WriteTo(faiss::IOWriter* w) const override;
+  struct Impl;
+  const int dim_;
+  const int nlist_;
+  std::unique_ptr<Impl> impl_;
+  mutable std::shared_mutex mu_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it an
+// IvfPqRerankFaceIndex. Measured with `lfr bench search` (docs/PERFORMANCE.md): where the
+// exact scan's per-probe time on this 2-core machine passes the approximate index's.
+constexpr int64_t kDefaultExactBelow = 200000;
+
+struct FaceIndexOptions {
+  int64_t exact_below = kDefaultExactBelow;
+  IvfPqOptions ivf;
+};
+
+// Builds the index for all vectors the source gives (calls it once for an exact index,
+// twice for an approximate one: a sampling pass to train, then an adding pass). The same
+// errors as Add (e.g. a duplicate id) plus whatever the source returns.
+Result<std::unique_ptr<FaceIndex>> BuildFaceIndex(int dim, const VectorSource& source,
+                                                  const FaceIndexOptions& options = {});
+// Convenience: from vectors in memory (ids.size() * dim floats).
+Result<std::unique_ptr<FaceIndex>> BuildFaceIndex(int dim, std::span<const int64_t> ids,
+                                                  std::span<const float> vectors,
+                                                  const FaceIndexOptions& options = {});
+
+// ---------------------------------------------------------------------------------------
+// Persistence, sealed only. The blob is Seal(key, format tag || kind || dim || FAISS
+// serialisation || re-rank store, aad): use an aad that names what the blob is for (e.g.
+// "gallery:12:index") so it cannot be swapped for another gallery's. The plaintext buffer is
+// wiped after sealing. IOError/Internal on failure.
+Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex& index, const SecretBytes& key,
+                                           std::string_view aad);
+// Opens a blob from SealFaceIndex into memory. Corrupt when authentication fails (tampered,
+// truncated, other key or aad) or the content is not a face index of a known format.
+Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> sealed,
+                                                       const SecretBytes& key, std::string_view aad);
+
+// ---------------------------------------------------------------------------------------
+// The index a gallery searches: holds the current FaceIndex, rebuilds in the background and
+// keeps up to date.
+//
+// StartRebuild builds a new index (BuildFaceIndex: exact or approximate by size) in a
+// background thread while the current one keeps serving searches, adds and removes. Adds and
+// removes made while it builds are applied to the current index at once and logged; when the
+// build is done they are replayed onto the new index (an add of an id the build already has
+// replaces it, a remove of an absent id is a no-op), and the new index is swapped in under
+// the write lock. So the source may read the gallery at any moment after StartRebuild, and
+// the final index equals the gallery. If the build fails the current index stays, and
+// WaitForBuild/last_build_status report the error.
+//
+// With auto_rebuild, an Add that takes an exact index to options.exact_below faces starts a
+// rebuild from the index's own vectors (ForEach), so a gallery crosses to the approximate
+// index without the caller doing anything.
+//
+// Thread-safety: every method may be called from any thread. The destructor waits for a
+// running build (the build checks for cancellation between chunks).
+class ManagedFaceIndex final : public FaceIndex {
+ public:
+  // Starts empty (an ExactFaceIndex), or with an index built or opened by the caller.
+  ManagedFaceIndex(int dim, FaceIndexOptions options, bool auto_rebuild = true);
+  ManagedFaceIndex(std::unique_ptr<FaceIndex> initial, FaceIndexOptions options, bool auto_rebuild = true);
+  ~ManagedFaceIndex() override;
+
+  // FailedPrecondition if a build is already running. source == nullptr: rebuild from the
+  // current index's own vectors.
+  Status StartRebuild(VectorSource source = nullptr);
+  bool building() const { return building_.load(); }
+  // Blocks until no build is running; returns the last build's status (OK if none ran).
+  Status WaitForBuild();
+  Status last_build_status() const;
+  // Replaces the current index (e.g. one just opened from a sealed blob). Waits for a running
+  // build first.
+  void Reset(std::unique_ptr<FaceIndex> index);
+
+  int dim() const override { return dim_; }
+  int64_t size() const override;
+  std::string Describe() const override;
+  int64_t MemoryBytes() const override;
+  Status Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
+  Result<int64_t> Remove(std::span<const int64_t> ids) override;
+  bool Contains(int64_t id) const override;
+  Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const override;
+  Status ForEach(const VectorSink& sink) const override;
+
+ private:
+  Status WriteTo(faiss::IOWriter* w) const override;
+  struct LogEntry {
+    bool add = false;
+    std::vector<int64_t> ids;
+    std::vector<float> vectors;
+  };
+  void BuildThread(VectorSource source);
+  void JoinBuilder();
+
+  const int dim_;
+  const FaceIndexOptions options_;
+  const bool auto_rebuild_;
+  // Guards current_ (the pointer) and log_. The index itself has its own lock.
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<FaceIndex> current_;
+  std::vector<LogEntry> log_;
+  bool logging_ = false;  // under mu_: a build is running and writes are logged
+  std::atomic<bool> building_{false};
+  std::atomic<bool> cancel_{false};
+  mutable std::mutex build_mu_;  // guards builder_ and build_status_
+  std::thread builder_;
+  Status build_status_;
+};
+
+}  // namespace lfr::search
+
+#endif  // LFR_SEARCH_INDEX_H_

@@ -1,0 +1,430 @@
+#include "search/index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <future>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace lfr::search {
+namespace {
+
+void Normalise(float* v, int dim) {
+  double n2 = 0;
+  for (int j = 0; j < dim; ++j) n2 += double(v[j]) * v[j];
+  const float inv = static_cast<float>(1.0 / std::sqrt(n2));
+  for (int j = 0; j < dim; ++j) v[j] *= inv;
+}
+
+std::vector<float> RandomUnit(int n, int dim, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<float> v(static_cast<size_t>(n) * dim);
+  for (auto& x : v) x = g(rng);
+  for (int i = 0; i < n; ++i) Normalise(v.data() + static_cast<size_t>(i) * dim, dim);
+  return v;
+}
+
+// A face-like gallery: `people` identities, each a random direction; a face is its
+// identity's direction plus noise, so faces of one person have cosine ~0.6 and of different
+// people ~0 (the structure real embeddings have, unlike uniform random vectors).
+struct FaceSet {
+  int dim = 0;
+  std::vector<float> centres;
+  std::vector<float> faces;
+  std::vector<int64_t> ids;
+};
+
+FaceSet MakeFaces(int people, int per_person, int dim, uint64_t seed) {
+  FaceSet s;
+  s.dim = dim;
+  s.centres = RandomUnit(people, dim, seed);
+  std::mt19937_64 rng(seed + 1);
+  std::normal_distribution<float> g(0.0f, 0.8f / std::sqrt(static_cast<float>(dim)));
+  for (int p = 0; p < people; ++p) {
+    for (int k = 0; k < per_person; ++k) {
+      const size_t row = s.faces.size();
+      for (int j = 0; j < dim; ++j) s.faces.push_back(s.centres[static_cast<size_t>(p) * dim + j] + g(rng));
+      Normalise(s.faces.data() + row, dim);
+      s.ids.push_back(static_cast<int64_t>(s.ids.size()) * 3 + 7);  // ids need not be dense
+    }
+  }
+  return s;
+}
+
+// A new face of person p (a probe: not in the gallery).
+std::vector<float> Probe(const FaceSet& s, int p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0.0f, 0.8f / std::sqrt(static_cast<float>(s.dim)));
+  std::vector<float> q(s.dim);
+  for (int j = 0; j < s.dim; ++j) q[j] = s.centres[static_cast<size_t>(p) * s.dim + j] + g(rng);
+  Normalise(q.data(), s.dim);
+  return q;
+}
+
+std::vector<SearchHit> BruteForce(std::span<const int64_t> ids, std::span<const float> v, int dim,
+                                  std::span<const float> q, int k) {
+  std::vector<SearchHit> all;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    float d = 0;
+    for (int j = 0; j < dim; ++j) d += v[i * dim + j] * q[j];
+    all.push_back({ids[i], d});
+  }
+  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.score != b.score ? a.score > b.score : a.id < b.id; });
+  all.resize(std::min<size_t>(all.size(), k));
+  return all;
+}
+
+// Share of the exact top-k ids that the index's top-k has, over probes of random people.
+double RecallAtK(const FaceIndex& approx, const FaceIndex& exact, const FaceSet& s, int people, int probes,
+                 int k) {
+  int64_t found = 0, total = 0;
+  for (int i = 0; i < probes; ++i) {
+    const auto q = Probe(s, (i * 7919) % people, 1000 + i);
+    auto a = approx.Search(q, k);
+    auto e = exact.Search(q, k);
+    EXPECT_TRUE(a.ok() && e.ok());
+    std::set<int64_t> got;
+    for (const auto& h : *a) got.insert(h.id);
+    for (const auto& h : *e) found += got.count(h.id);
+    total += static_cast<int64_t>(e->size());
+  }
+  return total ? static_cast<double>(found) / total : 0;
+}
+
+FaceIndexOptions SmallIvf(int64_t exact_below = 1000) {
+  FaceIndexOptions o;
+  o.exact_below = exact_below;
+  o.ivf.nlist = 128;
+  o.ivf.train_size = 10000;
+  return o;
+}
+
+SecretBytes TestKey(uint8_t fill) {
+  SecretBytes k(kKeyBytes);
+  std::fill(k.data(), k.data() + k.size(), fill);
+  return k;
+}
+
+TEST(FaceIndexExact, MatchesBruteForceOnRandomUnitVectors) {
+  const int dim = 64, n = 3000;
+  auto v = RandomUnit(n, dim, 1);
+  std::vector<int64_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = 1000 + 5 * i;
+  ExactFaceIndex index(dim);
+  ASSERT_TRUE(index.Add(ids, v).ok());
+  EXPECT_EQ(index.size(), n);
+  auto queries = RandomUnit(25, dim, 2);
+  for (int q = 0; q < 25; ++q) {
+    std::span<const float> query(queries.data() + q * dim, dim);
+    auto got = index.Search(query, 10);
+    ASSERT_TRUE(got.ok());
+    auto want = BruteForce(ids, v, dim, query, 10);
+    ASSERT_EQ(got->size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ((*got)[i].id, want[i].id);
+      EXPECT_NEAR((*got)[i].score, want[i].score, 1e-5);
+    }
+  }
+  // k larger than the index: everything, best first.
+  ExactFaceIndex small(dim);
+  ASSERT_TRUE(small.Add(std::span(ids).first(3), std::span(v).first(3 * dim)).ok());
+  auto all = small.Search(std::span(queries).first(dim), 20);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_GE((*all)[0].score, (*all)[1].score);
+}
+
+TEST(FaceIndexExact, RefusesBadInputAndAddsNothing) {
+  const int dim = 16;
+  ExactFaceIndex index(dim);
+  auto v = RandomUnit(3, dim, 3);
+  std::vector<int64_t> ids = {1, 2, 3};
+  EXPECT_EQ(index.Add(ids, std::span(v).first(2 * dim)).code(), Status::Code::kInvalidArgument);
+  std::vector<int64_t> dup = {1, 2, 1};
+  EXPECT_EQ(index.Add(dup, v).code(), Status::Code::kInvalidArgument);
+  std::vector<int64_t> neg = {1, -2, 3};
+  EXPECT_EQ(index.Add(neg, v).code(), Status::Code::kInvalidArgument);
+  auto not_unit = v;
+  not_unit[dim + 1] += 0.5f;
+  EXPECT_EQ(index.Add(ids, not_unit).code(), Status::Code::kInvalidArgument);
+  auto nan = v;
+  nan[0] = std::nanf("");
+  EXPECT_EQ(index.Add(ids, nan).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(index.size(), 0);
+  ASSERT_TRUE(index.Add(ids, v).ok());
+  std::vector<int64_t> again = {4, 3};
+  EXPECT_EQ(index.Add(again, std::span(v).first(2 * dim)).code(), Status::Code::kInvalidArgument);
+  EXPECT_FALSE(index.Contains(4));
+  EXPECT_EQ(index.size(), 3);
+  EXPECT_EQ(index.Search(std::span(v).first(dim - 1), 5).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(index.Search(std::span(v).first(dim), 0).status().code(), Status::Code::kInvalidArgument);
+}
+
+void ExpectRemovedNeverReturned(FaceIndex& index, const FaceSet& s) {
+  std::vector<int64_t> gone;
+  for (size_t i = 0; i < s.ids.size(); i += 2) gone.push_back(s.ids[i]);
+  gone.push_back(999999999);  // absent: ignored
+  auto removed = index.Remove(gone);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, static_cast<int64_t>(gone.size()) - 1);
+  EXPECT_EQ(index.size(), static_cast<int64_t>(s.ids.size() - gone.size() + 1));
+  std::set<int64_t> gone_set(gone.begin(), gone.end());
+  // Search for each removed face itself: the best possible match is gone.
+  for (size_t i = 0; i < s.ids.size(); i += 2) {
+    EXPECT_FALSE(index.Contains(s.ids[i]));
+    auto hits = index.Search({s.faces.data() + i * s.dim, static_cast<size_t>(s.dim)}, 20);
+    ASSERT_TRUE(hits.ok());
+    for (const auto& h : *hits) ASSERT_EQ(gone_set.count(h.id), 0u) << h.id;
+  }
+  // The kept ones are still found first.
+  for (size_t i = 1; i < s.ids.size(); i += 98) {  // odd: kept
+    auto hits = index.Search({s.faces.data() + i * s.dim, static_cast<size_t>(s.dim)}, 1);
+    ASSERT_TRUE(hits.ok());
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ((*hits)[0].id, s.ids[i]);
+  }
+}
+
+TEST(FaceIndexExact, RemovedIdsAreNeverReturned) {
+  auto s = MakeFaces(400, 5, 64, 4);
+  ExactFaceIndex index(64);
+  ASSERT_TRUE(index.Add(s.ids, s.faces).ok());
+  ExpectRemovedNeverReturned(index, s);
+}
+
+TEST(FaceIndexIvfPq, RemovedIdsAreNeverReturned) {
+  auto s = MakeFaces(2000, 5, 64, 5);
+  auto built = BuildFaceIndex(64, s.ids, s.faces, SmallIvf());
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  ASSERT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(built->get()), nullptr);
+  ExpectRemovedNeverReturned(**built, s);
+}
+
+TEST(FaceIndexBuild, ChoosesExactBelowTheThresholdAndIvfPqAbove) {
+  auto s = MakeFaces(300, 4, 32, 6);
+  auto small = BuildFaceIndex(32, s.ids, s.faces, SmallIvf(1201));
+  ASSERT_TRUE(small.ok());
+  EXPECT_NE(dynamic_cast<ExactFaceIndex*>(small->get()), nullptr);
+  EXPECT_EQ((*small)->size(), 1200);
+  FaceIndexOptions o = SmallIvf(1200);
+  o.ivf.nlist = 16;
+  auto big = BuildFaceIndex(32, s.ids, s.faces, o);
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(big->get()), nullptr);
+  EXPECT_EQ((*big)->size(), 1200);
+  // A duplicate id in the source is refused either way.
+  auto ids = s.ids;
+  ids[5] = ids[4];
+  EXPECT_EQ(BuildFaceIndex(32, ids, s.faces, SmallIvf(100000)).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(BuildFaceIndex(32, ids, s.faces, o).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(FaceIndexIvfPq, RecallAt20IsAtLeast99PercentOfExactOnFaceLikeData) {
+  const int dim = 128, people = 6000;
+  auto s = MakeFaces(people, 5, dim, 7);
+  auto approx = BuildFaceIndex(dim, s.ids, s.faces, SmallIvf());
+  ASSERT_TRUE(approx.ok()) << approx.status().ToString();
+  ASSERT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(approx->get()), nullptr);
+  ExactFaceIndex exact(dim);
+  ASSERT_TRUE(exact.Add(s.ids, s.faces).ok());
+  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
+  // Scores of returned hits are exact (re-ranked from the stored vectors).
+  const auto q = Probe(s, 11, 77);
+  auto a = (*approx)->Search(q, 5);
+  auto e = exact.Search(q, 5);
+  ASSERT_TRUE(a.ok() && e.ok());
+  ASSERT_EQ(a->size(), 5u);
+  EXPECT_EQ((*a)[0].id, (*e)[0].id);
+  EXPECT_NEAR((*a)[0].score, (*e)[0].score, 1e-5);
+}
+
+TEST(FaceIndexIvfPq, IncrementalAddAndRemoveKeepRecall) {
+  const int dim = 128, people = 6000;
+  auto s = MakeFaces(people, 5, dim, 8);
+  const size_t half = s.ids.size() / 2;
+  // Built (and trained) on the first half only; the second half arrives later.
+  auto approx = BuildFaceIndex(dim, std::span(s.ids).first(half), std::span(s.faces).first(half * dim), SmallIvf());
+  ASSERT_TRUE(approx.ok());
+  ExactFaceIndex exact(dim);
+  ASSERT_TRUE(exact.Add(std::span(s.ids).first(half), std::span(s.faces).first(half * dim)).ok());
+  for (size_t i = half; i < s.ids.size(); i += 1000) {
+    const size_t m = std::min<size_t>(1000, s.ids.size() - i);
+    ASSERT_TRUE((*approx)->Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
+    ASSERT_TRUE(exact.Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
+  }
+  std::vector<int64_t> gone;
+  for (size_t i = 0; i < s.ids.size(); i += 3) gone.push_back(s.ids[i]);
+  ASSERT_TRUE((*approx)->Remove(gone).ok());
+  ASSERT_TRUE(exact.Remove(gone).ok());
+  EXPECT_EQ((*approx)->size(), exact.size());
+  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
+}
+
+TEST(FaceIndexSeal, RoundTripKeepsResultsForEachKind) {
+  const int dim = 64;
+  auto s = MakeFaces(1500, 4, dim, 9);
+  const SecretBytes key = TestKey(7);
+  std::vector<std::unique_ptr<FaceIndex>> indexes;
+  indexes.push_back(std::make_unique<ExactFaceIndex>(dim));
+  ASSERT_TRUE(indexes[0]->Add(s.ids, s.faces).ok());
+  for (bool fp16 : {false, true}) {
+    auto o = SmallIvf();
+    o.ivf.float16_store = fp16;
+    auto b = BuildFaceIndex(dim, s.ids, s.faces, o);
+    ASSERT_TRUE(b.ok());
+    indexes.push_back(std::move(*b));
+  }
+  for (auto& index : indexes) {
+    ASSERT_TRUE(index->Remove(std::vector<int64_t>{s.ids[3], s.ids[10]}).ok());
+    auto sealed = SealFaceIndex(*index, key, "gallery:1:index");
+    ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+    auto opened = OpenSealedFaceIndex(*sealed, key, "gallery:1:index");
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_EQ((*opened)->size(), index->size());
+    EXPECT_EQ((*opened)->Describe(), index->Describe());
+    EXPECT_FALSE((*opened)->Contains(s.ids[3]));
+    for (int p = 0; p < 30; ++p) {
+      const auto q = Probe(s, p * 37, 500 + p);
+      auto a = index->Search(q, 20);
+      auto b = (*opened)->Search(q, 20);
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_EQ(a->size(), b->size());
+      for (size_t i = 0; i < a->size(); ++i) {
+        EXPECT_EQ((*a)[i].id, (*b)[i].id);
+        EXPECT_EQ((*a)[i].score, (*b)[i].score);
+      }
+    }
+    // The opened index keeps working: add and remove.
+    auto extra = RandomUnit(1, dim, 99);
+    ASSERT_TRUE((*opened)->Add(std::vector<int64_t>{424242}, extra).ok());
+    auto top = (*opened)->Search(extra, 1);
+    ASSERT_TRUE(top.ok());
+    EXPECT_EQ((*top)[0].id, 424242);
+    // The sealed bytes do not contain the plaintext vectors.
+    const auto* first = reinterpret_cast<const uint8_t*>(s.faces.data() + 5 * dim);
+    EXPECT_EQ(std::search(sealed->begin(), sealed->end(), first, first + 32), sealed->end());
+  }
+}
+
+TEST(FaceIndexSeal, TamperedWrongKeyOrWrongAadIsRefusedAsCorrupt) {
+  const int dim = 32;
+  auto s = MakeFaces(200, 3, dim, 10);
+  ExactFaceIndex index(dim);
+  ASSERT_TRUE(index.Add(s.ids, s.faces).ok());
+  const SecretBytes key = TestKey(1);
+  auto sealed = SealFaceIndex(index, key, "gallery:1:index");
+  ASSERT_TRUE(sealed.ok());
+  ASSERT_TRUE(OpenSealedFaceIndex(*sealed, key, "gallery:1:index").ok());
+  for (size_t pos : {size_t{0}, size_t{30}, sealed->size() / 2, sealed->size() - 1}) {
+    auto bad = *sealed;
+    bad[pos] ^= 0x01;
+    EXPECT_EQ(OpenSealedFaceIndex(bad, key, "gallery:1:index").status().code(), Status::Code::kCorrupt) << pos;
+  }
+  auto truncated = *sealed;
+  truncated.resize(truncated.size() - 100);
+  EXPECT_EQ(OpenSealedFaceIndex(truncated, key, "gallery:1:index").status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(OpenSealedFaceIndex(*sealed, TestKey(2), "gallery:1:index").status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(OpenSealedFaceIndex(*sealed, key, "gallery:2:index").status().code(), Status::Code::kCorrupt);
+  // Authentic bytes that are not an index.
+  std::vector<uint8_t> junk(100, 0x5a);
+  auto sealed_junk = Seal(key, junk, "gallery:1:index");
+  ASSERT_TRUE(sealed_junk.ok());
+  EXPECT_EQ(OpenSealedFaceIndex(*sealed_junk, key, "gallery:1:index").status().code(), Status::Code::kCorrupt);
+}
+
+TEST(FaceIndexManaged, BackgroundRebuildSwapsInAndKeepsWritesMadeMeanwhile) {
+  const int dim = 64;
+  auto s = MakeFaces(1000, 5, dim, 11);  // 5000 faces
+  const size_t initial = 4000;
+  auto start = std::make_unique<ExactFaceIndex>(dim);
+  ASSERT_TRUE(start->Add(std::span(s.ids).first(initial), std::span(s.faces).first(initial * dim)).ok());
+  ManagedFaceIndex managed(std::move(start), SmallIvf(1000), /*auto_rebuild=*/false);
+
+  // The source is the "gallery": the first 4000 faces. It waits until the test has made
+  // its writes, so they certainly happen while the build runs.
+  std::promise<void> writes_done;
+  std::shared_future<void> go = writes_done.get_future().share();
+  ASSERT_TRUE(managed
+                  .StartRebuild([&](const VectorSink& sink) -> Status {
+                    go.wait();
+                    return sink(std::span(s.ids).first(initial), std::span(s.faces).first(initial * dim));
+                  })
+                  .ok());
+  EXPECT_TRUE(managed.building());
+  EXPECT_EQ(managed.StartRebuild(nullptr).code(), Status::Code::kFailedPrecondition);
+  // Meanwhile: the last 1000 faces arrive, 100 old ones are removed, searches keep working.
+  ASSERT_TRUE(managed.Add(std::span(s.ids).subspan(initial), std::span(s.faces).subspan(initial * dim)).ok());
+  std::vector<int64_t> gone(s.ids.begin(), s.ids.begin() + 100);
+  ASSERT_TRUE(managed.Remove(gone).ok());
+  auto during = managed.Search({s.faces.data() + 4500 * dim, static_cast<size_t>(dim)}, 1);
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ((*during)[0].id, s.ids[4500]);
+  writes_done.set_value();
+  ASSERT_TRUE(managed.WaitForBuild().ok()) << managed.last_build_status().ToString();
+  EXPECT_FALSE(managed.building());
+  EXPECT_NE(managed.Describe().find("IVF-PQ"), std::string::npos) << managed.Describe();
+  EXPECT_EQ(managed.size(), 4900);
+  for (int64_t id : gone) EXPECT_FALSE(managed.Contains(id));
+  for (size_t i = 100; i < s.ids.size(); i += 7) {
+    auto hits = managed.Search({s.faces.data() + i * dim, static_cast<size_t>(dim)}, 1);
+    ASSERT_TRUE(hits.ok());
+    ASSERT_EQ((*hits)[0].id, s.ids[i]);
+  }
+  // And it can be sealed and opened like any index.
+  const SecretBytes key = TestKey(3);
+  auto sealed = SealFaceIndex(managed, key, "g");
+  ASSERT_TRUE(sealed.ok());
+  auto opened = OpenSealedFaceIndex(*sealed, key, "g");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ((*opened)->size(), 4900);
+}
+
+TEST(FaceIndexManaged, FailedBuildKeepsTheCurrentIndex) {
+  const int dim = 32;
+  auto s = MakeFaces(300, 4, dim, 12);
+  ManagedFaceIndex managed(dim, SmallIvf(100), false);
+  ASSERT_TRUE(managed.Add(s.ids, s.faces).ok());
+  ASSERT_TRUE(managed.StartRebuild([](const VectorSink&) { return Status::IOError("gallery unreadable"); }).ok());
+  EXPECT_EQ(managed.WaitForBuild().code(), Status::Code::kIOError);
+  EXPECT_EQ(managed.size(), 1200);
+  EXPECT_NE(managed.Describe().find("exact"), std::string::npos);
+}
+
+TEST(FaceIndexManaged, CrossingTheThresholdRebuildsAsIvfPqByItself) {
+  const int dim = 64;
+  auto s = MakeFaces(600, 5, dim, 13);  // 3000 faces
+  FaceIndexOptions o = SmallIvf(2000);
+  o.ivf.nlist = 32;
+  ManagedFaceIndex managed(dim, o);
+  // Concurrent searches while faces are added in chunks.
+  std::atomic<bool> stop{false};
+  std::atomic<int> searches{0};
+  std::thread reader([&] {
+    while (!stop) {
+      auto r = managed.Search({s.faces.data(), static_cast<size_t>(dim)}, 5);
+      ASSERT_TRUE(r.ok());
+      ++searches;
+    }
+  });
+  for (size_t i = 0; i < s.ids.size(); i += 250) {
+    ASSERT_TRUE(managed.Add(std::span(s.ids).subspan(i, 250), std::span(s.faces).subspan(i * dim, 250 * dim)).ok());
+  }
+  ASSERT_TRUE(managed.WaitForBuild().ok());
+  stop = true;
+  reader.join();
+  EXPECT_GT(searches.load(), 0);
+  EXPECT_NE(managed.Describe().find("IVF-PQ"), std::string::npos) << managed.Describe();
+  EXPECT_EQ(managed.size(), 3000);
+  for (size_t i = 0; i < s.ids.size(); i += 11) {
+    auto hits = managed.Search({s.faces.data() + i * dim, static_cast<size_t>(dim)}, 1);
+    ASSERT_TRUE(hits.ok());
+    EXPECT_EQ((*hits)[0].id, s.ids[i]);
+  }
+}
+
+}  // namespace
+}  // namespace lfr::search
