@@ -197,7 +197,7 @@ TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
     RawDb raw(db_path_);
     ASSERT_EQ(raw.Exec("DROP TABLE search_reviews; DROP TABLE search_candidates; DROP TABLE searches; "
                        "DROP TABLE gallery_faces; DROP TABLE gallery_records; DROP TABLE gallery_imports; "
-                       "DROP TABLE galleries; "  // schema 4 (retrospective search)
+                       "DROP TABLE galleries; "  // schema 5 (retrospective search)
                        "DROP TRIGGER alert_corrections_append_only_update; "
                        "DROP TRIGGER alert_corrections_append_only_delete; DROP TABLE alert_corrections; "
                        "PRAGMA user_version = 2"), "");

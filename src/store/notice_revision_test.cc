@@ -80,7 +80,7 @@ TEST_F(NoticeRevisionTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevision1) {
     RawDb raw(db_path_);
     ASSERT_EQ(raw.Exec("DROP TABLE search_reviews; DROP TABLE search_candidates; DROP TABLE searches; "
                        "DROP TABLE gallery_faces; DROP TABLE gallery_records; DROP TABLE gallery_imports; "
-                       "DROP TABLE galleries; "  // schema 4 (retrospective search)
+                       "DROP TABLE galleries; "  // schema 5 (retrospective search)
                        "DROP TRIGGER alert_corrections_append_only_update; "
                        "DROP TRIGGER alert_corrections_append_only_delete; DROP TABLE alert_corrections; "
                        "DROP TABLE notice_revisions; "
