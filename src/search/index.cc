@@ -290,6 +290,9 @@ IvfPqRerankFaceIndex::IvfPqRerankFaceIndex(int dim, int nlist, const IvfPqOption
   // FAISS's "please provide at least 39 points per centroid" warnings would only be noise.
   impl_->ivf->cp.min_points_per_centroid = 1;
   impl_->ivf->pq.cp.min_points_per_centroid = 1;
+  // The PQ codes only order the shortlist, which is re-ranked exactly: 10 k-means iterations
+  // per sub-quantiser (FAISS's default is 25) cost nothing in recall and are 2.5x quicker.
+  impl_->ivf->pq.cp.niter = 10;
   impl_->ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
   impl_->nprobe = options.nprobe > 0 ? std::min(options.nprobe, nlist_) : DefaultNprobe(nlist_);
   impl_->shortlist = options.shortlist;
