@@ -57,6 +57,7 @@ struct SearchBenchArgs {
   int threads = 2;
   std::string data;
   uint64_t seed = 42;
+  bool cached_only = false;
   bool json = false;
 };
 
@@ -218,6 +219,22 @@ Status LoadReal(const SearchBenchArgs& a, Context& ctx, RealSet* real, std::stri
   eo.progress = ctx.quiet ? nullptr : ctx.err;
   auto ex = eval::FaceExtractor::Create(*store, eo);
   if (!ex.ok()) return ex.status();
+  if (a.cached_only) {
+    // Only the LFW images already in the embedding cache (e.g. from `lfr eval`): no
+    // embedding work on a busy machine, fewer real faces.
+    std::vector<fs::path> kept_paths;
+    std::vector<int> kept_person;
+    eval::ImageResult r;
+    for (size_t i = 0; i < paths.size(); ++i) {
+      if ((*ex)->cache() && (*ex)->cache()->Lookup(paths[i], &r)) {
+        kept_paths.push_back(paths[i]);
+        kept_person.push_back(person[i]);
+      }
+    }
+    if (kept_paths.empty()) return Status::NotFound("--cached-only: no LFW image is in the embedding cache yet");
+    paths = std::move(kept_paths);
+    person = std::move(kept_person);
+  }
   std::vector<eval::ImageResult> results;
   eval::ExtractStats st;
   LFR_RETURN_IF_ERROR((*ex)->Run(paths, "LFW embeddings", &results, &st));
@@ -466,6 +483,9 @@ void RegisterSearchBench(CLI::App* bench, Context& ctx) {
       ->check(CLI::Range(1, 64))->capture_default_str();
   c->add_option("--data", a->data, "Data folder with lfw/ (default: LFR_DATA)");
   c->add_option("--seed", a->seed, "Seed of the probe choice and the fill")->capture_default_str();
+  c->add_flag("--cached-only", a->cached_only,
+              "Use only the LFW images already in the embedding cache ($LFR_HOME/cache/eval, filled by "
+              "`lfr eval`); the rest of each gallery is fill");
   c->add_flag("--json", a->json, "JSON output");
   c->callback([a, &ctx] { RunSearchBench(*a, ctx); });
 }
