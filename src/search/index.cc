@@ -289,6 +289,7 @@ IvfPqRerankFaceIndex::IvfPqRerankFaceIndex(int dim, int nlist, const IvfPqOption
   impl_->ivf = std::make_unique<faiss::IndexIVFPQ>(new faiss::IndexFlatL2(dim), dim, nlist_, m, 8);
   impl_->ivf->own_fields = true;
   impl_->ivf->cp.seed = static_cast<int>(options.seed);
+  impl_->ivf->cp.niter = 10;  // k-means iterations for the cells (FAISS default 25)
   impl_->ivf->pq.cp.seed = static_cast<int>(options.seed + 1);
   // Training sizes are chosen by BuildFaceIndex (a small gallery trains on all it has):
   // FAISS's "please provide at least 39 points per centroid" warnings would only be noise.
@@ -559,10 +560,11 @@ Result<std::unique_ptr<IvfPqRerankFaceIndex>> IvfPqRerankFaceIndex::ReadFrom(fai
 namespace {
 
 int ChooseNlist(int64_t n) {
-  // ~4 sqrt(n) cells, capped so that k-means training and assignment stay minutes, not
-  // hours, on a small machine; at least 1 and never more than n / 39 (FAISS warns below).
-  int64_t c = static_cast<int64_t>(4.0 * std::sqrt(static_cast<double>(n)));
-  c = std::min<int64_t>(c, 8192);
+  // ~sqrt(n) cells, capped at 4096: k-means training and assigning every face to its cell
+  // cost n * nlist * dim, which must stay minutes, not hours, on a small machine; at least 1
+  // and never more than n / 39 (FAISS warns below).
+  int64_t c = static_cast<int64_t>(std::sqrt(static_cast<double>(n)));
+  c = std::min<int64_t>(c, 4096);
   c = std::min<int64_t>(c, std::max<int64_t>(1, n / 39));
   return static_cast<int>(std::max<int64_t>(1, c));
 }
@@ -610,7 +612,7 @@ Result<std::unique_ptr<FaceIndex>> BuildFaceIndex(int dim, const VectorSource& s
   const int nlist = options.ivf.nlist > 0 ? options.ivf.nlist : ChooseNlist(n);
   auto ivf = std::make_unique<IvfPqRerankFaceIndex>(dim, nlist, options.ivf);
   int64_t train_n = options.ivf.train_size > 0 ? options.ivf.train_size
-                                               : std::max<int64_t>(int64_t{64} * nlist, 50000);
+                                               : std::max<int64_t>(int64_t{32} * nlist, 20000);
   train_n = std::min<int64_t>(train_n, static_cast<int64_t>(sample.size() / dim));
   s = ivf->Train({sample.data(), static_cast<size_t>(train_n * dim)});
   sodium_memzero(sample.data(), sample.size() * sizeof(float));
