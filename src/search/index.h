@@ -189,8 +189,9 @@ class IvfPqRerankFaceIndex final : public FaceIndex {
 
 // ---------------------------------------------------------------------------------------
 // Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it an
-// IvfPqRerankFaceIndex. Measured with `lfr bench search` (docs/PERFORMANCE.md): where the
-// exact scan's per-probe time on this 2-core machine passes the approximate index's.
+// IvfPqRerankFaceIndex. Below it the exact scan costs <= ~8 ms per probe on an idle 2-core
+// machine (128-d), so nothing justifies losing recall; above it the exact cost grows
+// linearly (docs/PERFORMANCE.md, `lfr bench search` and `lfr bench match`).
 constexpr int64_t kDefaultExactBelow = 200000;
 
 struct FaceIndexOptions {
