@@ -141,12 +141,12 @@ class ExactFaceIndex final : public FaceIndex {
 
 // ---------------------------------------------------------------------------------------
 struct IvfPqOptions {
-  int nlist = 0;           // k-means cells; 0 = chosen from the build size (~4 * sqrt(n))
+  int nlist = 0;           // k-means cells; 0 = chosen from the build size (~sqrt(n), <= 4096)
   int pq_bytes = 0;        // bytes per face code (sub-quantisers of 8 bits); 0 = dim / 4
-  int nprobe = 0;          // cells visited per probe; 0 = chosen from nlist (see .cc)
+  int nprobe = 0;          // cells visited per probe; 0 = nlist / 4 (at least min(32, nlist))
   int shortlist = 0;       // candidates re-ranked exactly; 0 = max(16 * k, 256)
   bool float16_store = false;  // keep the re-rank vectors as float16 (half the memory)
-  int64_t train_size = 0;  // vectors used to train; 0 = min(n, max(64 * nlist, 50000))
+  int64_t train_size = 0;  // vectors used to train; 0 = min(n, max(32 * nlist, 20000))
   uint64_t seed = 1234;    // sampling and k-means seed (builds are reproducible)
 };
 
@@ -189,8 +189,9 @@ class IvfPqRerankFaceIndex final : public FaceIndex {
 
 // ---------------------------------------------------------------------------------------
 // Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it an
-// IvfPqRerankFaceIndex. Measured with `lfr bench search` (docs/PERFORMANCE.md): where the
-// exact scan's per-probe time on this 2-core machine passes the approximate index's.
+// IvfPqRerankFaceIndex. Below it the exact scan costs <= ~8 ms per probe on an idle 2-core
+// machine (128-d), so nothing justifies losing recall; above it the exact cost grows
+// linearly (docs/PERFORMANCE.md, `lfr bench search` and `lfr bench match`).
 constexpr int64_t kDefaultExactBelow = 200000;
 
 struct FaceIndexOptions {
