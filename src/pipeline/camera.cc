@@ -179,6 +179,16 @@ bool CameraReader::Restart() {
   return true;
 }
 
+namespace {
+
+class SteadyPaceClock final : public PaceClock {
+ public:
+  SteadyClock::time_point Now() override { return SteadyClock::now(); }
+  void SleepUntil(SteadyClock::time_point t) override { std::this_thread::sleep_until(t); }
+};
+
+}  // namespace
+
 bool CameraReader::SleepFor(double seconds) {
   const auto until = SteadyClock::now() + std::chrono::duration<double>(seconds);
   while (!stop_ && !restart_ && SteadyClock::now() < until) {
@@ -211,6 +221,9 @@ void CameraReader::Loop() {
   const auto start = SteadyClock::now();
   std::unique_ptr<FrameSource> cap = MakeFrameSource(open_source_, options_, &stop_);
   const bool want_working = options_.working_long_side > 0;
+  SteadyPaceClock steady_clock;
+  PaceClock& clock = options_.pace_clock ? *options_.pace_clock : steady_clock;
+  bool catching_up = false;  // more than max_behind_s behind: skipping ahead to the present
   Frame frame;
   int64_t index = 0;
   int failures = 0;
@@ -249,7 +262,9 @@ void CameraReader::Loop() {
       if (allowed && Open(cap.get(), &why)) {
         failures = 0;
         backoff = options_.backoff_initial_s;
-        pace_start = SteadyClock::now();
+        pace_start = clock.Now();
+        catching_up = false;
+        behind_s_ = 0;
         pace_base = index;
         wanted_every = CurrentEvery();
         cap->SetWanted(wanted_every, index);
@@ -286,16 +301,29 @@ void CameraReader::Loop() {
       std::lock_guard<std::mutex> lock(mu_);
       fps = status_.fps;
     }
-    // Pacing: wait until this frame is due; if more than a frame late, skip (grab only).
-    bool skip = false;
-    if (is_file && options_.realtime && fps > 0) {
-      const auto due = pace_start + std::chrono::duration_cast<SteadyClock::duration>(
-                                        std::chrono::duration<double>((index - pace_base) / fps));
-      const auto now = SteadyClock::now();
+    // Pacing: wait until this frame is due. A reader that is behind does not wait: it
+    // decodes the frames it owes back to back and hands them over (a live camera's
+    // buffered stream delivers them too). Only beyond max_behind_s does it skip ahead to
+    // the present (catching_up), until it is back within one frame of its pace.
+    const bool paced = is_file && options_.realtime && fps > 0;
+    SteadyClock::time_point due{};
+    if (paced) {
+      due = pace_start + std::chrono::duration_cast<SteadyClock::duration>(
+                             std::chrono::duration<double>((index - pace_base) / fps));
+      const auto now = clock.Now();
       if (now < due) {
-        std::this_thread::sleep_until(due);
-      } else if (now - due > std::chrono::duration<double>(1.0 / fps)) {
-        skip = true;
+        clock.SleepUntil(due);
+        catching_up = false;
+        behind_s_.store(0, std::memory_order_relaxed);
+      } else {
+        const double behind = std::chrono::duration<double>(now - due).count();
+        const double limit = std::max(options_.max_behind_s, 1.0 / fps);
+        if (behind > limit) {
+          catching_up = true;
+        } else if (behind <= 1.0 / fps) {
+          catching_up = false;
+        }
+        behind_s_.store(behind, std::memory_order_relaxed);
       }
     }
     const int every = CurrentEvery();
@@ -303,10 +331,12 @@ void CameraReader::Loop() {
       wanted_every = every;
       cap->SetWanted(every, pace_base);
     }
-    const bool grab_only = !skip && every > 1 && index % every != 0;
+    // Frames left out on purpose are never drops, late or not.
+    const bool grab_only = every > 1 && index % every != 0;
     // Not looked at only because the cadence was raised above decode_every under load.
     const bool shed = grab_only && (options_.decode_every <= 1 || index % options_.decode_every == 0);
-    if (grab_only) skip = true;
+    const bool late = !grab_only && catching_up;  // a wanted frame skipped: dropped
+    const bool skip = grab_only || late;
     const auto t0 = SteadyClock::now();
     const bool got = skip ? cap->Next(nullptr, nullptr)
                           : cap->Next(&frame.image, want_working ? &frame.working : nullptr);
@@ -350,10 +380,11 @@ void CameraReader::Loop() {
         status_.frames_shed++;
       } else if (grab_only) {
         status_.frames_grab_only++;
-      } else if (skip) {
+      } else if (late) {
         status_.frames_dropped++;
         status_.frames_late++;
       }
+      status_.behind_s = behind_s_.load(std::memory_order_relaxed);
       status_.last_frame_time = UtcNowIso8601();
       was_up = status_.health == CameraHealth::kUp;
     }
@@ -362,7 +393,9 @@ void CameraReader::Loop() {
     decode_ms_.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
     frame.index = index - 1;
     frame.media_time_s = media;
-    frame.read_time = t1;
+    // Paced files: when a live camera would have delivered the frame, so that the decision
+    // latency includes the decode and any catching up (the clock may be a test's).
+    frame.read_time = paced && !options_.pace_clock ? std::min(due, t1) : t1;
     if (!slot_->Put(&frame)) break;  // closed: stopping
   }
   CameraHealth last;
