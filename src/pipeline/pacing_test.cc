@@ -52,7 +52,7 @@ class StallingClock final : public PaceClock {
   const std::chrono::milliseconds stall_;
 };
 
-struct Run {
+struct StalledRun {
   std::vector<int64_t> indices;
   double behind_after_stall_s = -1;  // the reader's lag when the first frame after the stall arrived
   CameraStatus status;
@@ -60,7 +60,7 @@ struct Run {
 
 // Reads a 25 fps clip, paced by a clock that stalls the reader for `stall` at frame 10.
 // The queue waits for the consumer (lossless), so every drop seen is the reader's own.
-Run ReadStalled(const fs::path& clip, std::chrono::milliseconds stall, double max_behind_s,
+StalledRun ReadStalled(const fs::path& clip, std::chrono::milliseconds stall, double max_behind_s,
                 int decode_every) {
   CameraOptions o;
   o.realtime = true;
@@ -70,7 +70,7 @@ Run ReadStalled(const fs::path& clip, std::chrono::milliseconds stall, double ma
   o.pace_clock = std::make_shared<StallingClock>(10, stall);
   FrameQueue queue(/*lossless=*/true, 2);
   CameraReader reader("stalled", *ParseSource(clip.string()), o, &queue);
-  Run r;
+  StalledRun r;
   EXPECT_TRUE(reader.Start().ok());
   Frame f;
   while (true) {
@@ -90,7 +90,7 @@ Run ReadStalled(const fs::path& clip, std::chrono::milliseconds stall, double ma
 TEST(ReaderPacing, AReaderStalledForTenFramesHandsOverEveryFrameItOwes) {
   const fs::path clip = MakeClip("stall10", 40);
   // Stalled for 10 frame intervals (0.4 s) at frame 10: frames 11..19 are late.
-  Run r = ReadStalled(clip, 400ms, /*max_behind_s=*/2.0, /*decode_every=*/1);
+  StalledRun r = ReadStalled(clip, 400ms, /*max_behind_s=*/2.0, /*decode_every=*/1);
   ASSERT_EQ(r.indices.size(), 40u) << "frames decoded late but handed over are not drops";
   for (int i = 0; i < 40; ++i) EXPECT_EQ(r.indices[i], i);
   EXPECT_EQ(r.status.frames_read, 40);
@@ -104,7 +104,7 @@ TEST(ReaderPacing, BeyondTheLimitTheReaderSkipsAheadToThePresentAndCountsTheDrop
   const fs::path clip = MakeClip("stall50", 100);
   // Stalled for 2 s (50 frames) at frame 10 with a 1 s limit: the frames due before the
   // present are skipped, then the reader is on time again and hands over every frame.
-  Run r = ReadStalled(clip, 2000ms, /*max_behind_s=*/1.0, /*decode_every=*/1);
+  StalledRun r = ReadStalled(clip, 2000ms, /*max_behind_s=*/1.0, /*decode_every=*/1);
   EXPECT_EQ(r.status.frames_read, 100);
   EXPECT_EQ(static_cast<int64_t>(r.indices.size()) + r.status.frames_late, 100);
   EXPECT_EQ(r.status.frames_dropped, r.status.frames_late);
@@ -122,7 +122,7 @@ TEST(ReaderPacing, BeyondTheLimitTheReaderSkipsAheadToThePresentAndCountsTheDrop
 TEST(ReaderPacing, FramesLeftOutOnPurposeAreNeverCountedAsLateDrops) {
   const fs::path clip = MakeClip("stall_every", 100);
   // Every 3rd frame is wanted (decode_every 3); the same 2 s stall beyond a 1 s limit.
-  Run r = ReadStalled(clip, 2000ms, /*max_behind_s=*/1.0, /*decode_every=*/3);
+  StalledRun r = ReadStalled(clip, 2000ms, /*max_behind_s=*/1.0, /*decode_every=*/3);
   EXPECT_EQ(r.status.frames_read, 100);
   EXPECT_EQ(r.status.frames_grab_only, 66) << "frames not wanted anyway, late or not";
   for (int64_t i : r.indices) EXPECT_EQ(i % 3, 0);
