@@ -398,6 +398,36 @@ void CameraReader::Loop() {
     frame.read_time = paced && !options_.pace_clock ? std::min(due, t1) : t1;
     if (!slot_->Put(&frame)) break;  // closed: stopping
   }
+  // Paced files stopped by time (max_seconds or Stop) while behind: the frames that were due
+  // but never reached were lost as surely as skipped ones; count them the same way (wanted
+  // ones as late drops), so a starved reader's losses are not missing from the counts.
+  const bool stopped_by_time = stop_ || (options_.max_seconds > 0 && elapsed() >= options_.max_seconds);
+  if (cap->IsOpen() && is_file && options_.realtime && stopped_by_time && !restart_) {
+    double fps;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fps = status_.fps;
+    }
+    if (fps > 0) {
+      const double since = std::chrono::duration<double>(clock.Now() - pace_start).count();
+      const int64_t due = static_cast<int64_t>(std::floor(since * fps)) + 1;  // frames due by now
+      const int64_t owed = due - (index - pace_base);
+      if (owed > 1) {  // more than the frame in hand
+        const int every = CurrentEvery();
+        const int base = std::max(1, options_.decode_every);
+        std::lock_guard<std::mutex> lock(mu_);
+        for (int64_t k = index; k < index + owed; ++k) {
+          status_.frames_read++;
+          if (every > 1 && k % every != 0) {
+            (k % base == 0 ? status_.frames_shed : status_.frames_grab_only)++;
+          } else {
+            status_.frames_dropped++;
+            status_.frames_late++;
+          }
+        }
+      }
+    }
+  }
   CameraHealth last;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -132,5 +132,32 @@ TEST(ReaderPacing, FramesLeftOutOnPurposeAreNeverCountedAsLateDrops) {
   EXPECT_LE(r.status.frames_late, 17);
 }
 
+TEST(ReaderPacing, FramesDueButNeverReachedWhenStoppedAreCountedAsLost) {
+  const fs::path clip = MakeClip("stall_stop", 100);
+  // Stalled for 2 s at frame 10 (limit 5 s: it would catch up), then stopped while it is
+  // still behind: the ~50 frames that were due but never reached are counted as late drops.
+  CameraOptions o;
+  o.realtime = true;
+  o.max_behind_s = 5.0;
+  o.reader_nice = 0;
+  o.pace_clock = std::make_shared<StallingClock>(10, 2000ms);
+  FrameQueue queue(/*lossless=*/true, 2);
+  CameraReader reader("stopped", *ParseSource(clip.string()), o, &queue);
+  ASSERT_TRUE(reader.Start().ok());
+  Frame f;
+  int64_t taken = 0;
+  while (queue.Take(&f, 5000ms)) {
+    ++taken;
+    if (f.index == 11) reader.Stop();
+  }
+  reader.Join();
+  const CameraStatus st = reader.status();
+  EXPECT_GE(st.frames_read, 60) << "every frame due by the time it stopped (0..60)";
+  EXPECT_LE(st.frames_read, 61);
+  EXPECT_GE(st.frames_late, 44);
+  EXPECT_EQ(st.frames_dropped, st.frames_late);
+  EXPECT_LE(taken, 15);
+}
+
 }  // namespace
 }  // namespace lfr
