@@ -236,6 +236,8 @@ void CameraReader::Loop() {
   // Files: frame i is due at pace_start + (i - pace_base)/fps.
   SteadyClock::time_point pace_start;
   int64_t pace_base = 0;
+  int64_t open_base = 0;     // index of the first frame of this open session (decoder phase)
+  bool keep_pace = false;    // reopened to loop: the pace (and any lag) carries on
   int wanted_every = options_.decode_every;  // as last told to the decoder
   int64_t file_pos = 0;  // frame position within the file (for media time when looping)
   double media_offset = 0;
@@ -244,6 +246,7 @@ void CameraReader::Loop() {
     if (restart_.exchange(false)) {
       spdlog::info("camera {}: restart requested", name_);
       cap->Close();
+      keep_pace = false;
       failures = 0;
       backoff = options_.backoff_initial_s;
       SetHealth(CameraHealth::kStarting);
@@ -262,10 +265,14 @@ void CameraReader::Loop() {
       if (allowed && Open(cap.get(), &why)) {
         failures = 0;
         backoff = options_.backoff_initial_s;
-        pace_start = clock.Now();
-        catching_up = false;
-        behind_s_ = 0;
-        pace_base = index;
+        if (!keep_pace) {
+          pace_start = clock.Now();
+          catching_up = false;
+          behind_s_ = 0;
+          pace_base = index;
+        }
+        keep_pace = false;
+        open_base = index;
         wanted_every = CurrentEvery();
         cap->SetWanted(wanted_every, index);
         SetHealth(CameraHealth::kUp);
@@ -329,7 +336,7 @@ void CameraReader::Loop() {
     const int every = CurrentEvery();
     if (every != wanted_every) {  // the adaptive cadence changed: tell the decoder
       wanted_every = every;
-      cap->SetWanted(every, pace_base);
+      cap->SetWanted(every, open_base);
     }
     // Frames left out on purpose are never drops, late or not.
     const bool grab_only = every > 1 && index % every != 0;
@@ -347,7 +354,8 @@ void CameraReader::Loop() {
           media_offset += fps > 0 ? file_pos / fps : 0;
           file_pos = 0;
           cap->Close();
-          continue;  // reopen at the start; pacing restarts at index
+          keep_pace = true;  // a looped file is one endless camera: time spent reopening
+          continue;          // is owed like any other delay
         }
         const std::string why = cap->error().empty() ? "" : " (" + cap->error() + ")";
         if (file_pos == 0) {

@@ -159,5 +159,33 @@ TEST(ReaderPacing, FramesDueButNeverReachedWhenStoppedAreCountedAsLost) {
   EXPECT_LE(taken, 15);
 }
 
+TEST(ReaderPacing, ALoopedFileKeepsItsPaceAcrossTheReopenSoALagIsCaughtUpNotForgiven) {
+  const fs::path clip = MakeClip("stall_loop", 20);
+  // A 20-frame clip looped to 60 frames, stalled 1.2 s (30 frames) at frame 10: the reader
+  // is still behind when the clip ends at frame 20. The reopen must not restart the pace
+  // (which would silently forgive the lag): frame 59 is due 59/25 s after the start, and
+  // the reader, having caught up, sleeps until exactly then.
+  CameraOptions o;
+  o.realtime = true;
+  o.loop = true;
+  o.max_frames = 60;
+  o.max_behind_s = 5.0;
+  o.reader_nice = 0;
+  auto clock = std::make_shared<StallingClock>(10, 1200ms);
+  const auto start = clock->Now();
+  o.pace_clock = clock;
+  FrameQueue queue(/*lossless=*/true, 2);
+  CameraReader reader("looped", *ParseSource(clip.string()), o, &queue);
+  ASSERT_TRUE(reader.Start().ok());
+  Frame f;
+  int64_t taken = 0;
+  while (queue.Take(&f, 5000ms)) ++taken;
+  reader.Join();
+  EXPECT_EQ(taken, 60);
+  EXPECT_EQ(reader.status().frames_late, 0);
+  const double ended = std::chrono::duration<double>(clock->Now() - start).count();
+  EXPECT_NEAR(ended, 59 / 25.0, 0.002);
+}
+
 }  // namespace
 }  // namespace lfr
