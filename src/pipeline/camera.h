@@ -123,7 +123,8 @@ struct CameraStatus {
   std::string error;             // the current problem, naming the source ("" while up)
   std::string public_error;      // the same without details, for API clients ("" while up)
   std::string last_error_time;   // UTC ISO 8601 of the last problem, kept after recovery
-  int64_t frames_read = 0;       // every frame of the source the reader went past
+  int64_t frames_read = 0;       // every frame of the source the reader went past (a paced
+                                 //   file stopped while behind: also those due, not reached)
   int64_t frames_dropped = 0;    // dropped from the full queue or skipped while late
   int64_t frames_late = 0;       // of those, wanted frames skipped because the reader was
                                  //   more than max_behind_s behind (paced files)
