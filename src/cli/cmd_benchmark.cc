@@ -93,6 +93,7 @@ struct PipelineBenchArgs {
   int64_t frames = 0;
   bool no_decoder_downscale = false;
   int reader_nice = CameraOptions{}.reader_nice;
+  double max_behind_s = CameraOptions{}.max_behind_s;
   int queue_frames = PipelineOptions{}.queue_frames;
   bool fixed_detect = false;
 };
@@ -152,7 +153,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
              << (args.no_skip_nonref ? "off" : "on") << ", skip loop filter "
              << (args.skip_loop_filter ? "on" : "off") << ", detector copy from YUV "
              << (args.no_decoder_downscale ? "off" : "on") << "), reader nice " << args.reader_nice
-             << ", queue " << args.queue_frames << " frames, detect interval "
+             << ", readers catch up to " << args.max_behind_s << " s behind, queue " << args.queue_frames << " frames, detect interval "
              << (args.fixed_detect ? "fixed" : "adaptive") << "\n"
              << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
              << "cameras  frames_read  processed%  dropped%  late%  shed%  every_max  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
@@ -176,6 +177,7 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     opts.camera.skip_nonref = !args.no_skip_nonref;
     if (args.no_decoder_downscale) opts.camera.working_long_side = -1;
     opts.camera.reader_nice = args.reader_nice;
+    opts.camera.max_behind_s = args.max_behind_s;
     opts.queue_frames = args.queue_frames;
     opts.adaptive_detect = !args.fixed_detect;
     std::ostringstream sink_out;
@@ -414,6 +416,11 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   p->add_option("--reader-nice", pa->reader_nice,
                 "Nice value of the reader threads relative to the process (negative needs CAP_SYS_NICE)")
       ->check(CLI::Range(-20, 19))->capture_default_str();
+  p->add_option("--max-behind", pa->max_behind_s,
+                "Seconds a paced reader may fall behind and still hand over every frame it owes "
+                "(catching up); beyond it skips ahead, counted as late drops (0 = skip when more "
+                "than a frame late)")
+      ->check(CLI::Range(0.0, 60.0))->capture_default_str();
   p->add_flag("--lossless", pa->lossless,
               "Do not pace: every frame is taken as fast as the worker goes (for CPU per frame and "
               "profiles; drops are then always 0)");

@@ -16,14 +16,14 @@ DetectCadence::DetectCadence(const CadenceOptions& options) : o_(options) {
   backlog_.assign(static_cast<size_t>(o_.cameras), 0.0);
 }
 
-int DetectCadence::Report(int camera, size_t backlog, int64_t lost) {
+int DetectCadence::Report(int camera, size_t backlog, int64_t lost, bool behind) {
   std::lock_guard<std::mutex> lock(mu_);
   if (camera < 0 || camera >= o_.cameras) return every_;
   double& b = backlog_[static_cast<size_t>(camera)];
   b = (1 - o_.alpha) * b + o_.alpha * static_cast<double>(backlog);
   ++since_change_;
   const double high = std::max(1.0, o_.queue_capacity / 2.0);
-  const bool overloaded = lost > 0 || b >= high;
+  const bool overloaded = lost > 0 || behind || b >= high;
   const bool all_calm = std::all_of(backlog_.begin(), backlog_.end(), [](double x) { return x < 0.25; });
   int e = every_;
   if (overloaded) {

@@ -2,9 +2,12 @@
 // that an overloaded machine degrades evenly instead of dropping frames.
 //
 // Every camera's worker reports, for each frame it takes, how many frames were still
-// waiting in its queue (pipeline/frame_queue.h) and whether frames were lost since its last
-// report (queue overflow or the reader falling behind its pacing). When a camera's smoothed
-// backlog reaches half its queue, or it lost frames, the pipeline is short of CPU: the
+// waiting in its queue (pipeline/frame_queue.h), whether frames were lost since its last
+// report (queue overflow or the reader skipping ahead), and whether its reader is falling
+// behind its source's pace (a paced reader catches up without dropping up to a limit,
+// pipeline/camera.h: being far behind is the early sign that the CPU is exhausted). When a
+// camera's smoothed backlog reaches half its queue, it lost frames or its reader is behind,
+// the pipeline is short of CPU: the
 // detect interval of EVERY camera goes up by one frame (up to max_every), so the CPU freed
 // is shared and no camera is starved. After a hold period it may go up again; once every
 // camera's backlog has stayed near zero for calm_reports reports, it comes down by one,
@@ -37,8 +40,10 @@ class DetectCadence {
   explicit DetectCadence(const CadenceOptions& options);
 
   // Camera `camera` (0-based) took a frame with `backlog` frames still queued behind it;
-  // `lost` frames were dropped since its previous report. Returns the interval to use.
-  int Report(int camera, size_t backlog, int64_t lost);
+  // `lost` frames were dropped since its previous report; `behind`: its reader is behind
+  // its source's pace by more than the pipeline tolerates before shedding (so the interval
+  // rises before the reader has to drop). Returns the interval to use.
+  int Report(int camera, size_t backlog, int64_t lost, bool behind = false);
   // The current detect interval (>= base_every); readable without locking.
   int every() const { return every_.load(std::memory_order_relaxed); }
   const std::atomic<int>* every_ptr() const { return &every_; }

@@ -106,6 +106,38 @@ TEST(DetectCadence, LoadOnOneCameraRaisesTheIntervalOfAllThenItComesBack) {
   EXPECT_GE(c.max_reached(), raised);
 }
 
+TEST(DetectCadence, AReaderFallingBehindRaisesTheIntervalOfEveryCameraBeforeAnyFrameIsLost) {
+  DetectCadence c(Opts(3, 3));
+  // Camera 2's reader is catching up (behind its pace, nothing dropped yet, queues empty):
+  // the CPU is short, so the interval goes up for all three before frames have to go.
+  for (int i = 0; i < 4; ++i) {
+    c.Report(0, 0, 0);
+    c.Report(1, 0, 0);
+    c.Report(2, 0, 0, /*behind=*/true);
+  }
+  EXPECT_GT(c.every(), 3);
+  EXPECT_EQ(c.raises(), c.every() - 3);
+  // Caught up: the interval comes back down once every camera has been calm a while.
+  for (int i = 0; i < 1000; ++i) c.Report(i % 3, 0, 0);
+  EXPECT_EQ(c.every(), 3);
+}
+
+TEST(DetectCadence, SustainedOverloadIsSharedNotDroppedOnOneCamera) {
+  // Two cameras: camera 1 keeps a full queue while the interval is low. Each raise leaves
+  // it with less to do; model the backlog as falling with the interval: full at 3 and 4,
+  // half at 5, empty from 6. The interval settles where the load fits, and it is the one
+  // interval every camera reads.
+  DetectCadence c(Opts(3, 2));
+  for (int i = 0; i < 400; ++i) {
+    const int e = c.every();
+    const size_t backlog = e <= 4 ? 4 : e == 5 ? 2 : 0;
+    c.Report(0, 0, 0);
+    c.Report(1, backlog, 0);
+  }
+  EXPECT_GE(c.every(), 5);
+  EXPECT_LE(c.every(), 6);
+}
+
 TEST(DetectCadence, NeverAboveTheMaximum) {
   DetectCadence c(Opts(1, 1));
   for (int i = 0; i < 1000; ++i) c.Report(0, 4, 5);

@@ -179,6 +179,16 @@ bool CameraReader::Restart() {
   return true;
 }
 
+namespace {
+
+class SteadyPaceClock final : public PaceClock {
+ public:
+  SteadyClock::time_point Now() override { return SteadyClock::now(); }
+  void SleepUntil(SteadyClock::time_point t) override { std::this_thread::sleep_until(t); }
+};
+
+}  // namespace
+
 bool CameraReader::SleepFor(double seconds) {
   const auto until = SteadyClock::now() + std::chrono::duration<double>(seconds);
   while (!stop_ && !restart_ && SteadyClock::now() < until) {
@@ -211,6 +221,9 @@ void CameraReader::Loop() {
   const auto start = SteadyClock::now();
   std::unique_ptr<FrameSource> cap = MakeFrameSource(open_source_, options_, &stop_);
   const bool want_working = options_.working_long_side > 0;
+  SteadyPaceClock steady_clock;
+  PaceClock& clock = options_.pace_clock ? *options_.pace_clock : steady_clock;
+  bool catching_up = false;  // more than max_behind_s behind: skipping ahead to the present
   Frame frame;
   int64_t index = 0;
   int failures = 0;
@@ -223,6 +236,8 @@ void CameraReader::Loop() {
   // Files: frame i is due at pace_start + (i - pace_base)/fps.
   SteadyClock::time_point pace_start;
   int64_t pace_base = 0;
+  int64_t open_base = 0;     // index of the first frame of this open session (decoder phase)
+  bool keep_pace = false;    // reopened to loop: the pace (and any lag) carries on
   int wanted_every = options_.decode_every;  // as last told to the decoder
   int64_t file_pos = 0;  // frame position within the file (for media time when looping)
   double media_offset = 0;
@@ -231,6 +246,7 @@ void CameraReader::Loop() {
     if (restart_.exchange(false)) {
       spdlog::info("camera {}: restart requested", name_);
       cap->Close();
+      keep_pace = false;
       failures = 0;
       backoff = options_.backoff_initial_s;
       SetHealth(CameraHealth::kStarting);
@@ -249,8 +265,14 @@ void CameraReader::Loop() {
       if (allowed && Open(cap.get(), &why)) {
         failures = 0;
         backoff = options_.backoff_initial_s;
-        pace_start = SteadyClock::now();
-        pace_base = index;
+        if (!keep_pace) {
+          pace_start = clock.Now();
+          catching_up = false;
+          behind_s_ = 0;
+          pace_base = index;
+        }
+        keep_pace = false;
+        open_base = index;
         wanted_every = CurrentEvery();
         cap->SetWanted(wanted_every, index);
         SetHealth(CameraHealth::kUp);
@@ -286,27 +308,42 @@ void CameraReader::Loop() {
       std::lock_guard<std::mutex> lock(mu_);
       fps = status_.fps;
     }
-    // Pacing: wait until this frame is due; if more than a frame late, skip (grab only).
-    bool skip = false;
-    if (is_file && options_.realtime && fps > 0) {
-      const auto due = pace_start + std::chrono::duration_cast<SteadyClock::duration>(
-                                        std::chrono::duration<double>((index - pace_base) / fps));
-      const auto now = SteadyClock::now();
+    // Pacing: wait until this frame is due. A reader that is behind does not wait: it
+    // decodes the frames it owes back to back and hands them over (a live camera's
+    // buffered stream delivers them too). Only beyond max_behind_s does it skip ahead to
+    // the present (catching_up), until it is back within one frame of its pace.
+    const bool paced = is_file && options_.realtime && fps > 0;
+    SteadyClock::time_point due{};
+    if (paced) {
+      due = pace_start + std::chrono::duration_cast<SteadyClock::duration>(
+                             std::chrono::duration<double>((index - pace_base) / fps));
+      const auto now = clock.Now();
       if (now < due) {
-        std::this_thread::sleep_until(due);
-      } else if (now - due > std::chrono::duration<double>(1.0 / fps)) {
-        skip = true;
+        clock.SleepUntil(due);
+        catching_up = false;
+        behind_s_.store(0, std::memory_order_relaxed);
+      } else {
+        const double behind = std::chrono::duration<double>(now - due).count();
+        const double limit = std::max(options_.max_behind_s, 1.0 / fps);
+        if (behind > limit) {
+          catching_up = true;
+        } else if (behind <= 1.0 / fps) {
+          catching_up = false;
+        }
+        behind_s_.store(behind, std::memory_order_relaxed);
       }
     }
     const int every = CurrentEvery();
     if (every != wanted_every) {  // the adaptive cadence changed: tell the decoder
       wanted_every = every;
-      cap->SetWanted(every, pace_base);
+      cap->SetWanted(every, open_base);
     }
-    const bool grab_only = !skip && every > 1 && index % every != 0;
+    // Frames left out on purpose are never drops, late or not.
+    const bool grab_only = every > 1 && index % every != 0;
     // Not looked at only because the cadence was raised above decode_every under load.
     const bool shed = grab_only && (options_.decode_every <= 1 || index % options_.decode_every == 0);
-    if (grab_only) skip = true;
+    const bool late = !grab_only && catching_up;  // a wanted frame skipped: dropped
+    const bool skip = grab_only || late;
     const auto t0 = SteadyClock::now();
     const bool got = skip ? cap->Next(nullptr, nullptr)
                           : cap->Next(&frame.image, want_working ? &frame.working : nullptr);
@@ -317,7 +354,8 @@ void CameraReader::Loop() {
           media_offset += fps > 0 ? file_pos / fps : 0;
           file_pos = 0;
           cap->Close();
-          continue;  // reopen at the start; pacing restarts at index
+          keep_pace = true;  // a looped file is one endless camera: time spent reopening
+          continue;          // is owed like any other delay
         }
         const std::string why = cap->error().empty() ? "" : " (" + cap->error() + ")";
         if (file_pos == 0) {
@@ -350,10 +388,11 @@ void CameraReader::Loop() {
         status_.frames_shed++;
       } else if (grab_only) {
         status_.frames_grab_only++;
-      } else if (skip) {
+      } else if (late) {
         status_.frames_dropped++;
         status_.frames_late++;
       }
+      status_.behind_s = behind_s_.load(std::memory_order_relaxed);
       status_.last_frame_time = UtcNowIso8601();
       was_up = status_.health == CameraHealth::kUp;
     }
@@ -362,8 +401,40 @@ void CameraReader::Loop() {
     decode_ms_.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
     frame.index = index - 1;
     frame.media_time_s = media;
-    frame.read_time = t1;
+    // Paced files: when a live camera would have delivered the frame, so that the decision
+    // latency includes the decode and any catching up (the clock may be a test's).
+    frame.read_time = paced && !options_.pace_clock ? std::min(due, t1) : t1;
     if (!slot_->Put(&frame)) break;  // closed: stopping
+  }
+  // Paced files stopped by time (max_seconds or Stop) while behind: the frames that were due
+  // but never reached were lost as surely as skipped ones; count them the same way (wanted
+  // ones as late drops), so a starved reader's losses are not missing from the counts.
+  const bool stopped_by_time = stop_ || (options_.max_seconds > 0 && elapsed() >= options_.max_seconds);
+  if (cap->IsOpen() && is_file && options_.realtime && stopped_by_time && !restart_) {
+    double fps;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fps = status_.fps;
+    }
+    if (fps > 0) {
+      const double since = std::chrono::duration<double>(clock.Now() - pace_start).count();
+      const int64_t due = static_cast<int64_t>(std::floor(since * fps)) + 1;  // frames due by now
+      const int64_t owed = due - (index - pace_base);
+      if (owed > 1) {  // more than the frame in hand
+        const int every = CurrentEvery();
+        const int base = std::max(1, options_.decode_every);
+        std::lock_guard<std::mutex> lock(mu_);
+        for (int64_t k = index; k < index + owed; ++k) {
+          status_.frames_read++;
+          if (every > 1 && k % every != 0) {
+            (k % base == 0 ? status_.frames_shed : status_.frames_grab_only)++;
+          } else {
+            status_.frames_dropped++;
+            status_.frames_late++;
+          }
+        }
+      }
+    }
   }
   CameraHealth last;
   {

@@ -6,9 +6,14 @@
 // Source URIs: a file path or file://PATH; rtsp://, rtsps://, http://, https://, udp://,
 // tcp:// streams; /dev/videoN or v4l2:N devices.
 //
-// Files are either paced at their frame rate (behaving like a live camera; a reader that
-// falls more than a frame behind skips frames, counted as dropped) or read as fast as the
-// worker takes them (lossless). A file that cannot be opened fails the camera at once with
+// Files are either paced at their frame rate (behaving like a live camera) or read as fast
+// as the worker takes them (lossless). A paced reader that falls behind (descheduled, or a
+// slow decode) does what a live camera's client does with the frames its RTSP/TCP stream
+// buffered: it decodes the frames it owes back to back, without sleeping, and hands over
+// every one it would have handed over on time; the queue absorbs the burst. Only when it is
+// more than CameraOptions::max_behind_s behind (the CPU cannot keep up) does it skip ahead
+// to the present, and the wanted frames it skips are counted as dropped (frames_late).
+// Frames left out on purpose (decode_every, the adaptive cadence) are never drops. A file that cannot be opened fails the camera at once with
 // a message naming it. Streams and devices that cannot be opened or stop delivering
 // (EOF, timeout, decoder error) are reopened with capped exponential back-off
 // (backoff_initial_s doubling up to backoff_max_s), by default for as long as the camera
@@ -55,6 +60,16 @@ Result<SourceSpec> ParseSource(const std::string& uri);
 struct SourcePolicy;  // pipeline/source_policy.h
 
 enum class CameraHealth { kStarting, kUp, kReconnecting, kFailed, kEnded };
+
+// The clock that paces file sources at their frame rate: the steady clock by default; tests
+// inject a fake one to stall a reader deterministically (no sleeps, no timing assertions).
+// Called from the reader thread only.
+class PaceClock {
+ public:
+  virtual ~PaceClock() = default;
+  virtual SteadyClock::time_point Now() = 0;
+  virtual void SleepUntil(SteadyClock::time_point t) = 0;
+};
 const char* HealthName(CameraHealth h);
 
 struct CameraOptions {
@@ -81,11 +96,15 @@ struct CameraOptions {
   bool skip_nonref = true;       // libav, files: leave non-reference frames that are not
                                  //   handed over (decode_every) undecoded
   bool skip_loop_filter = false; // libav: skip the deblocking filter (cheaper, blockier)
-  // Reader thread priority: nice value relative to the process. A reader must decode every
-  // frame on time or it falls behind and skips (frames_late); the workers absorb delays
-  // (latest frame wins). On a contended machine the late skips were most of the drops, so
-  // readers run at a higher priority by default. Needs CAP_SYS_NICE (e.g. root); without it
-  // the reader keeps the process's priority.
+  // Paced files: how far (seconds) the reader may fall behind its frames' due times and
+  // still hand over every frame it owes (decoding them back to back to catch up). Beyond
+  // that it skips ahead to the present; the wanted frames skipped are dropped (frames_late).
+  // Values below one frame interval act as one frame interval (the old behaviour).
+  double max_behind_s = 2.0;
+  // Reader thread priority: nice value relative to the process. A reader that is starved
+  // of CPU falls behind (and beyond max_behind_s skips); readers are cheap next to the
+  // workers, so they run at a higher priority by default. Needs CAP_SYS_NICE (e.g. root);
+  // without it the reader keeps the process's priority.
   int reader_nice = -5;
   // Which sources may be opened (pipeline/source_policy.h), checked at each open; a file's
   // resolved path is what gets opened. null = any source (the local CLI's own files).
@@ -93,6 +112,7 @@ struct CameraOptions {
   int working_long_side = 0;     // libav: also hand over a copy downscaled to this long
                                  //   side (Frame::working, for the detector); 0 = none.
                                  //   Pipeline sets the detector's unless this is < 0
+  std::shared_ptr<PaceClock> pace_clock;  // null = the steady clock (tests inject one)
 };
 
 // What API clients are told for every source that is refused or cannot be opened.
@@ -103,14 +123,18 @@ struct CameraStatus {
   std::string error;             // the current problem, naming the source ("" while up)
   std::string public_error;      // the same without details, for API clients ("" while up)
   std::string last_error_time;   // UTC ISO 8601 of the last problem, kept after recovery
-  int64_t frames_read = 0;       // frames decoded and handed over (or skipped while late)
-  int64_t frames_dropped = 0;    // replaced in the slot or skipped while late
-  int64_t frames_late = 0;       // of those, skipped because the reader was late
+  int64_t frames_read = 0;       // every frame of the source the reader went past (a paced
+                                 //   file stopped while behind: also those due, not reached)
+  int64_t frames_dropped = 0;    // dropped from the full queue or skipped while late
+  int64_t frames_late = 0;       // of those, wanted frames skipped because the reader was
+                                 //   more than max_behind_s behind (paced files)
   int64_t frames_grab_only = 0;  // skipped on purpose (decode_every), not dropped
   int64_t frames_shed = 0;       // skipped because the adaptive cadence was raised under
                                  //   load (pipeline/cadence.h): not dropped, not processed
   int64_t reconnects = 0;
   std::string last_frame_time;   // UTC ISO 8601 of the last frame, "" if none yet
+  double behind_s = 0;           // paced files: how far the reader is behind its frames'
+                                 //   due times now (0 when on time; streams: 0)
   double fps = 0;                // the source's nominal frame rate (0 if unknown)
   DecoderBackend backend = DecoderBackend::kAuto;  // the decoder in use once opened
   int width = 0, height = 0;
@@ -144,6 +168,9 @@ class CameraReader {
   CameraStatus status() const;
   // Frames lost so far: skipped while the reader was late plus dropped from the queue.
   int64_t frames_lost() const;
+  // Paced files: seconds the reader is behind its frames' due times now (0 when on time or
+  // not paced). Lock-free, for the worker's every-frame load report.
+  double behind_s() const { return behind_s_.load(std::memory_order_relaxed); }
   const std::string& name() const { return name_; }
   const SourceSpec& source() const { return source_; }
   // Decode (+ colour conversion) time per frame, milliseconds. Read after Join().
@@ -168,6 +195,7 @@ class CameraReader {
   std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
   std::atomic<bool> restart_{false};
+  std::atomic<double> behind_s_{0};
   HealthListener listener_;
   mutable std::mutex mu_;
   CameraStatus status_;

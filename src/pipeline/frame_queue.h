@@ -33,7 +33,8 @@ struct Frame {
                                  // made by the decoder from YUV); empty if not made
   int64_t index = -1;            // frame number in the camera's stream (0-based)
   double media_time_s = 0;       // stream time of the frame
-  SteadyClock::time_point read_time;  // when the reader had it decoded
+  SteadyClock::time_point read_time;  // when the frame arrived: decoded (streams, devices,
+                                      // lossless files) or due at its pace (paced files)
 };
 
 class FrameQueue {

@@ -400,7 +400,9 @@ void Pipeline::WorkCamera(Camera* cam) {
       int every = std::max(1, options_.detect_every);
       if (cadence_) {
         const int64_t lost = cam->reader->frames_lost();
-        every = cadence_->Report(cam->index, cam->slot->size(), lost - lost_seen);
+        // Half-way to skipping: shed load before the reader has to drop frames.
+        const bool behind = cam->reader->behind_s() > 0.5 * options_.camera.max_behind_s;
+        every = cadence_->Report(cam->index, cam->slot->size(), lost - lost_seen, behind);
         lost_seen = lost;
       }
       Status s = cam->worker->Process(frame, every);
