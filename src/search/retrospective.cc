@@ -34,19 +34,6 @@ std::string Join(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view bytes) {
-  (void)InitCrypto();
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
 std::vector<std::string> ProbeWarnings(const QualityReport& q) {
   std::vector<std::string> out;
   if (q.inter_eye_px < kReliableInterEyePx) {

@@ -70,9 +70,6 @@ struct SearchOutcome {
   SearchRecord record;                // as stored (candidates, outcome)
 };
 
-// Lower-case hex SHA-256 of bytes (libsodium).
-std::string Sha256Hex(std::string_view bytes);
-
 // The plain-words reasons a reviewer should not rely on a face with this quality.
 std::vector<std::string> ProbeWarnings(const QualityReport& q);
 
