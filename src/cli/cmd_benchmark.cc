@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -96,6 +98,21 @@ struct PipelineBenchArgs {
   double max_behind_s = CameraOptions{}.max_behind_s;
   int queue_frames = PipelineOptions{}.queue_frames;
   bool fixed_detect = false;
+  int busy_embed_budget = PipelineOptions{}.busy_embed_budget;
+  double warmup_s = 5;
+};
+
+// Frame counts summed over the cameras of a run (a live snapshot or the final summary).
+struct FrameCounts {
+  int64_t read = 0, processed = 0, dropped = 0, late = 0, shed = 0;
+  template <typename CameraT>
+  void Add(const CameraT& c) {
+    read += c.status.frames_read;
+    processed += c.frames_processed;
+    dropped += c.status.frames_dropped;
+    late += c.status.frames_late;
+    shed += c.status.frames_shed;
+  }
 };
 
 void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
@@ -146,7 +163,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
   const std::string machine = MachineLine();
   if (!args.json) {
     *ctx.out << "machine: " << machine << "\nsource: " << args.source << ", " << args.seconds
-             << " s per run (file looped, paced at its frame rate), synthetic watchlist of "
+             << " s per run (file looped, paced at its frame rate; frame percentages after a "
+             << args.warmup_s << " s warm-up), synthetic watchlist of "
              << args.watchlist_size << ", working size " << args.working_size << ", detect every "
              << args.detect_every << ", embed every " << args.embed_every << ", decoder "
              << args.backend << " (libav: " << args.decoder_threads << " thread(s), skip non-ref "
@@ -154,9 +172,10 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
              << (args.skip_loop_filter ? "on" : "off") << ", detector copy from YUV "
              << (args.no_decoder_downscale ? "off" : "on") << "), reader nice " << args.reader_nice
              << ", readers catch up to " << args.max_behind_s << " s behind, queue " << args.queue_frames << " frames, detect interval "
-             << (args.fixed_detect ? "fixed" : "adaptive") << "\n"
+             << (args.fixed_detect ? "fixed" : "adaptive") << ", busy embed budget "
+             << args.busy_embed_budget << ", recogniser " << rec->spec->id << "\n"
              << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
-             << "cameras  frames_read  processed%  dropped%  late%  shed%  every_max  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
+             << "cameras  frames_read  processed%  dropped%  late%  shed%  every_max  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces  gap_p99_ms  gap_max_ms  dropped%_whole_run\n";
   }
   for (int n : ns) {
     std::vector<CameraSpec> cams;
@@ -180,43 +199,71 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     opts.camera.max_behind_s = args.max_behind_s;
     opts.queue_frames = args.queue_frames;
     opts.adaptive_detect = !args.fixed_detect;
+    opts.busy_embed_budget = args.busy_embed_budget;
     std::ostringstream sink_out;
     JsonLinesSink sink(&sink_out);
     auto p = Pipeline::Create(cams, *det, *rec, &watchlist, &sink, opts);
     if (!p.ok()) return Fail(ctx, p.status());
     const double cpu0 = CpuSeconds();
     const auto t0 = std::chrono::steady_clock::now();
+    // The counts at the end of the warm-up (start-up: every face new, the cadence still
+    // finding its level) are taken from the live snapshot, so that the steady state can be
+    // reported apart from the start.
+    FrameCounts at_warmup;
+    std::mutex warm_mu;
+    std::condition_variable warm_cv;
+    bool run_done = false;
+    std::thread warm([&] {
+      std::unique_lock<std::mutex> lock(warm_mu);
+      const auto until = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(args.warmup_s));
+      if (args.warmup_s <= 0 || warm_cv.wait_until(lock, until, [&] { return run_done; })) return;
+      for (const auto& c : (*p)->LiveStats()) at_warmup.Add(c);
+    });
     Status s = (*p)->Run();
+    {
+      std::lock_guard<std::mutex> lock(warm_mu);
+      run_done = true;
+    }
+    warm_cv.notify_all();
+    warm.join();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = CpuSeconds() - cpu0;
     if (!s.ok()) return Fail(ctx, s);
-    int64_t read = 0, processed = 0, dropped = 0, late = 0, shed = 0, embeddings = 0, faces = 0;
-    LatencyStats total, detect, decode;
+    FrameCounts all;
+    int64_t embeddings = 0, faces = 0, deferred = 0;
+    LatencyStats total, detect, decode, gap;
     for (const auto& c : (*p)->Summaries()) {
       if (c.status.health == CameraHealth::kFailed) return Fail(ctx, Status::InvalidArgument(c.status.error));
-      read += c.status.frames_read;
-      processed += c.frames_processed;
-      dropped += c.status.frames_dropped;
-      late += c.status.frames_late;
-      shed += c.status.frames_shed;
+      all.Add(c);
       embeddings += c.embeddings;
+      deferred += c.embeddings_deferred;
       faces += c.faces_detected;
+      gap.Merge(c.detect_gap_ms);
       total.Merge(c.total_ms);
       detect.Merge(c.detect_ms);
       decode.Merge(c.decode_ms);
     }
     const double cores = cpu / wall;
-    const double pct_processed = read ? 100.0 * processed / read : 0;
-    const double pct_dropped = read ? 100.0 * dropped / read : 0;
-    const double pct_late = read ? 100.0 * late / read : 0;
-    const double pct_shed = read ? 100.0 * shed / read : 0;
+    // After the warm-up (the whole run if it ended first or --warmup 0).
+    const int64_t read = all.read - at_warmup.read;
+    const double pct_processed = read ? 100.0 * (all.processed - at_warmup.processed) / read : 0;
+    const double pct_dropped = read ? 100.0 * (all.dropped - at_warmup.dropped) / read : 0;
+    const double pct_late = read ? 100.0 * (all.late - at_warmup.late) / read : 0;
+    const double pct_shed = read ? 100.0 * (all.shed - at_warmup.shed) / read : 0;
+    const double pct_dropped_all = all.read ? 100.0 * all.dropped / all.read : 0;
+    const int64_t processed = all.processed;
     const int every_max = (*p)->max_detect_every_reached();
     const double machine_pct = 100.0 * cores / std::max(1u, std::thread::hardware_concurrency());
     // CPU time (all threads: decode, detect, embed, ...) per processed frame: the cost that
     // bounds how many cameras an idle machine could carry, less sensitive to other load.
     const double cpu_ms_per_frame = processed ? 1000.0 * cpu / processed : 0;
     nlohmann::json j = {{"cameras", n},
-                        {"frames_read", read},
+                        {"frames_read", all.read},
+                        {"frames_read_after_warmup", read},
+                        {"warmup_s", args.warmup_s},
+                        {"dropped_pct_whole_run", pct_dropped_all},
+                        {"frames_dropped_in_warmup", at_warmup.dropped},
                         {"processed_pct", pct_processed},
                         {"dropped_pct", pct_dropped},
                         {"late_pct", pct_late},
@@ -230,12 +277,15 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
                         {"detect_p50_ms", detect.Percentile(50)},
                         {"decode_p50_ms", decode.Percentile(50)},
                         {"embeddings", embeddings},
+                        {"embeddings_deferred", deferred},
+                        {"detect_gap_p99_ms", gap.Percentile(99)},
+                        {"detect_gap_max_ms", gap.Percentile(100)},
                         {"faces_detected", faces},
                         {"seconds", wall},
                         {"backend", args.backend}};
     results.push_back(j);
     if (!args.json) {
-      *ctx.out << std::fixed << std::setprecision(1) << std::setw(7) << n << std::setw(13) << read
+      *ctx.out << std::fixed << std::setprecision(1) << std::setw(7) << n << std::setw(13) << all.read
                << std::setw(12) << pct_processed << std::setw(10) << std::setprecision(2)
                << pct_dropped << std::setw(7) << pct_late << std::setw(7) << pct_shed << std::setw(11)
                << every_max << std::setw(11) << cores << std::setw(6) << std::setprecision(0)
@@ -243,7 +293,8 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
                << std::setw(17) << total.Percentile(50)
                << std::setw(17) << total.Percentile(95) << std::setw(15) << detect.Percentile(50)
                << std::setw(15) << decode.Percentile(50) << std::setw(12) << embeddings
-               << std::setw(7) << faces << std::endl;
+               << std::setw(7) << faces << std::setw(12) << gap.Percentile(99) << std::setw(12)
+               << gap.Percentile(100) << std::setw(20) << pct_dropped_all << std::endl;
     }
   }
   if (args.json) {
@@ -432,6 +483,14 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   p->add_flag("--fixed-detect-every", pa->fixed_detect,
               "Keep --detect-every fixed under load (default: raised on every camera when the CPU "
               "falls behind; the frames left out are reported as shed%)");
+  p->add_option("--busy-embed-budget", pa->busy_embed_budget,
+                "Faces embedded per detection frame while frames wait in a camera's queue (new "
+                "tracks first; the rest on later frames; 0 = no limit)")
+      ->check(CLI::Range(0, 1000))->capture_default_str();
+  p->add_option("--warmup", pa->warmup_s,
+                "Seconds of start-up left out of the frame percentages (reported apart as "
+                "dropped%_whole_run); latency and gap columns cover the whole run")
+      ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
   p->add_flag("--json", pa->json, "JSON output");
   p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
 

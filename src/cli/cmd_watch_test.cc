@@ -78,6 +78,28 @@ class CliWatchModels : public ::testing::Test {
   std::optional<std::string> old_home_;
 };
 
+// The capacity benchmark on a real clip: the frame shares after the warm-up are reported
+// apart from the whole run's, with the gaps between detector runs and the recogniser used.
+TEST_F(CliWatchModels, BenchPipelineReportsTheSteadyStateApartFromTheStart) {
+  CliRun r = Lfr({"bench", "pipeline", "--source", (*video_ / "short_hamilton_clip.mp4").string(),
+                  "--cameras", "1", "--seconds", "4", "--warmup", "1.5", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out)["results"][0];
+  EXPECT_EQ(j["warmup_s"], 1.5);
+  EXPECT_GT(j["frames_read_after_warmup"].get<int64_t>(), 0);
+  EXPECT_LT(j["frames_read_after_warmup"].get<int64_t>(), j["frames_read"].get<int64_t>());
+  EXPECT_GE(j["dropped_pct_whole_run"].get<double>(), 0.0);
+  // Detect every 3rd frame (or less often) of a 30 fps clip: gaps of 100 ms or more.
+  EXPECT_GE(j["detect_gap_p99_ms"].get<double>(), 99.0);
+  EXPECT_GE(j["detect_gap_max_ms"].get<double>(), j["detect_gap_p99_ms"].get<double>());
+  EXPECT_GE(j["embeddings_deferred"].get<int64_t>(), 0);
+  CliRun text = Lfr({"bench", "pipeline", "--source", (*video_ / "short_hamilton_clip.mp4").string(),
+                     "--cameras", "1", "--seconds", "1", "--warmup", "0"});
+  ASSERT_EQ(text.code, kExitOk) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("recogniser mobilefacenet-arcface"));
+  EXPECT_THAT(text.out, HasSubstr("dropped%_whole_run"));
+}
+
 TEST_F(CliWatchModels, HamiltonJsonAlertsSummaryAndABrokenSecondCamera) {
   const fs::path alerts = lfr::testing::TempDir("watch-alerts") / "out";
   CliRun r = Lfr({"watch", "--watchlist", (*video_ / "watchlist_stills").string(), "--source",

@@ -11,6 +11,7 @@ DetectCadence::DetectCadence(const CadenceOptions& options) : o_(options) {
   o_.queue_capacity = std::max(1, o_.queue_capacity);
   if (o_.hold_reports <= 0) o_.hold_reports = 2 * o_.cameras;
   if (o_.calm_reports <= 0) o_.calm_reports = 50 * o_.cameras;
+  calm_needed_ = o_.calm_reports;
   every_ = o_.base_every;
   max_reached_ = o_.base_every;
   backlog_.assign(static_cast<size_t>(o_.cameras), 0.0);
@@ -29,17 +30,28 @@ int DetectCadence::Report(int camera, size_t backlog, int64_t lost, bool behind)
   if (overloaded) {
     calm_ = 0;
     if (since_change_ >= o_.hold_reports && e < o_.max_every) {
-      ++e;
+      // Frames already lost: far short of CPU (a crowd, start-up): back off by half at
+      // once. Only the early signs (a backlog, a reader behind): one step.
+      const int step = lost > 0 ? std::max(1, e / 2) : 1;
+      if (last_was_down_ && since_change_ < calm_needed_) {
+        // The step down brought the overload back soon: wait longer before the next one.
+        calm_needed_ = std::min(calm_needed_ * 2, kMaxCalmFactor * o_.calm_reports);
+      }
+      e = std::min(o_.max_every, e + step);
       ++raises_;
       since_change_ = 0;
+      last_was_down_ = false;
       // The backlog built up under the old interval: judge the new one afresh.
       std::fill(backlog_.begin(), backlog_.end(), 0.0);
     }
   } else if (all_calm) {
-    if (++calm_ >= o_.calm_reports && e > o_.base_every) {
+    if (++calm_ >= calm_needed_ && e > o_.base_every) {
+      // Two step downs in a row: the load has really fallen; trust calm sooner again.
+      if (last_was_down_) calm_needed_ = std::max(o_.calm_reports, calm_needed_ / 2);
       --e;
       calm_ = 0;
       since_change_ = 0;
+      last_was_down_ = true;
     }
   } else {
     calm_ = 0;
@@ -47,6 +59,11 @@ int DetectCadence::Report(int camera, size_t backlog, int64_t lost, bool behind)
   every_ = e;
   max_reached_ = std::max(max_reached_.load(), e);
   return e;
+}
+
+int DetectCadence::calm_needed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return calm_needed_;
 }
 
 int64_t DetectCadence::raises() const {

@@ -8,10 +8,14 @@
 // pipeline/camera.h: being far behind is the early sign that the CPU is exhausted). When a
 // camera's smoothed backlog reaches half its queue, it lost frames or its reader is behind,
 // the pipeline is short of CPU: the
-// detect interval of EVERY camera goes up by one frame (up to max_every), so the CPU freed
-// is shared and no camera is starved. After a hold period it may go up again; once every
-// camera's backlog has stayed near zero for calm_reports reports, it comes down by one,
-// never below the configured base_every. Frames that the raised interval leaves unlooked-at
+// detect interval of EVERY camera goes up (up to max_every), so the CPU freed is shared
+// and no camera is starved: by one frame on the early signs, by half at once when frames
+// were already lost (start-up, a crowd arriving: back off fast, recover slowly). After a
+// hold period it may go up again; once every camera's backlog has stayed near zero for a
+// calm period, it comes down by one, never below the configured base_every. The calm
+// period starts at calm_reports and doubles (up to 8x) whenever a step down brings the
+// overload back within it, halving again after two step downs in a row, so the interval
+// does not oscillate (each return of overload would cost frames). Frames that the raised interval leaves unlooked-at
 // are "shed" (counted apart from drops); tracks coast over them as over any skipped frame.
 //
 // Decisions depend only on the sequence of reports (no clock), so they are reproducible.
@@ -49,6 +53,7 @@ class DetectCadence {
   const std::atomic<int>* every_ptr() const { return &every_; }
   int max_reached() const { return max_reached_.load(std::memory_order_relaxed); }
   int64_t raises() const;
+  int calm_needed() const;  // reports of calm needed before the next step down now
 
  private:
   CadenceOptions o_;
@@ -59,6 +64,9 @@ class DetectCadence {
   int since_change_ = 0;         // reports since the last change
   int calm_ = 0;                 // consecutive reports with every camera calm
   int64_t raises_ = 0;
+  int calm_needed_ = 0;          // current calm period (calm_reports .. 8 x calm_reports)
+  bool last_was_down_ = false;   // the last change was a step down
+  static constexpr int kMaxCalmFactor = 8;
 };
 
 }  // namespace lfr

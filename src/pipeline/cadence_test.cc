@@ -96,10 +96,10 @@ TEST(DetectCadence, LoadOnOneCameraRaisesTheIntervalOfAllThenItComesBack) {
   EXPECT_EQ(c.every(), e) << "one interval, shared by every camera";
   EXPECT_LE(e, 6);
   const int raised = e;
-  // A frame lost is overload too, at once (after the hold).
+  // A frame lost is overload too, at once (after the hold), and backs off by half.
   for (int i = 0; i < 3; ++i) c.Report(0, 0, 0);
   c.Report(0, 0, 1);
-  EXPECT_EQ(c.every(), std::min(6, raised + 1));
+  EXPECT_EQ(c.every(), std::min(6, raised + std::max(1, raised / 2)));
   // Load gone: back down one step per calm period, never below the configured interval.
   for (int i = 0; i < 1000; ++i) c.Report(i % 3, 0, 0);
   EXPECT_EQ(c.every(), 2);
@@ -136,6 +136,52 @@ TEST(DetectCadence, SustainedOverloadIsSharedNotDroppedOnOneCamera) {
   }
   EXPECT_GE(c.every(), 5);
   EXPECT_LE(c.every(), 6);
+}
+
+TEST(DetectCadence, LostFramesBackOffByHalfAtOnceEarlySignsByOneStep) {
+  CadenceOptions o = Opts(4, 1);
+  o.max_every = 20;
+  DetectCadence c(o);
+  for (int i = 0; i < 3; ++i) c.Report(0, 0, 0);
+  EXPECT_EQ(c.Report(0, 0, 0, /*behind=*/true), 5) << "a reader behind: one step";
+  for (int i = 0; i < 2; ++i) c.Report(0, 0, 0);
+  EXPECT_EQ(c.Report(0, 4, 3), 7) << "frames lost: half again (5 + 2)";
+  for (int i = 0; i < 2; ++i) c.Report(0, 0, 0);
+  EXPECT_EQ(c.Report(0, 4, 1), 10) << "7 + 3";
+}
+
+TEST(DetectCadence, AStepDownThatBringsOverloadBackWaitsLongerBeforeTheNextOne) {
+  // One camera whose load fits at 4 but not at 3: after settling at 4, every step down to 3
+  // costs a burst of overload. The calm period doubles after each such failed probe, so the
+  // probes (and the frames each would cost) become rarer instead of recurring every period.
+  DetectCadence c(Opts(3, 1));  // calm_reports 10, hold 3
+  int probes = 0, last = c.every();
+  std::vector<int> gaps;
+  int since_probe = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const int e = c.every();
+    if (e < last) {  // a step down to 3
+      ++probes;
+      gaps.push_back(since_probe);
+      since_probe = 0;
+    }
+    last = e;
+    ++since_probe;
+    c.Report(0, e <= 3 ? 4 : 0, 0);
+  }
+  ASSERT_GE(probes, 3);
+  EXPECT_LT(probes, 2000 / 10 / 2) << "without the back-off a probe would come every ~11 reports";
+  EXPECT_GT(gaps.back(), gaps[1]) << "the wait grows";
+  EXPECT_EQ(c.calm_needed(), 80) << "capped at 8 x calm_reports";
+  // The load falls for good: two step downs in a row bring the calm period back down.
+  CadenceOptions o = Opts(3, 1);
+  o.max_every = 6;
+  DetectCadence d(o);
+  for (int i = 0; i < 20; ++i) d.Report(0, 4, 1);
+  ASSERT_EQ(d.every(), 6);
+  for (int i = 0; i < 3000 && d.every() > 3; ++i) d.Report(0, 0, 0);
+  EXPECT_EQ(d.every(), 3);
+  EXPECT_EQ(d.calm_needed(), 10);
 }
 
 TEST(DetectCadence, NeverAboveTheMaximum) {

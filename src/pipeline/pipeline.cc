@@ -39,8 +39,9 @@ class CameraWorker {
 
   ~CameraWorker() { WipeBuffers(); }
 
-  // every: the detect interval in force (>= options.detect_every).
-  Status Process(const Frame& frame, int every);
+  // every: the detect interval in force (>= options.detect_every); backlog: frames
+  // waiting behind this one (live mode), which caps the embeddings of this frame.
+  Status Process(const Frame& frame, int every, size_t backlog = 0);
   void WipeBuffers() {
     WipeMats(&crops_);
     WipeMat(&embeddings_);
@@ -73,6 +74,7 @@ class CameraWorker {
   CameraLiveStats live_;
   SteadyClock::time_point last_live_{};
   int64_t last_detect_frame_ = -1;
+  double last_detect_media_ = -1;
   int64_t quiet_skipped_ = 0;
 
   // Reused buffers (wiped when the worker stops).
@@ -81,7 +83,8 @@ class CameraWorker {
   std::vector<TrackedFace> tracked_;
   std::vector<cv::Mat> crops_;
   std::vector<cv::Mat> batch_;
-  std::vector<int> batch_det_;
+  std::vector<int> batch_det_;   // index into tracked_ of each batch row
+  std::vector<int> chosen_;
   cv::Mat embeddings_;
   cv::Mat thumb_, last_thumb_, grey_;
   std::vector<MatchHit> hits_;
@@ -117,7 +120,7 @@ bool CameraWorker::QuietFrame(const cv::Mat& image) {
   return quiet;
 }
 
-Status CameraWorker::Process(const Frame& frame, int every) {
+Status CameraWorker::Process(const Frame& frame, int every, size_t backlog) {
   summary_.frames_processed++;
   // 1. Decide whether to run the detector on this frame.
   bool detect = true;
@@ -144,6 +147,8 @@ Status CameraWorker::Process(const Frame& frame, int every) {
     quiet_skipped_ = 0;
   }
   last_detect_frame_ = frame.index;
+  if (last_detect_media_ >= 0) summary_.detect_gap_ms.Add(1000.0 * (frame.media_time_s - last_detect_media_));
+  last_detect_media_ = frame.media_time_s;
 
   // 2. Detect.
   auto t0 = SteadyClock::now();
@@ -181,14 +186,19 @@ Status CameraWorker::Process(const Frame& frame, int every) {
   }
   summary_.analyse_ms.Add(MsSince(t0));
 
-  // 4. Embed only the faces the tracker asks for.
+  // 4. Embed only the faces the tracker asks for; while frames wait behind this one, at
+  //    most busy_embed_budget of them (new tracks first): the others are asked for again
+  //    on the next detection frames, so a crowd's cost spike is spread, not dropped.
   batch_.clear();
   batch_det_.clear();
-  for (const TrackedFace& tf : tracked_) {
-    if (tf.embed) {
-      batch_.push_back(crops_[tf.detection]);  // shallow header
-      batch_det_.push_back(tf.detection);
-    }
+  chosen_.clear();
+  ChooseEmbeddings(tracked_, quality_, backlog > 0 ? options_.busy_embed_budget : 0, &chosen_);
+  for (const TrackedFace& tf : tracked_) summary_.embeddings_deferred += tf.embed ? 1 : 0;
+  summary_.embeddings_deferred -= static_cast<int64_t>(chosen_.size());
+  for (int i : chosen_) {
+    const TrackedFace& tf = tracked_[static_cast<size_t>(i)];
+    batch_.push_back(crops_[tf.detection]);  // shallow header
+    batch_det_.push_back(i);
   }
   if (!batch_.empty() && matcher_->watchlist().rows() > 0) {
     t0 = SteadyClock::now();
@@ -202,8 +212,8 @@ Status CameraWorker::Process(const Frame& frame, int every) {
     // 5. Search, fuse along the track, decide.
     t0 = SteadyClock::now();
     for (int k = 0; k < embeddings_.rows; ++k) {
-      const int det = batch_det_[k];
-      const TrackedFace& tf = tracked_[det];
+      const TrackedFace& tf = tracked_[static_cast<size_t>(batch_det_[k])];
+      const int det = tf.detection;
       const float* emb = embeddings_.ptr<float>(k);
       const int64_t id = tracker_.ReportEmbedding(tf.track_id, frame.index,
                                                   std::max(0.0f, quality_[det]), emb,
@@ -405,7 +415,7 @@ void Pipeline::WorkCamera(Camera* cam) {
         every = cadence_->Report(cam->index, cam->slot->size(), lost - lost_seen, behind);
         lost_seen = lost;
       }
-      Status s = cam->worker->Process(frame, every);
+      Status s = cam->worker->Process(frame, every, options_.camera.realtime ? cam->slot->size() : 0);
       cam->worker->PublishLive(false);
       if (!s.ok()) {
         cam->worker_status = Status::Internal("camera " + cam->spec.name + ": " + s.message());

@@ -90,6 +90,10 @@ struct PipelineOptions {
   // (pipeline/cadence.h). false = fixed detect_every.
   bool adaptive_detect = true;
   int max_detect_every = 12;
+  // Live mode: while frames wait in a camera's queue, embed at most this many faces per
+  // detection frame (tracks never embedded first); the others are embedded on the next
+  // detection frames. Spreads the cost spike of a crowd of new faces (0 = no limit).
+  int busy_embed_budget = 2;
   bool skip_quiet = true;            // skip detection on frames unchanged since the last
   float quiet_mean_diff = 1.5f;      //   detection (mean abs grey difference, 0..255) when
   int quiet_max_skip = 10;           //   no track is live, for at most this many frames
@@ -121,6 +125,10 @@ struct CameraCounts {
 
 // A camera's full statistics after the run.
 struct CameraSummary : CameraCounts {
+  int64_t embeddings_deferred = 0;  // wanted faces left to a later frame (busy_embed_budget)
+  // Stream time between successive detector runs (ms): how long a face could pass unseen.
+  // The detect interval, quiet-scene skips, shedding and drops all show up here.
+  LatencyStats detect_gap_ms;
   LatencyStats decode_ms, detect_ms, analyse_ms, embed_ms, match_ms, total_ms;
 };
 

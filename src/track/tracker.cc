@@ -131,8 +131,27 @@ void Tracker::Update(int64_t frame, const std::vector<Face>& detections,
       const bool periodic = options_.embed_every > 0 && t->last_embed_frame >= 0 &&
                             frame - t->last_embed_frame >= options_.embed_every;
       tf.embed = never || better || periodic;
+      tf.first_embed = tf.embed && never;
     }
   }
+}
+
+void ChooseEmbeddings(const std::vector<TrackedFace>& tracked, const std::vector<float>& quality,
+                      int budget, std::vector<int>* chosen) {
+  const size_t start = chosen->size();
+  for (size_t i = 0; i < tracked.size(); ++i) {
+    if (tracked[i].embed) chosen->push_back(static_cast<int>(i));
+  }
+  if (budget <= 0 || chosen->size() - start <= static_cast<size_t>(budget)) return;
+  auto q = [&](int i) {
+    const size_t d = static_cast<size_t>(tracked[i].detection);
+    return d < quality.size() ? quality[d] : -1.0f;
+  };
+  std::stable_sort(chosen->begin() + static_cast<std::ptrdiff_t>(start), chosen->end(), [&](int a, int b) {
+    if (tracked[a].first_embed != tracked[b].first_embed) return tracked[a].first_embed;
+    return q(a) > q(b);
+  });
+  chosen->resize(start + static_cast<size_t>(budget));
 }
 
 int64_t Tracker::ReportEmbedding(int64_t track_id, int64_t frame, float quality,

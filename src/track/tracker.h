@@ -43,6 +43,7 @@ struct TrackedFace {
   int detection = -1;     // index into the detections passed to Update()
   bool new_track = false; // the track was born with this detection
   bool embed = false;     // the policy wants this face embedded now
+  bool first_embed = false;  // ... and the track has never been embedded (most urgent)
 };
 
 struct TrackInfo {
@@ -53,6 +54,16 @@ struct TrackInfo {
   int embeddings = 0;     // times embedded
   float best_quality = -1;
 };
+
+// Which of the faces the policy wants embedded (tf.embed) to embed now when at most
+// `budget` may be (budget <= 0: all of them): faces of tracks never embedded first, then
+// the rest, higher quality first within each group (quality[tf.detection], as given to
+// Update()). Appends indices into `tracked` to *chosen, in that order. A wanted face left
+// out is not lost: the tracker asks for it again on the next detection frame, since only
+// ReportEmbedding() satisfies the policy. Used by the live pipeline to spread the cost
+// spike of a crowd of new faces over several frames when its worker is behind.
+void ChooseEmbeddings(const std::vector<TrackedFace>& tracked, const std::vector<float>& quality,
+                      int budget, std::vector<int>* chosen);
 
 class Tracker {
  public:

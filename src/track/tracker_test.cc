@@ -141,6 +141,46 @@ TEST(Tracker, RelinksANewTrackToARecentlyEndedOneByEmbedding) {
   EXPECT_TRUE(live);
 }
 
+// A crowd of new faces under a budget: new tracks first (best quality first), the rest
+// wanted again on the next detection frame, so none is lost, only later.
+TEST(Tracker, ABudgetDefersWantedFacesNewTracksFirstAndNoneIsLost) {
+  Tracker t;
+  std::vector<Face> dets;
+  for (int i = 0; i < 6; ++i) dets.push_back(MakeFace(10.0f + 120.0f * i, 50, 60));
+  std::vector<float> q = {0.5f, 0.9f, 0.6f, 0.8f, 0.7f, 0.4f};
+  std::vector<TrackedFace> out;
+  t.Update(0, dets, q, &out);
+  // Tracks 0 and 2 were embedded before (so now only periodic/quality refreshes).
+  t.ReportEmbedding(out[0].track_id, 0, q[0], nullptr, 0);
+  t.ReportEmbedding(out[2].track_id, 0, q[2], nullptr, 0);
+  std::vector<float> q2 = {0.99f, 0.9f, 0.99f, 0.8f, 0.7f, 0.4f};  // 0 and 2 improved a lot
+  t.Update(3, dets, q2, &out);
+  ASSERT_TRUE(out[0].embed && !out[0].first_embed);
+  ASSERT_TRUE(out[1].embed && out[1].first_embed);
+
+  std::vector<int> chosen;
+  ChooseEmbeddings(out, q2, 3, &chosen);
+  EXPECT_EQ(chosen, (std::vector<int>{1, 3, 4}));  // never-embedded, by quality
+  chosen.clear();
+  ChooseEmbeddings(out, q2, 0, &chosen);           // no budget: every wanted face, in order
+  EXPECT_EQ(chosen, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+
+  // Embed only the budget's choice; the next frame wants exactly the others.
+  chosen.clear();
+  ChooseEmbeddings(out, q2, 3, &chosen);
+  for (int i : chosen) t.ReportEmbedding(out[i].track_id, 3, q2[out[i].detection], nullptr, 0);
+  t.Update(6, dets, q2, &out);
+  std::vector<int> wanted;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].embed) wanted.push_back(static_cast<int>(i));
+  }
+  EXPECT_EQ(wanted, (std::vector<int>{0, 2, 5}));
+  EXPECT_TRUE(out[5].first_embed);
+  chosen.clear();
+  ChooseEmbeddings(out, q2, 2, &chosen);
+  EXPECT_EQ(chosen, (std::vector<int>{5, 0}));  // the new one first, then the best refresh
+}
+
 TEST(BoxIoU, KnownValues) {
   EXPECT_FLOAT_EQ(BoxIoU({0, 0, 10, 10}, {0, 0, 10, 10}), 1.0f);
   EXPECT_FLOAT_EQ(BoxIoU({0, 0, 10, 10}, {5, 0, 10, 10}), 50.0f / 150.0f);
