@@ -80,6 +80,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterBenchCommand(app, ctx);
   RegisterDeploymentCommand(app, ctx);
   RegisterWatchlistCommand(app, ctx);
+  RegisterCohortCommand(app, ctx);
   RegisterAlertsCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterPurgeCommand(app, ctx);

@@ -55,6 +55,8 @@ void RegisterWatchCommand(CLI::App& app, Context& ctx);
 void RegisterBenchCommand(CLI::App& app, Context& ctx);
 void RegisterDeploymentCommand(CLI::App& app, Context& ctx);
 void RegisterWatchlistCommand(CLI::App& app, Context& ctx);
+void RegisterWatchlistForecastCommand(CLI::App* watchlist, Context& ctx);  // cmd_cohort.cc
+void RegisterCohortCommand(CLI::App& app, Context& ctx);
 void RegisterAlertsCommand(CLI::App& app, Context& ctx);
 void RegisterAuditCommand(CLI::App& app, Context& ctx);
 void RegisterPurgeCommand(CLI::App& app, Context& ctx);

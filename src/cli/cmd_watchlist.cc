@@ -261,6 +261,8 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx) {
   CLI::App* remove = wl->add_subcommand("remove", "Remove an entry: its image and embedding are deleted now");
   remove->add_option("entry", a->entry_id, "Entry id (see `watchlist list`)")->required();
   remove->callback([a, &ctx] { RunRemove(*a, ctx); });
+
+  RegisterWatchlistForecastCommand(wl, ctx);
 }
 
 }  // namespace lfr::cli
