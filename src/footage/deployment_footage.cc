@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/camera.h"
 
 namespace lfr {
 
@@ -17,6 +20,17 @@ Result<std::map<std::string, std::shared_ptr<FootageRecorder>>> MakeDeploymentRe
   if (!key.ok()) return key.status();
   for (const Camera& c : cameras) {
     if (!c.record_footage) continue;
+    auto source = ParseSource(c.uri);
+    if (source.ok() && source->kind == SourceKind::kDevice) {
+      // A V4L2 device gives decoded frames, no packets to copy: the alarm at once.
+      const Status why = Status::FailedPrecondition("a video device cannot be recorded without re-encoding");
+      spdlog::error("footage: camera {}: not recording: {}", c.name, why.message());
+      Status s = store->Audit(system, "footage.stopped", "camera:" + std::to_string(c.id),
+                              nlohmann::json{{"camera", c.name}, {"error", why.message()}}.dump());
+      (void)s;
+      if (on_alarm) on_alarm(c.name, why);
+      continue;
+    }
     RecorderOptions o;
     o.footage_root = footage_root;
     o.deployment_id = deployment_id;

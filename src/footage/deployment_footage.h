@@ -7,7 +7,8 @@
 // The alarm when a camera's recording stops (disk full, write error, codec): an error in
 // the log ("footage: camera X: recording stopped: …"), an audit row "footage.stopped"
 // (target camera:<id>, details {camera, error}), then on_alarm (e.g. a live event). Live
-// matching of that camera goes on.
+// matching of that camera goes on. A camera that is a video device (V4L2: decoded frames,
+// no packets to copy) gets no recorder and the alarm at once.
 #ifndef LFR_FOOTAGE_DEPLOYMENT_FOOTAGE_H_
 #define LFR_FOOTAGE_DEPLOYMENT_FOOTAGE_H_
 

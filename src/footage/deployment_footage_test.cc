@@ -2,7 +2,9 @@
 // segments recorded at kT0 are deleted whole at 31 days (not a minute before), also on
 // the first run after downtime, with an audit row of counts; a shorter limit set by the
 // force applies; closing the deployment shreds the watchlist key but not the footage key,
-// which goes once the deployment has been closed longer than the footage limit.
+// which goes once the deployment has been closed longer than the footage limit. A camera
+// whose recording stops leaves an audit row and calls the alarm; a video device is not
+// recorded and says so.
 #include <cstdlib>
 #include <fstream>
 
@@ -22,7 +24,7 @@ using ::testing::HasSubstr;
 using namespace lfr::testing;           // NOLINT
 using namespace lfr::footage_testing;   // NOLINT
 
-class FootageRetentionTest : public StoreFixture {
+class DeploymentFootageTest : public StoreFixture {
  protected:
   void SetUp() override {
     StoreFixture::SetUp();
@@ -64,7 +66,7 @@ class FootageRetentionTest : public StoreFixture {
   std::vector<Camera> cameras_;
 };
 
-TEST_F(FootageRetentionTest, SegmentsAreDeletedWholeAtThirtyOneDaysAndAudited) {
+TEST_F(DeploymentFootageTest, SegmentsAreDeletedWholeAtThirtyOneDaysAndAudited) {
   if (!FindData("video/hamilton/short_hamilton_clip.mp4")) LFR_MISSING_SHARED_("data video/hamilton");
   const int64_t segments = Record();
   ASSERT_GE(segments, 1);
@@ -101,7 +103,7 @@ TEST_F(FootageRetentionTest, SegmentsAreDeletedWholeAtThirtyOneDaysAndAudited) {
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
-TEST_F(FootageRetentionTest, AShorterLimitSetByTheForceApplies) {
+TEST_F(DeploymentFootageTest, AShorterLimitSetByTheForceApplies) {
   if (!FindData("video/hamilton/short_hamilton_clip.mp4")) LFR_MISSING_SHARED_("data video/hamilton");
   setenv("LFR_FOOTAGE_RETENTION", "7d", 1);
   auto policy = RetentionPolicyFromEnv();
@@ -120,7 +122,7 @@ TEST_F(FootageRetentionTest, AShorterLimitSetByTheForceApplies) {
   unsetenv("LFR_FOOTAGE_RETENTION");
 }
 
-TEST_F(FootageRetentionTest, ClosingKeepsTheFootageKeyUntilTheFootageLimitThenShredsIt) {
+TEST_F(DeploymentFootageTest, ClosingKeepsTheFootageKeyUntilTheFootageLimitThenShredsIt) {
   auto key = store_->FootageKey(dep_, kSystem);
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   ASSERT_EQ(key->size(), 32u);
@@ -147,6 +149,33 @@ TEST_F(FootageRetentionTest, ClosingKeepsTheFootageKeyUntilTheFootageLimitThenSh
   auto shred = Audits("retention.footage_keys");
   ASSERT_EQ(shred.size(), 1u);
   EXPECT_THAT(shred[0].details, HasSubstr("\"keys_shredded\":1"));
+}
+
+TEST_F(DeploymentFootageTest, ARecordingThatStopsIsAuditedAndRaisesTheAlarm) {
+  if (!FindData("video/vtest-tiny-faces/vtest.avi")) LFR_MISSING_SHARED_("data video/vtest-tiny-faces");
+  Camera dev = Cam(dep_, "usb");
+  dev.uri = "/dev/video0";
+  dev.record_footage = true;
+  ASSERT_TRUE(store_->AddCamera(dev, kCli).ok());
+  std::vector<std::string> alarms;
+  auto recorders = MakeDeploymentRecorders(store_.get(), dep_, *store_->ListCameras(dep_), footage_,
+                                           [&alarms](const std::string& camera, const Status& why) {
+                                             alarms.push_back(camera + ": " + why.message());
+                                           }, &clock_);
+  ASSERT_TRUE(recorders.ok()) << recorders.status().ToString();
+  EXPECT_EQ(recorders->count("usb"), 0u);  // a device: nothing to copy
+  ASSERT_EQ(recorders->count("gate"), 1u);
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_THAT(alarms[0], HasSubstr("usb: a video device cannot be recorded"));
+  // MS-MPEG4 cannot go into MPEG-TS: the recorder stops at its first key frame.
+  FeedFile(*FindData("video/vtest-tiny-faces/vtest.avi"), recorders->at("gate").get(), [](int64_t n) { return n < 20; });
+  ASSERT_EQ(alarms.size(), 2u);
+  EXPECT_THAT(alarms[1], HasSubstr("gate: the camera's codec msmpeg4v3 cannot be recorded"));
+  auto stopped = Audits("footage.stopped");
+  ASSERT_EQ(stopped.size(), 2u);
+  EXPECT_EQ(stopped[1].target, "camera:" + std::to_string(gate_));
+  EXPECT_THAT(stopped[1].details, HasSubstr("cannot be recorded"));
+  EXPECT_EQ(stopped[1].actor, "system");
 }
 
 }  // namespace
