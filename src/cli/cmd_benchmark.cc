@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
@@ -18,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "footage/recorder.h"
 #include "match/matcher.h"
 #include "match/watchlist.h"
 #include "pipeline/pipeline.h"
@@ -96,6 +98,7 @@ struct PipelineBenchArgs {
   double max_behind_s = CameraOptions{}.max_behind_s;
   int queue_frames = PipelineOptions{}.queue_frames;
   bool fixed_detect = false;
+  bool record_footage = false;
 };
 
 void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
@@ -156,11 +159,29 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
              << ", readers catch up to " << args.max_behind_s << " s behind, queue " << args.queue_frames << " frames, detect interval "
              << (args.fixed_detect ? "fixed" : "adaptive") << "\n"
              << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
+             << (args.record_footage ? "every camera records footage (sealed segments, temporary folder)\n" : "")
              << "cameras  frames_read  processed%  dropped%  late%  shed%  every_max  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces\n";
   }
   for (int n : ns) {
     std::vector<CameraSpec> cams;
     for (int i = 0; i < n; ++i) cams.push_back({"cam" + std::to_string(i + 1), args.source});
+    // --record-footage: every camera also records, as a deployment's would (footage/recorder.h),
+    // into a temporary folder removed after the run, under a throwaway key.
+    const std::filesystem::path footage_dir =
+        std::filesystem::temp_directory_path() / ("lfr-bench-footage-" + std::to_string(getpid()));
+    std::vector<std::shared_ptr<FootageRecorder>> recorders;
+    if (args.record_footage) {
+      const SecretBytes key = RandomKey();
+      for (int i = 0; i < n; ++i) {
+        RecorderOptions ro;
+        ro.footage_root = footage_dir;
+        ro.deployment_id = 1;
+        ro.camera_id = i + 1;
+        ro.camera_name = cams[static_cast<size_t>(i)].name;
+        recorders.push_back(std::make_shared<FootageRecorder>(ro, key));
+        cams[static_cast<size_t>(i)].packet_tap = recorders.back();
+      }
+    }
     PipelineOptions opts;
     opts.camera.realtime = !args.lossless;
     opts.camera.loop = true;
@@ -190,6 +211,15 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = CpuSeconds() - cpu0;
     if (!s.ok()) return Fail(ctx, s);
+    for (auto& r : recorders) {
+      r->Close();
+      if (r->status().state == RecordingState::kFailed) {
+        return Fail(ctx, Status::IOError("footage recording failed: " + r->status().error));
+      }
+    }
+    recorders.clear();
+    std::error_code rm_ec;
+    std::filesystem::remove_all(footage_dir, rm_ec);
     int64_t read = 0, processed = 0, dropped = 0, late = 0, shed = 0, embeddings = 0, faces = 0;
     LatencyStats total, detect, decode;
     for (const auto& c : (*p)->Summaries()) {
@@ -432,6 +462,9 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   p->add_flag("--fixed-detect-every", pa->fixed_detect,
               "Keep --detect-every fixed under load (default: raised on every camera when the CPU "
               "falls behind; the frames left out are reported as shed%)");
+  p->add_flag("--record-footage", pa->record_footage,
+              "Every camera also records its stream into sealed footage segments (a temporary folder, "
+              "removed after each run), to measure what recording costs");
   p->add_flag("--json", pa->json, "JSON output");
   p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
 
