@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
@@ -20,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "footage/recorder.h"
 #include "match/matcher.h"
 #include "match/watchlist.h"
 #include "pipeline/pipeline.h"
@@ -98,6 +100,7 @@ struct PipelineBenchArgs {
   double max_behind_s = CameraOptions{}.max_behind_s;
   int queue_frames = PipelineOptions{}.queue_frames;
   bool fixed_detect = false;
+  bool record_footage = false;
   int busy_embed_budget = PipelineOptions{}.busy_embed_budget;
   double warmup_s = 5;
 };
@@ -175,11 +178,29 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
              << (args.fixed_detect ? "fixed" : "adaptive") << ", busy embed budget "
              << args.busy_embed_budget << ", recogniser " << rec->spec->id << "\n"
              << (args.lossless ? "LOSSLESS: not paced, every frame taken (measures CPU per frame, not capacity)\n" : "")
+             << (args.record_footage ? "every camera records footage (sealed segments, temporary folder)\n" : "")
              << "cameras  frames_read  processed%  dropped%  late%  shed%  every_max  cpu_cores  cpu%  cpu_ms/frame  decision_p50_ms  decision_p95_ms  detect_p50_ms  decode_p50_ms  embeddings  faces  gap_p99_ms  gap_max_ms  dropped%_whole_run\n";
   }
   for (int n : ns) {
     std::vector<CameraSpec> cams;
     for (int i = 0; i < n; ++i) cams.push_back({"cam" + std::to_string(i + 1), args.source});
+    // --record-footage: every camera also records, as a deployment's would (footage/recorder.h),
+    // into a temporary folder removed after the run, under a throwaway key.
+    const std::filesystem::path footage_dir =
+        std::filesystem::temp_directory_path() / ("lfr-bench-footage-" + std::to_string(getpid()));
+    std::vector<std::shared_ptr<FootageRecorder>> recorders;
+    if (args.record_footage) {
+      const SecretBytes key = RandomKey();
+      for (int i = 0; i < n; ++i) {
+        RecorderOptions ro;
+        ro.footage_root = footage_dir;
+        ro.deployment_id = 1;
+        ro.camera_id = i + 1;
+        ro.camera_name = cams[static_cast<size_t>(i)].name;
+        recorders.push_back(std::make_shared<FootageRecorder>(ro, key));
+        cams[static_cast<size_t>(i)].packet_tap = recorders.back();
+      }
+    }
     PipelineOptions opts;
     opts.camera.realtime = !args.lossless;
     opts.camera.loop = true;
@@ -230,6 +251,15 @@ void RunPipelineBench(const PipelineBenchArgs& args, Context& ctx) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = CpuSeconds() - cpu0;
     if (!s.ok()) return Fail(ctx, s);
+    for (auto& r : recorders) {
+      r->Close();
+      if (r->status().state == RecordingState::kFailed) {
+        return Fail(ctx, Status::IOError("footage recording failed: " + r->status().error));
+      }
+    }
+    recorders.clear();
+    std::error_code rm_ec;
+    std::filesystem::remove_all(footage_dir, rm_ec);
     FrameCounts all;
     int64_t embeddings = 0, faces = 0, deferred = 0;
     LatencyStats total, detect, decode, gap;
@@ -491,6 +521,9 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
                 "Seconds of start-up left out of the frame percentages (reported apart as "
                 "dropped%_whole_run); latency and gap columns cover the whole run")
       ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+  p->add_flag("--record-footage", pa->record_footage,
+              "Every camera also records its stream into sealed footage segments (a temporary folder, "
+              "removed after each run), to measure what recording costs");
   p->add_flag("--json", pa->json, "JSON output");
   p->callback([pa, &ctx] { RunPipelineBench(*pa, ctx); });
 

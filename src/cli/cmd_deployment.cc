@@ -326,7 +326,10 @@ void RegisterDeploymentCommand(CLI::App& app, Context& ctx) {
   cadd->add_flag("--camera-allow-loopback", a->camera_allow_loopback,
                  "Allow stream hosts on loopback or link-local addresses (also LFR_CAMERA_ALLOW_LOOPBACK=1)");
   cadd->add_option("--position", a->camera_position, "Where it points (free text)");
-  cadd->add_flag("--record-footage", a->record_footage, "The camera records footage (kept at most 31 days)");
+  cadd->add_flag("--record-footage", a->record_footage,
+                 "Record this camera's video while the deployment runs (lfr watch --deployment, lfr serve): "
+                 "copied without re-encoding into sealed one-minute segments under $LFR_HOME/footage, "
+                 "deleted after 31 days (or LFR_FOOTAGE_RETENTION). Network and file cameras only");
   cadd->callback([a, &ctx] { RunCameraAdd(*a, ctx); });
   CLI::App* cremove = camera->add_subcommand("remove", "Remove a camera (by camera id, see `deployment show`)");
   cremove->add_option("camera", a->id, "Camera id")->required();

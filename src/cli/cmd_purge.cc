@@ -29,6 +29,8 @@ void RunPurge(const PurgeArgs& a, Context& ctx) {
                      {"alerts", run->alerts_purged},
                      {"footage_files", run->footage_files_deleted},
                      {"footage_bytes", run->footage_bytes_deleted},
+                     {"footage_segments", run->footage_segments_deleted},
+                     {"footage_retention_days", static_cast<double>(policy->footage_ms) / kMsPerDay},
                      {"alert_retention_hours", hours}}
                     .dump()
              << "\n";
@@ -36,7 +38,8 @@ void RunPurge(const PurgeArgs& a, Context& ctx) {
   }
   *ctx.out << (a.now ? "purged: " : "due for purging (run with --now to purge): ") << run->alerts_purged
            << " alert(s) older than " << hours << " h (images, note, subject link), "
-           << run->footage_files_deleted << " footage file(s) older than 31 days (" << run->footage_bytes_deleted
+           << run->footage_files_deleted << " footage file(s) older than "
+           << static_cast<double>(policy->footage_ms) / kMsPerDay << " days (" << run->footage_bytes_deleted
            << " bytes)\n";
 }
 
@@ -46,7 +49,8 @@ void RegisterPurgeCommand(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<PurgeArgs>();
   CLI::App* purge = app.add_subcommand(
       "purge", "Retention: show what is due for deletion (alert data older than LFR_ALERT_RETENTION, default "
-               "24 h, never above 31 days; footage older than 31 days), or delete it with --now. It also runs "
+               "24 h, never above 31 days; footage segments older than LFR_FOOTAGE_RETENTION, default and at most "
+               "31 days), or delete it with --now. It also runs "
                "by itself at every start and every minute of `lfr watch`.");
   purge->add_flag("--now", a->now, "Delete now (audited with counts)");
   purge->add_flag("--json", a->json, "JSON output");

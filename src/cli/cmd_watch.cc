@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/store_common.h"
+#include "footage/deployment_footage.h"
 #include "match/calibration.h"
 #include "match/watchlist.h"
 #include "pipeline/pipeline.h"
@@ -345,6 +346,30 @@ void RunWatchDeployment(const WatchArgs& args, Context& ctx) {
     *ctx.err << "lfr: deployment " << dep->id << " (" << dep->spec.name << "): " << cams.size() << " camera(s), "
              << watchlist.subjects() << " watchlist entries, threshold " << *threshold << " ("
              << dep->spec.threshold << ")\n";
+  }
+
+  // Cameras that record footage get a recorder each (footage/deployment_footage.h).
+  std::vector<Camera> wanted_cameras;
+  for (const Camera& c : *cameras) {
+    if (std::any_of(cams.begin(), cams.end(), [&c](const CameraSpec& s) { return s.name == c.name; })) {
+      wanted_cameras.push_back(c);
+    }
+  }
+  auto recorders = MakeDeploymentRecorders(store.get(), dep->id, wanted_cameras, DefaultFootageDir(),
+                                           [&ctx](const std::string& camera, const Status& why) {
+                                             if (!ctx.quiet) {
+                                               *ctx.err << "lfr: camera " << camera
+                                                        << ": footage recording stopped: " << why.message()
+                                                        << " (live matching goes on)\n";
+                                             }
+                                           });
+  if (!recorders.ok()) return Fail(ctx, recorders.status());
+  for (CameraSpec& s : cams) {
+    if (auto it = recorders->find(s.name); it != recorders->end()) s.packet_tap = it->second;
+  }
+  if (!recorders->empty() && !ctx.quiet) {
+    *ctx.err << "lfr: recording footage of " << recorders->size() << " camera(s) under "
+             << DefaultFootageDir().string() << " (sealed; deleted after 31 days)\n";
   }
 
   StoreAlertSink store_sink(store.get(), dep->id, loaded->entry_ids, system);

@@ -2,6 +2,7 @@
 
 #include "pipeline/av_log.h"
 #include "pipeline/camera.h"
+#include "pipeline/packet_tap.h"
 
 #ifdef LFR_HAVE_LIBAV
 
@@ -205,6 +206,9 @@ bool LibavFrameSource::Open(SourceInfo* info, std::string* error) {
   info->width = codec_->width;
   info->height = codec_->height;
   ArmDeadline(options_.read_timeout_ms);
+  if (options_.packet_tap) {
+    options_.packet_tap->OnStreamStart(*st->codecpar, st->time_base.num, st->time_base.den);
+  }
   return true;
 }
 
@@ -228,6 +232,7 @@ bool LibavFrameSource::Feed() {
       av_packet_unref(packet_);
       continue;
     }
+    if (options_.packet_tap) options_.packet_tap->OnPacket(*packet_);  // before decoding
     const int64_t k = skip_ ? IndexOf(packet_->pts) : -1;
     if (k >= 0) end_k_ = std::max(end_k_, k + 1);
     codec_->skip_frame = k >= 0 && !Wanted(k) ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
@@ -328,6 +333,7 @@ void LibavFrameSource::Close() {
   sws_freeContext(to_working_);
   to_bgr_ = to_working_ = nullptr;
   avcodec_free_context(&codec_);  // releases (and so wipes) the decoder's frame buffers
+  if (format_ != nullptr && stream_ >= 0 && options_.packet_tap) options_.packet_tap->OnStreamEnd();
   if (format_ != nullptr) avformat_close_input(&format_);
   format_ = nullptr;
   stream_ = -1;

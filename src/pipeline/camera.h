@@ -58,6 +58,7 @@ struct SourceSpec {
 Result<SourceSpec> ParseSource(const std::string& uri);
 
 struct SourcePolicy;  // pipeline/source_policy.h
+class PacketTap;     // pipeline/packet_tap.h
 
 enum class CameraHealth { kStarting, kUp, kReconnecting, kFailed, kEnded };
 
@@ -113,6 +114,9 @@ struct CameraOptions {
                                  //   side (Frame::working, for the detector); 0 = none.
                                  //   Pipeline sets the detector's unless this is < 0
   std::shared_ptr<PaceClock> pace_clock;  // null = the steady clock (tests inject one)
+  // libav: sees every demuxed packet of the video stream before decoding (recording,
+  // pipeline/packet_tap.h); null = none. Per camera (Pipeline: CameraSpec::packet_tap).
+  std::shared_ptr<PacketTap> packet_tap;
 };
 
 // What API clients are told for every source that is refused or cannot be opened.

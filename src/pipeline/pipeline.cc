@@ -328,6 +328,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>
     CameraOptions copts = options.camera;
     copts.decode_every = std::max(copts.decode_every, options.detect_every);
     if (p->cadence_) copts.decode_every_live = p->cadence_->every_ptr();
+    if (cam->spec.packet_tap) copts.packet_tap = cam->spec.packet_tap;  // recording
     if ((*det)->UsesWorkingCopy() && copts.working_long_side >= 0) {
       copts.working_long_side = options.detector.working_long_side;
     }

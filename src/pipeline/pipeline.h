@@ -108,6 +108,8 @@ struct PipelineOptions {
 struct CameraSpec {
   std::string name;  // "" = "cam<N>"
   std::string uri;
+  // Sees this camera's demuxed packets (recording: footage/recorder.h); null = none.
+  std::shared_ptr<PacketTap> packet_tap = nullptr;
 };
 
 // What every report on a camera carries: its identity, its reader's status and the counts.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "footage/segment.h"
 #include "store/gallery_store.h"
 #include "util/paths.h"
 
@@ -26,10 +27,13 @@ Status RetentionPolicy::Validate() const {
   return Status::Ok();
 }
 
-Result<RetentionPolicy> RetentionPolicyFromEnv() {
-  RetentionPolicy p;
-  const char* env = std::getenv("LFR_ALERT_RETENTION");
-  if (env == nullptr || *env == '\0') return p;
+namespace {
+
+// A duration such as "24h", "90m", "7d" or "3600s" from the variable name, at most 31
+// days; nullopt if unset.
+Result<std::optional<int64_t>> DurationFromEnv(const char* name, const char* what) {
+  const char* env = std::getenv(name);
+  if (env == nullptr || *env == '\0') return std::optional<int64_t>();
   const std::string text = env;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
@@ -40,14 +44,24 @@ Result<RetentionPolicy> RetentionPolicyFromEnv() {
   else if (unit == "h") scale = kMsPerHour;
   else if (unit == "d") scale = kMsPerDay;
   if (scale == 0 || end == text.c_str() || !(v > 0)) {
-    return Status::InvalidArgument("LFR_ALERT_RETENTION=\"" + text +
-                                   "\" is not a duration like 24h, 90m, 7d or 3600s");
+    return Status::InvalidArgument(std::string(name) + "=\"" + text + "\" is not a duration like 24h, 90m, 7d or 3600s");
   }
   if (v * static_cast<double>(scale) > static_cast<double>(kMaxRetentionMs)) {
-    return Status::InvalidArgument("LFR_ALERT_RETENTION=\"" + text +
-                                   "\" is above the 31-day maximum for alert data");
+    return Status::InvalidArgument(std::string(name) + "=\"" + text + "\" is above the 31-day maximum for " + what);
   }
-  p.alert_data_ms = static_cast<int64_t>(v * static_cast<double>(scale));
+  return std::optional<int64_t>(static_cast<int64_t>(v * static_cast<double>(scale)));
+}
+
+}  // namespace
+
+Result<RetentionPolicy> RetentionPolicyFromEnv() {
+  RetentionPolicy p;
+  auto alerts = DurationFromEnv("LFR_ALERT_RETENTION", "alert data");
+  if (!alerts.ok()) return alerts.status();
+  if (*alerts) p.alert_data_ms = **alerts;
+  auto footage = DurationFromEnv("LFR_FOOTAGE_RETENTION", "footage");
+  if (!footage.ok()) return footage.status();
+  if (*footage) p.footage_ms = **footage;
   LFR_RETURN_IF_ERROR(p.Validate());
   return p;
 }
@@ -68,9 +82,13 @@ int64_t MtimeMs(const fs::path& p, std::error_code& ec) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count();
 }
 
-// Visits footage files modified before cutoff_ms; delete_them removes them. Returns the
-// first error (after trying every file).
-Status SweepFootage(const fs::path& dir, int64_t cutoff_ms, bool delete_them, RetentionRun* run) {
+// Visits the footage files that are due: sealed segments (footage/segment.h) whose first
+// packet is older than cutoff_ms (the start time in their name: no frame outlives the
+// limit), unfinished .part segments not written to since part_cutoff_ms (left by a killed
+// process; a recorder writes to its own every few seconds), other files by modification
+// time. delete_them removes them. Returns the first error (after trying every file).
+Status SweepFootage(const fs::path& dir, int64_t cutoff_ms, int64_t part_cutoff_ms, bool delete_them,
+                    RetentionRun* run) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::Ok();  // nothing recorded
   Status first;
@@ -78,15 +96,26 @@ Status SweepFootage(const fs::path& dir, int64_t cutoff_ms, bool delete_them, Re
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code fec;
     if (!it->is_regular_file(fec)) continue;
-    const int64_t mtime = MtimeMs(it->path(), fec);
-    if (fec || mtime >= cutoff_ms) continue;
+    const fs::path& p = it->path();
+    const bool part = p.extension() == kPartExtension;
+    const auto segment = ParseSegmentPath(p);
+    int64_t age_from = 0;
+    if (segment) {
+      age_from = segment->start_ms;
+    } else {
+      age_from = MtimeMs(p, fec);
+      if (fec) continue;
+    }
+    if (age_from >= (part ? part_cutoff_ms : cutoff_ms)) continue;
     const auto size = static_cast<int64_t>(it->file_size(fec));
-    if (delete_them && !fs::remove(it->path(), fec)) {
-      if (first.ok()) first = Status::IOError("cannot delete expired footage " + it->path().string() + ": " + fec.message());
+    if (delete_them && !fs::remove(p, fec)) {
+      if (first.ok()) first = Status::IOError("cannot delete expired footage " + p.string() + ": " + fec.message());
       continue;
     }
     run->footage_files_deleted++;
     run->footage_bytes_deleted += size;
+    if (segment) run->footage_segments_deleted++;
+    if (part) run->footage_incomplete_deleted++;
   }
   if (ec && first.ok()) first = Status::IOError("cannot list footage folder " + dir.string() + ": " + ec.message());
   return first;
@@ -108,14 +137,23 @@ Result<RetentionRun> RetentionEnforcer::RunOnce() {
     if (!searches.ok()) return searches.status();
     run.search_records_purged = *searches;
   }
-  Status footage = SweepFootage(footage_dir_, now - policy_.footage_ms, true, &run);
+  Status footage =
+      SweepFootage(footage_dir_, now - policy_.footage_ms, now - kAbandonedSegmentMs, true, &run);
   if (run.footage_files_deleted > 0) {
     LFR_RETURN_IF_ERROR(store_->Audit(system, "retention.footage", "footage",
                                       nlohmann::json{{"files_deleted", run.footage_files_deleted},
-                                                     {"bytes_deleted", run.footage_bytes_deleted}}
+                                                     {"segments_deleted", run.footage_segments_deleted},
+                                                     {"incomplete_deleted", run.footage_incomplete_deleted},
+                                                     {"bytes_deleted", run.footage_bytes_deleted},
+                                                     {"cutoff", FormatUtcMs(now - policy_.footage_ms)}}
                                           .dump()));
   }
   if (!footage.ok()) return footage;
+  // A deployment closed longer ago than the footage limit has no footage left: its
+  // footage key goes too (crypto-shredding any copy of its segments).
+  auto keys = store_->PurgeFootageKeys(now - policy_.footage_ms, system);
+  if (!keys.ok()) return keys.status();
+  run.footage_keys_shredded = *keys;
   return run;
 }
 
@@ -130,7 +168,7 @@ Result<RetentionRun> RetentionEnforcer::Preview() {
   for (const AlertRecord& a : *alerts) {
     if (!a.media_purged && a.time_ms < now - policy_.alert_data_ms) ++run.alerts_purged;
   }
-  LFR_RETURN_IF_ERROR(SweepFootage(footage_dir_, now - policy_.footage_ms, false, &run));
+  LFR_RETURN_IF_ERROR(SweepFootage(footage_dir_, now - policy_.footage_ms, now - kAbandonedSegmentMs, false, &run));
   return run;
 }
 

@@ -4,15 +4,20 @@
 //
 // RetentionEnforcer::RunOnce() computes cutoffs from the injected Clock, calls
 // Store::PurgeAlertData (and GalleryStore::PurgeSearchRecords, whose retention is set per
-// gallery) and deletes footage files older than the footage limit under the
-// footage folder ($LFR_HOME/footage/<deployment>/<camera>/…; a file's age is its
-// modification time), and audits each purge with counts, never content (runs that delete
+// gallery) and deletes recorded footage older than the footage limit under the footage
+// folder ($LFR_HOME/footage/<deployment>/<camera>/<start ms>.lfrseg, footage/segment.h):
+// whole sealed segments, aged from their first packet (the start time in the name; other
+// files by modification time), and unfinished .part segments a killed process left
+// (untouched for kAbandonedSegmentMs); then shreds the footage keys of deployments closed
+// longer ago than the limit (Store::PurgeFootageKeys). Each purge is audited with counts,
+// never content ("retention.footage": files, segments, incomplete, bytes; runs that delete
 // nothing are not audited). Start() runs RunOnce() immediately and then every interval
 // (real time) on a background thread until Stop() or destruction; errors of the
 // background runs are logged and retried at the next interval.
 //
-// The alert-data limit can be set with LFR_ALERT_RETENTION (RetentionPolicyFromEnv), never
-// above 31 days.
+// The alert-data limit can be set with LFR_ALERT_RETENTION and the footage limit (31 days
+// by default) shortened with LFR_FOOTAGE_RETENTION (RetentionPolicyFromEnv), never above
+// 31 days.
 //
 // Thread-safety: RunOnce may be called from any thread; Start/Stop from one thread.
 #ifndef LFR_PRIVACY_RETENTION_H_
@@ -31,6 +36,8 @@
 namespace lfr {
 
 constexpr int64_t kMaxRetentionMs = 31 * 24 * 3600 * 1000LL;
+// An unfinished segment (.part) not written to for this long was left by a killed process.
+constexpr int64_t kAbandonedSegmentMs = 10 * 60 * 1000LL;
 
 struct RetentionPolicy {
   int64_t alert_data_ms = 24 * 3600 * 1000LL;  // default 24 h
@@ -40,15 +47,18 @@ struct RetentionPolicy {
   Status Validate() const;
 };
 
-// The default policy with alert_data_ms from LFR_ALERT_RETENTION if set: a duration such
-// as "24h", "90m", "7d" or "3600s". InvalidArgument (naming the variable) if malformed,
-// <= 0 or above 31 days.
+// The default policy with alert_data_ms from LFR_ALERT_RETENTION and footage_ms from
+// LFR_FOOTAGE_RETENTION if set: durations such as "24h", "90m", "7d" or "3600s".
+// InvalidArgument (naming the variable) if malformed, <= 0 or above 31 days.
 Result<RetentionPolicy> RetentionPolicyFromEnv();
 
 struct RetentionRun {
   int64_t alerts_purged = 0;
   int64_t footage_files_deleted = 0;
   int64_t footage_bytes_deleted = 0;
+  int64_t footage_segments_deleted = 0;    // sealed segments among the files
+  int64_t footage_incomplete_deleted = 0;  // .part segments a killed process left
+  int64_t footage_keys_shredded = 0;       // of deployments closed longer than the limit
   int64_t search_records_purged = 0;  // retrospective searches past their gallery's retention
 };
 

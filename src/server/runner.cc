@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "footage/deployment_footage.h"
 #include "match/calibration.h"
+#include "privacy/retention.h"
 #include "store/alert_sink.h"
 #include "store/enrolment.h"
 #include "util/clock.h"
@@ -117,8 +119,24 @@ Status PipelineRunner::StartDeployment(int64_t id) {
   r->observer = std::make_unique<RunnerObserver>(id, r->sink.get(), events_);
   popts.observer = r->observer.get();
   popts.keep_cameras = true;  // cameras retry and can be restarted while the deployment runs
+  // Cameras that record footage: a recorder each; its alarm is also a live camera event.
+  auto recorders = MakeDeploymentRecorders(
+      store_, id, *cams, DefaultFootageDir(), [events, id](const std::string& camera, const Status& why) {
+        events->Publish("camera", nlohmann::json({{"deployment_id", id},
+                                                  {"camera", camera},
+                                                  {"recording", "failed"},
+                                                  // client-safe: no paths (those are in the log)
+                                                  {"error", why.message().find("No space left") != std::string::npos
+                                                                ? "footage recording stopped: disk full"
+                                                                : "footage recording stopped: see the server log"}})
+                                      .dump());
+      });
+  if (!recorders.ok()) return recorders.status();
   std::vector<CameraSpec> specs;
-  for (const Camera& c : *cams) specs.push_back({c.name, c.uri});
+  for (const Camera& c : *cams) {
+    auto rec = recorders->find(c.name);
+    specs.push_back({c.name, c.uri, rec != recorders->end() ? rec->second : nullptr});
+  }
   auto pipeline = Pipeline::Create(specs, *det, *rec, &r->watchlist.watchlist, r->sink.get(), popts);
   if (!pipeline.ok()) return pipeline.status();
   r->pipeline = std::move(pipeline).value();

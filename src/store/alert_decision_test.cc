@@ -195,7 +195,8 @@ TEST_F(AlertDecisionTest, CorrectionReasonIsErasedWithTheAlertData) {
 TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
   {
     RawDb raw(db_path_);
-    ASSERT_EQ(raw.Exec("DROP TABLE search_reviews; DROP TABLE search_candidates; DROP TABLE searches; "
+    ASSERT_EQ(raw.Exec("DROP TABLE footage_keys; "  // schema 6 (footage keys)
+                       "DROP TABLE search_reviews; DROP TABLE search_candidates; DROP TABLE searches; "
                        "DROP TABLE gallery_faces; DROP TABLE gallery_records; DROP TABLE gallery_imports; "
                        "DROP TABLE galleries; "  // schema 5 (retrospective search)
                        "DROP TRIGGER alert_corrections_append_only_update; "

@@ -289,7 +289,19 @@ CREATE TABLE search_reviews(
 );
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}};
+// Version 6. Recorded footage (issue 12): each deployment's footage key, wrapped by the
+// master key (label "footage:ID"). Kept apart from deployments.wrapped_dek because closing
+// a deployment shreds its watchlist key at once while its footage lives until its own
+// limit; retention deletes the row once the deployment has been closed longer than that.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE footage_keys(
+  deployment_id INTEGER PRIMARY KEY REFERENCES deployments(id),
+  wrapped_key BLOB NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}};
 
 }  // namespace
 

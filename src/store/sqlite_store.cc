@@ -166,6 +166,8 @@ class SqliteStore : public Store, public GalleryStore {
   Result<std::vector<FacesSeenRow>> FacesSeen(int64_t deployment_id) override;
 
   Result<PurgeCounts> PurgeAlertData(int64_t cutoff_ms, const Actor& by) override;
+  Result<SecretBytes> FootageKey(int64_t deployment_id, const Actor& by) override;
+  Result<int64_t> PurgeFootageKeys(int64_t cutoff_ms, const Actor& by) override;
 
   Status Audit(const Actor& by, const std::string& action, const std::string& target,
                const std::string& details_json) override;
@@ -1486,6 +1488,44 @@ Result<PurgeCounts> SqliteStore::PurgeAlertData(int64_t cutoff_ms, const Actor& 
     return counts;
   });
   if (result.ok() && result->alerts_purged > 0) CheckpointTruncateNow();
+  return result;
+}
+
+// ---- Footage keys ------------------------------------------------------------------------
+
+Result<SecretBytes> SqliteStore::FootageKey(int64_t deployment_id, const Actor& by) {
+  const std::string label = "footage:" + std::to_string(deployment_id);
+  auto wrapped = Write(by, [&]() -> Result<std::vector<uint8_t>> {
+    Stmt st = Sql("SELECT wrapped_key FROM footage_keys WHERE deployment_id = ?");
+    st.Bind(deployment_id);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) return st.Blob(0);
+    auto d = DeploymentIn(deployment_id, {DeploymentStatus::kPlanned, DeploymentStatus::kActive}, "record footage");
+    if (!d.ok()) return d.status();
+    auto w = master_.Wrap(RandomKey(), label);
+    if (!w.ok()) return w.status();
+    LFR_RETURN_IF_ERROR(Sql("INSERT INTO footage_keys(deployment_id, wrapped_key, created_ms) VALUES (?, ?, ?)")
+                            .Bind(deployment_id).BindBlob(*w).Bind(clock_->NowMs()).Run());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "footage.key", "deployment:" + std::to_string(deployment_id), json::object()));
+    return w;
+  });
+  if (!wrapped.ok()) return wrapped.status();
+  return master_.Unwrap(*wrapped, label);
+}
+
+Result<int64_t> SqliteStore::PurgeFootageKeys(int64_t cutoff_ms, const Actor& by) {
+  auto result = Write(by, [&]() -> Result<int64_t> {
+    LFR_RETURN_IF_ERROR(Sql("DELETE FROM footage_keys WHERE deployment_id IN (SELECT id FROM deployments "
+                            "WHERE status = 'closed' AND closed_ms < ?)")
+                            .Bind(cutoff_ms).Run());
+    const int64_t n = sqlite3_changes(db_);
+    if (n == 0) return n;  // nothing changed: no audit row
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "retention.footage_keys", "footage",
+                                    json{{"keys_shredded", n}, {"closed_before", FormatUtcMs(cutoff_ms)}}));
+    return n;
+  });
+  if (result.ok() && *result > 0) CheckpointTruncateNow();
   return result;
 }
 

@@ -400,6 +400,19 @@ class Store {
   // store's database, master key and audit log; nullptr for a store that holds none.
   // Owned by the store.
   virtual GalleryStore* galleries() { return nullptr; }
+
+  // ---- Footage keys (footage/segment.h) ----
+  // The deployment's footage key (32 bytes), created (and audited, "footage.key") on first
+  // use while the deployment is planned or active. Stored only wrapped by the master key,
+  // apart from the watchlist key: closing a deployment does not destroy it, so its footage
+  // stays readable until retention deletes it. NotFound: no such deployment;
+  // FailedPrecondition: closed and it never had one, or the key was already shredded.
+  virtual Result<SecretBytes> FootageKey(int64_t deployment_id, const Actor& by) {
+    return Status::FailedPrecondition("this store keeps no footage keys");
+  }
+  // Shreds the footage keys of deployments closed before cutoff_ms (all their footage is
+  // past its limit by then), audited as "retention.footage_keys" with the count. Returns it.
+  virtual Result<int64_t> PurgeFootageKeys(int64_t cutoff_ms, const Actor& by) { return int64_t{0}; }
 };
 
 }  // namespace lfr
