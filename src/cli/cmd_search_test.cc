@@ -227,14 +227,8 @@ TEST_F(CliSearchTest, BadProbesAreRefusedWithTheirReasonAndRecordNothing) {
 
   // Several faces: the largest is searched and the choice is said; a face the probe does not
   // have is refused.
-  cv::Mat a = cv::imread(Lfw(kPairs[0].name, kPairs[0].probe).string());
-  cv::Mat b = cv::imread(Lfw(kPairs[1].name, kPairs[1].probe).string());
-  cv::Mat small_b;
-  cv::resize(b, small_b, cv::Size(), 0.6, 0.6, cv::INTER_AREA);
-  cv::Mat canvas(a.rows, a.cols + small_b.cols + 20, CV_8UC3, cv::Scalar(90, 90, 90));
-  a.copyTo(canvas(cv::Rect(0, 0, a.cols, a.rows)));
-  small_b.copyTo(canvas(cv::Rect(a.cols + 10, 20, small_b.cols, small_b.rows)));
-  cv::imwrite((probes / "two.png").string(), canvas);
+  std::ofstream(probes / "two.png", std::ios::binary)
+      << lfr::testing::TwoFacesPng(Lfw(kPairs[0].name, kPairs[0].probe), Lfw(kPairs[1].name, kPairs[1].probe));
   CliRun nine = search(probes / "two.png", {"--case", "OP-1", "--reason", "robbery", "--face", "9"});
   EXPECT_EQ(nine.code, kExitBadInput);
   EXPECT_THAT(nine.err, HasSubstr("there is no face 9"));
