@@ -828,17 +828,20 @@ async function pageSearch(id) {
   if (!can('search galleries') && !can('read searches')) return render(errorBox(new Error('your role may not search galleries')));
   const nodes = [h('h1', {}, 'Retrospective search')];
   const result = h('div', { id: 'search-result' });
+  const recent = h('div', { class: 'card', id: 'recent-searches', hidden: !can('read searches') });
+  const refreshRecent = () => (can('read searches') ? recentSearches(result, recent) : Promise.resolve())
+    .catch((e) => recent.replaceChildren(errorBox(e)));
   if (can('search galleries')) {
     const galleries = (await api('GET', '/api/galleries')).galleries.filter((g) => !g.deleted);
-    nodes.push(searchForm(galleries, result));
+    nodes.push(searchForm(galleries, result, refreshRecent));
   }
-  nodes.push(result);
-  if (can('read searches')) nodes.push(await recentSearches(result));
+  nodes.push(result, recent);
+  await refreshRecent();
   render(...nodes);
   if (id) showSearch(await api('GET', `/api/searches/${id}`), null, result);
 }
 
-function searchForm(galleries, result) {
+function searchForm(galleries, result, onSearched) {
   const err = h('p', { class: 'error', role: 'alert', id: 'search-error' });
   const file = h('input', { type: 'file', id: 'probe-file', name: 'image', accept: 'image/*', required: true });
   const preview = h('img', { id: 'probe-preview', class: 'probe', alt: 'probe', hidden: true });
@@ -880,6 +883,7 @@ function searchForm(galleries, result) {
       const s = await api('POST', '/api/searches', body);
       showSearch(s, preview.src || null, result);
       toast(`Search ${s.id}: ${s.candidates.length} candidate(s)`);
+      onSearched();
     } catch (e) {
       result.replaceChildren();
       err.textContent = e.message;
@@ -959,9 +963,10 @@ function showSearch(s, probeUrl, result) {
     s.candidates.length ? grid : h('p', {}, 'No candidate.')), compare);
 }
 
-async function recentSearches(result) {
+// Fills `into` with the caller's recent searches (each opens in `result`).
+async function recentSearches(result, into) {
   const list = (await api('GET', '/api/searches?limit=50')).searches;
-  return h('div', { class: 'card' }, h('h2', {}, 'Recent searches'),
+  into.replaceChildren(h('h2', {}, 'Recent searches'),
     list.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'searches' },
       h('tr', {}, ['Search', 'Time', 'Case', 'By', 'Candidates', 'Outcome', ''].map((t) => h('th', {}, t))),
       list.map((s) => h('tr', {}, h('td', {}, s.id), h('td', {}, fmtTime(s.time)), h('td', {}, s.case), h('td', {}, s.searched_by),

@@ -330,6 +330,7 @@ try {
   if (!first.includes('Abel_Pacheco_0001')) fail(`rank 1 is not the probe's mate Abel_Pacheco_0001: ${first}`);
   const grid = await inv.$$eval('#candidates .candidate', (els) => els.length);
   if (grid !== 5) fail(`the candidate grid shows ${grid} candidates, expected the 5 gallery records`);
+  await inv.waitForSelector('#searches td:text-is("OP-E2E-1")');
   await snap(inv, 'investigator-candidates');
   await inv.click('#candidates .candidate[data-rank="1"] button.compare');
   await inv.waitForSelector('#compare-probe');
