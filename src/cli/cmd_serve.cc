@@ -198,7 +198,8 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the operator console and HTTP API (the main job): deployments, watchlists, cameras, "
-      "live alerts and their adjudication, reports, the audit log. Runs the cameras of active "
+      "live alerts and their adjudication, reports, the audit log, and retrospective searches of "
+      "reference galleries (investigators). Runs the cameras of active "
       "deployments. The first run creates the master key and an admin user and prints how to "
       "log in. API description at /api/openapi.json.");
   cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
