@@ -68,60 +68,25 @@ void RunImport(const GalleryArgs& a, Context& ctx) {
   if (!galleries) return;
   auto g = FindGalleryOrFail(galleries, a.gallery, ctx);
   if (!g) return;
-  if (g->deleted) {
-    return Fail(ctx, Status::FailedPrecondition("gallery " + std::to_string(g->id) + " (" + g->spec.name +
-                                                ") was deleted"));
-  }
   auto analyzer = OpenGalleryAnalyzer(*g, ctx);
   if (!analyzer) return;
-  auto importer = GalleryImporter::Begin(galleries, *g, analyzer->analyzer.get(), g->recogniser_id,
-                                         analyzer->verify_threshold, CliActor());
-  if (!importer.ok()) return Fail(ctx, importer.status());
-  const int64_t total = static_cast<int64_t>(items->size());
-  int64_t staged = 0, duplicates = 0;
-  std::vector<std::string> rejections, warnings;
+  Result<GalleryImportSummary> sum = Status::Internal("not run");
   {
-    eval::ProgressBar bar(ctx.quiet ? nullptr : ctx.err, "import", total);
-    for (const GalleryImportItem& item : *items) {
-      auto outcome = (*importer)->Add(item.image, item.meta);
-      if (!outcome.ok()) {
-        bar.Finish();
-        Status aborted = (*importer)->Abort();
-        *ctx.err << "lfr: gallery import stopped at " << item.image.filename().string()
-                 << "; nothing was imported (the " << staged << " image(s) checked so far were discarded"
-                 << (aborted.ok() ? "" : ", and discarding them failed: " + aborted.message()) << ")\n";
-        return Fail(ctx, outcome.status());
-      }
-      const std::string where = item.image.filename().string() +
-                                (item.line > 0 ? " (line " + std::to_string(item.line) + ")" : "");
-      if (outcome->record) {
-        ++staged;
-        if (outcome->record->duplicate_of) ++duplicates;
-        for (const auto& w : outcome->warnings) warnings.push_back(where + " " + item.meta.reference + ": " + w);
-      } else {
-        rejections.push_back(where + " " + item.meta.reference + ": " + outcome->rejection);
-      }
-      bar.Add();
-    }
+    eval::ProgressBar bar(ctx.quiet ? nullptr : ctx.err, "import", static_cast<int64_t>(items->size()));
+    sum = ImportGalleryItems(galleries, *g, analyzer->analyzer.get(), analyzer->verify_threshold, *items,
+                             a.csv.empty() ? "folder" : "csv", CliActor(), [&bar] { bar.Add(); });
+    bar.Finish();
   }
-  for (const auto& r : rejections) *ctx.err << "lfr: rejected " << r << "\n";
-  for (const auto& w : warnings) *ctx.err << "lfr: warning: " << w << "\n";
-  const std::string source = a.csv.empty() ? a.folder : a.csv;
-  if (staged == 0) {
-    (void)(*importer)->Abort();
-    return Fail(ctx, Status::InvalidArgument("no image of " + source + " could be imported"));
-  }
-  auto committed = (*importer)->Commit(json{{"source", a.csv.empty() ? "folder" : "csv"},
-                                            {"images", total},
-                                            {"rejected", rejections.size()},
-                                            {"possible_duplicates", duplicates}}
-                                           .dump());
-  if (!committed.ok()) return Fail(ctx, committed.status());
-  *ctx.err << "lfr: gallery import: imported " << *committed << " of " << total << " images into gallery "
-           << g->id << " (" << rejections.size() << " rejected, " << duplicates << " possible duplicates)\n";
+  if (!sum.ok()) return Fail(ctx, sum.status());
+  for (const auto& r : sum->rejections) *ctx.err << "lfr: rejected " << r << "\n";
+  for (const auto& w : sum->warnings) *ctx.err << "lfr: warning: " << w << "\n";
+  *ctx.err << "lfr: gallery import: imported " << sum->imported << " of " << sum->images << " images into gallery "
+           << g->id << " (" << sum->rejections.size() << " rejected, " << sum->possible_duplicates
+           << " possible duplicates)\n";
   if (a.json) {
-    *ctx.out << json{{"gallery", g->id}, {"images", total}, {"imported", *committed},
-                     {"rejected", rejections}, {"possible_duplicates", duplicates}, {"warnings", warnings}}
+    *ctx.out << json{{"gallery", g->id},          {"images", sum->images},
+                     {"imported", sum->imported}, {"rejected", sum->rejections},
+                     {"possible_duplicates", sum->possible_duplicates}, {"warnings", sum->warnings}}
                     .dump()
              << "\n";
   }

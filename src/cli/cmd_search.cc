@@ -51,15 +51,6 @@ Result<std::string> ReadProbe(const std::string& path) {
   return ss.str();
 }
 
-json ProbeFaceJson(const ProbeFace& f, int searched) {
-  return {{"face", f.number},
-          {"box", {{"x", f.box.x}, {"y", f.box.y}, {"w", f.box.width}, {"h", f.box.height}}},
-          {"quality", QualityToJson(f.quality)},
-          {"fit_for_review", f.warnings.empty()},
-          {"warnings", f.warnings},
-          {"searched", f.number == searched}};
-}
-
 void PrintCandidates(std::ostream& o, const SearchRecord& s) {
   o << std::left << std::setw(5) << "rank" << std::setw(8) << "score" << std::setw(8) << "record"
     << std::setw(24) << "reference" << "review\n";
@@ -94,12 +85,7 @@ void RunSearch(const SearchArgs& a, Context& ctx) {
   if (!out.ok()) return Fail(ctx, out.status());
   const SearchRecord& s = out->record;
   if (a.json) {
-    json faces = json::array();
-    for (const auto& f : out->faces) faces.push_back(ProbeFaceJson(f, out->searched));
-    json j = SearchJson(s);
-    j["faces"] = faces;
-    j["gallery_name"] = g->spec.name;
-    *ctx.out << j.dump() << "\n";
+    *ctx.out << SearchOutcomeJson(*out, *g).dump() << "\n";
     return;
   }
   std::ostream& o = *ctx.out;

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "testing/cli_run.h"
 #include "testing/images.h"
+#include "testing/lfw.h"
 #include "testing/shared.h"
 
 namespace lfr::cli {
@@ -26,23 +27,10 @@ using lfr::testing::RunLfr;
 using lfr::testing::ScopedEnv;
 using nlohmann::json;
 
-// Same-person pairs from the head of LFW's pairs.txt: (name, gallery image, probe image).
-struct Pair {
-  const char* name;
-  int gallery, probe;
-};
-constexpr Pair kPairs[] = {{"Abel_Pacheco", 1, 4},          {"Akhmed_Zakayev", 1, 3}, {"Amber_Tamblyn", 1, 2},
-                           {"Anders_Fogh_Rasmussen", 1, 3}, {"Angela_Bassett", 1, 5}, {"Ann_Veneman", 3, 5}};
-// Other people, one image each, in the gallery as distractors.
-constexpr const char* kDistractors[] = {"AJ_Cook", "AJ_Lamas", "Aaron_Eckhart", "Aaron_Guiel", "Aaron_Patterson",
-                                        "Aaron_Peirsol"};
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using Pair = lfr::testing::LfwPair;
+constexpr const auto& kPairs = lfr::testing::kLfwPairs;
+constexpr const auto& kDistractors = lfr::testing::kLfwDistractors;
+using lfr::testing::ReadFileBytes;
 
 class CliSearchTest : public ::testing::Test {
  protected:
@@ -56,11 +44,7 @@ class CliSearchTest : public ::testing::Test {
     env_.push_back(std::make_unique<ScopedEnv>("LFR_DB", std::nullopt));
     env_.push_back(std::make_unique<ScopedEnv>("LFR_ALERT_RETENTION", std::nullopt));
   }
-  fs::path Lfw(const std::string& name, int n) {
-    char file[256];
-    std::snprintf(file, sizeof file, "%s_%04d.jpg", name.c_str(), n);
-    return *lfw_ / name / file;
-  }
+  fs::path Lfw(const std::string& name, int n) { return lfr::testing::LfwImage(*lfw_, name, n); }
   CliRun Lfr(std::vector<std::string> args) { return RunLfr(std::move(args)); }
   void CreateGallery(const std::string& name, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"gallery", "create", name, "--purpose", "identify suspects from stills",
@@ -167,14 +151,14 @@ TEST_F(CliSearchTest, ImportSearchFindsMatesAtRankOneReviewAuditAndProbeNeverOnD
 
   // The probe is nowhere under LFR_HOME (database, WAL, anything else): look for a run of its
   // bytes from the middle of the file (the compressed image data).
-  const std::string bytes = ReadAll(probe);
+  const std::string bytes = ReadFileBytes(probe);
   ASSERT_GT(bytes.size(), 2000u);
   const std::string needle = bytes.substr(bytes.size() / 2, 512);
   int files = 0;
   for (const auto& e : fs::recursive_directory_iterator(home_)) {
     if (!e.is_regular_file() || e.is_symlink()) continue;
     ++files;
-    EXPECT_EQ(ReadAll(e.path()).find(needle), std::string::npos) << "probe bytes found in " << e.path();
+    EXPECT_EQ(ReadFileBytes(e.path()).find(needle), std::string::npos) << "probe bytes found in " << e.path();
   }
   EXPECT_GE(files, 1);
   EXPECT_TRUE(fs::exists(home_ / "lfr.db"));
@@ -227,14 +211,8 @@ TEST_F(CliSearchTest, BadProbesAreRefusedWithTheirReasonAndRecordNothing) {
 
   // Several faces: the largest is searched and the choice is said; a face the probe does not
   // have is refused.
-  cv::Mat a = cv::imread(Lfw(kPairs[0].name, kPairs[0].probe).string());
-  cv::Mat b = cv::imread(Lfw(kPairs[1].name, kPairs[1].probe).string());
-  cv::Mat small_b;
-  cv::resize(b, small_b, cv::Size(), 0.6, 0.6, cv::INTER_AREA);
-  cv::Mat canvas(a.rows, a.cols + small_b.cols + 20, CV_8UC3, cv::Scalar(90, 90, 90));
-  a.copyTo(canvas(cv::Rect(0, 0, a.cols, a.rows)));
-  small_b.copyTo(canvas(cv::Rect(a.cols + 10, 20, small_b.cols, small_b.rows)));
-  cv::imwrite((probes / "two.png").string(), canvas);
+  std::ofstream(probes / "two.png", std::ios::binary)
+      << lfr::testing::TwoFacesPng(Lfw(kPairs[0].name, kPairs[0].probe), Lfw(kPairs[1].name, kPairs[1].probe));
   CliRun nine = search(probes / "two.png", {"--case", "OP-1", "--reason", "robbery", "--face", "9"});
   EXPECT_EQ(nine.code, kExitBadInput);
   EXPECT_THAT(nine.err, HasSubstr("there is no face 9"));

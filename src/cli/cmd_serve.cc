@@ -18,6 +18,7 @@
 #include "cli/store_common.h"
 #include "privacy/harden.h"
 #include "privacy/retention.h"
+#include "server/retrospective_service.h"
 #include "server/auth.h"
 #include "server/runner.h"
 #include "server/server.h"
@@ -142,6 +143,10 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   ropts.pipeline.camera.source_policy = std::make_shared<const SourcePolicy>(camera_sources);
   server::PipelineRunner runner(store.get(), &*models, &events, ropts);
   server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id);
+  std::unique_ptr<server::RetrospectiveService> retrospective;
+  if (store->galleries() != nullptr) {
+    retrospective = std::make_unique<server::RetrospectiveService>(store->galleries(), &*models);
+  }
 
   server::ServerOptions sopts;
   sopts.host = args.host;
@@ -163,7 +168,8 @@ void RunServe(const ServeArgs& args, Context& ctx) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  auto srv = server::Server::Create({store.get(), SystemClock(), &runner, &enrolment, &events}, sopts);
+  auto srv = server::Server::Create(
+      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get()}, sopts);
   if (!srv.ok()) return Fail(ctx, srv.status());
   if (Status s = (*srv)->Start(); !s.ok()) return Fail(ctx, s);
   const std::string url = std::string((*srv)->tls() ? "https" : "http") + "://" + args.host + ":" +
@@ -192,7 +198,8 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Run the operator console and HTTP API (the main job): deployments, watchlists, cameras, "
-      "live alerts and their adjudication, reports, the audit log. Runs the cameras of active "
+      "live alerts and their adjudication, reports, the audit log, and retrospective searches of "
+      "reference galleries (investigators). Runs the cameras of active "
       "deployments. The first run creates the master key and an admin user and prints how to "
       "log in. API description at /api/openapi.json.");
   cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();

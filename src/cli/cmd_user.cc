@@ -32,7 +32,7 @@ void Add(const UserArgs& args, Context& ctx) {
   Role role;
   if (!ParseRole(args.role, &role)) {
     return Fail(ctx, Status::InvalidArgument("--role '" + args.role +
-                                             "' is not one of admin, supervisor, operator, auditor"));
+                                             "' is not one of admin, supervisor, operator, auditor, investigator"));
   }
   if (args.name.empty() || args.name.find_first_of(" \t/:") != std::string::npos) {
     return Fail(ctx, Status::InvalidArgument("user name '" + args.name + "': no spaces, slashes or colons"));
@@ -111,7 +111,7 @@ void RegisterUserCommand(CLI::App& app, Context& ctx) {
   };
   CLI::App* add = cmd->add_subcommand("add", "Create a user");
   add->add_option("name", args->name, "User name")->required();
-  add->add_option("--role", args->role, "admin, supervisor, operator or auditor")->capture_default_str();
+  add->add_option("--role", args->role, "admin, supervisor, operator, auditor or investigator")->capture_default_str();
   add_password(add);
   add->callback([args, &ctx] { Add(*args, ctx); });
   CLI::App* list = cmd->add_subcommand("list", "List users and their roles");

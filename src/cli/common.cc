@@ -43,19 +43,6 @@ nlohmann::json FaceToJson(const Face& face) {
           {"score", Round(face.score, 1e-4)}};
 }
 
-nlohmann::json QualityToJson(const QualityReport& q) {
-  return {{"score", Round(q.score, 1e-3)},
-          {"passed", q.passed},
-          {"reasons", q.reasons},
-          {"detector_score", Round(q.detector_score, 1e-4)},
-          {"inter_eye_px", Round(q.inter_eye_px, 0.1)},
-          {"sharpness", Round(q.sharpness, 0.1)},
-          {"yaw_deg", Round(q.yaw_deg, 0.1)},
-          {"roll_deg", Round(q.roll_deg, 0.1)},
-          {"pitch_ratio", Round(q.pitch_ratio, 1e-3)},
-          {"plausible_landmarks", q.plausible_landmarks}};
-}
-
 std::string BoxText(const cv::Rect2f& box) {
   std::ostringstream s;
   s << "x=" << std::lround(box.x) << " y=" << std::lround(box.y) << " w=" << std::lround(box.width)

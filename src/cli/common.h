@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/store.h"
+#include "vision/quality_json.h"
 #include "vision/analyzer.h"
 #include "vision/detector.h"
 #include "vision/quality.h"
@@ -30,7 +31,6 @@ struct DetectFlags {
 void AddDetectFlags(CLI::App* cmd, DetectFlags* flags);
 
 nlohmann::json FaceToJson(const Face& face);
-nlohmann::json QualityToJson(const QualityReport& q);
 // "x=12 y=30 w=80 h=96" in whole pixels.
 std::string BoxText(const cv::Rect2f& box);
 

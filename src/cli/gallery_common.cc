@@ -25,19 +25,14 @@ std::optional<GalleryAnalyzer> OpenGalleryAnalyzer(const Gallery& gallery, Conte
     Fail(ctx, models.status());
     return std::nullopt;
   }
-  auto rec = models->Locate(gallery.recogniser_id);
-  auto analyzer = rec.ok() ? FaceAnalyzer::FromStore(*models, "", gallery.recogniser_id)
-                           : Result<std::unique_ptr<FaceAnalyzer>>(rec.status());
+  auto analyzer = lfr::OpenGalleryAnalyzer(*models, gallery);
   if (!analyzer.ok()) {
     *ctx.err << "lfr: gallery " << gallery.id << " uses recogniser " << gallery.recogniser_id << ": "
              << analyzer.status().message() << "\n";
     ctx.exit_code = kExitMissingModel;
     return std::nullopt;
   }
-  GalleryAnalyzer out;
-  out.analyzer = std::move(analyzer).value();
-  out.verify_threshold = rec->spec->card.verify_threshold;
-  return out;
+  return std::move(analyzer).value();
 }
 
 }  // namespace lfr::cli

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "store/gallery_store.h"
+#include "gallery/import.h"
 #include "vision/analyzer.h"
 
 namespace lfr::cli {
@@ -19,10 +20,6 @@ namespace lfr::cli {
 GalleryStore* Galleries(Store* store, Context& ctx);
 std::optional<Gallery> FindGalleryOrFail(GalleryStore* galleries, const std::string& id_or_name, Context& ctx);
 
-struct GalleryAnalyzer {
-  std::unique_ptr<FaceAnalyzer> analyzer;
-  float verify_threshold = 0;  // the recogniser card's
-};
 // The analyzer for the gallery's recogniser (exit 3 if the model is not installed).
 std::optional<GalleryAnalyzer> OpenGalleryAnalyzer(const Gallery& gallery, Context& ctx);
 

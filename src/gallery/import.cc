@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "store/media.h"
 #include "store/watchlist_csv.h"
 #include "util/secure.h"
@@ -35,6 +37,22 @@ Status CheckRecordText(const GalleryRecord& m, const std::string& prefix) {
   LFR_RETURN_IF_ERROR(CheckText(m.capture_date, prefix + "'capture_date'", 10));
   LFR_RETURN_IF_ERROR(CheckText(m.source, prefix + "'source'", text_limits::kImageSource));
   return Status::Ok();
+}
+
+// s with another message (the same code).
+Status Reworded(const Status& s, std::string m) {
+  using C = Status::Code;
+  switch (s.code()) {
+    case C::kInvalidArgument: return Status::InvalidArgument(std::move(m));
+    case C::kNotFound: return Status::NotFound(std::move(m));
+    case C::kCorrupt: return Status::Corrupt(std::move(m));
+    case C::kIOError: return Status::IOError(std::move(m));
+    case C::kUnavailable: return Status::Unavailable(std::move(m));
+    case C::kFailedPrecondition: return Status::FailedPrecondition(std::move(m));
+    case C::kOk:
+    case C::kInternal: break;
+  }
+  return Status::Internal(std::move(m));
 }
 
 }  // namespace
@@ -256,6 +274,80 @@ Status GalleryImporter::Abort() {
   if (finished_) return Status::Ok();
   finished_ = true;
   return store_->AbortGalleryImport(import_id_, by_);
+}
+
+Result<GalleryAnalyzer> OpenGalleryAnalyzer(const ModelStore& models, const Gallery& gallery) {
+  auto rec = models.Locate(gallery.recogniser_id);
+  if (!rec.ok()) return rec.status();
+  auto analyzer = FaceAnalyzer::FromStore(models, "", gallery.recogniser_id);
+  if (!analyzer.ok()) return analyzer.status();
+  GalleryAnalyzer out;
+  out.analyzer = std::move(analyzer).value();
+  out.verify_threshold = rec->spec->card.verify_threshold;
+  return out;
+}
+
+Result<GalleryImportSummary> ImportGalleryItems(GalleryStore* store, const Gallery& gallery, FaceAnalyzer* analyzer,
+                                                float duplicate_threshold, const std::vector<GalleryImportItem>& items,
+                                                const std::string& source, const Actor& by,
+                                                const std::function<void()>& on_item) {
+  if (gallery.deleted) {
+    return Status::FailedPrecondition("gallery " + std::to_string(gallery.id) + " (" + gallery.spec.name +
+                                      ") was deleted");
+  }
+  auto importer = GalleryImporter::Begin(store, gallery, analyzer, gallery.recogniser_id, duplicate_threshold, by);
+  if (!importer.ok()) return importer.status();
+  GalleryImportSummary sum;
+  sum.images = static_cast<int64_t>(items.size());
+  int64_t staged = 0;
+  for (const GalleryImportItem& item : items) {
+    Result<GalleryItemOutcome> outcome = Status::Internal("not run");
+    if (item.bytes.empty()) {
+      outcome = (*importer)->Add(item.image, item.meta);
+    } else {
+      auto decoded = DecodeImage(item.bytes, item.image.filename().string());
+      if (decoded.ok()) {
+        outcome = (*importer)->AddImage(*decoded, item.meta);
+        WipeMat(&decoded.value());
+      } else {
+        GalleryItemOutcome rejected;
+        rejected.rejection = decoded.status().message();
+        outcome = rejected;
+      }
+    }
+    if (!outcome.ok()) {
+      Status aborted = (*importer)->Abort();
+      return Reworded(outcome.status(),
+                    "gallery import stopped at " + item.image.filename().string() + ": " +
+                        outcome.status().message() + "; nothing was imported (the " + std::to_string(staged) +
+                        " image(s) checked so far were discarded" +
+                        (aborted.ok() ? "" : ", and discarding them failed: " + aborted.message()) + ")");
+    }
+    const std::string where =
+        item.image.filename().string() + (item.line > 0 ? " (line " + std::to_string(item.line) + ")" : "");
+    if (outcome->record) {
+      ++staged;
+      if (outcome->record->duplicate_of) ++sum.possible_duplicates;
+      for (const auto& w : outcome->warnings) sum.warnings.push_back(where + " " + item.meta.reference + ": " + w);
+    } else {
+      sum.rejections.push_back(where + " " + item.meta.reference + ": " + outcome->rejection);
+    }
+    if (on_item) on_item();
+  }
+  if (staged == 0) {
+    (void)(*importer)->Abort();
+    std::string why;
+    for (const auto& r : sum.rejections) why += (why.empty() ? "" : "; ") + r;
+    return Status::InvalidArgument("no image could be imported" + (why.empty() ? "" : " (" + why + ")"));
+  }
+  nlohmann::json extra = {{"source", source},
+                          {"images", sum.images},
+                          {"rejected", sum.rejections.size()},
+                          {"possible_duplicates", sum.possible_duplicates}};
+  auto committed = (*importer)->Commit(extra.dump());
+  if (!committed.ok()) return committed.status();
+  sum.imported = *committed;
+  return sum;
 }
 
 }  // namespace lfr

@@ -23,6 +23,7 @@
 #define LFR_GALLERY_IMPORT_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,15 +32,17 @@
 #include <opencv2/core.hpp>
 
 #include "match/watchlist.h"
+#include "models/store.h"
 #include "store/gallery_store.h"
 #include "vision/analyzer.h"
 
 namespace lfr {
 
 struct GalleryImportItem {
-  std::filesystem::path image;
+  std::filesystem::path image;  // a file; for an upload, its file name (bytes below)
   GalleryRecord meta;  // reference, capture_date, source
   int line = 0;        // CSV line (1-based), 0 for a folder
+  std::string bytes;   // an uploaded image's contents (decoded in memory); "" = read `image`
 };
 
 // Reads and parses a gallery CSV (NotFound for a missing file; InvalidArgument naming the
@@ -100,6 +103,34 @@ class GalleryImporter {
   std::vector<GalleryEmbedding> known_;  // live and staged records, for the duplicate check
   std::vector<AnalyzedFace> faces_;
 };
+
+// The analyzer for a gallery's recogniser (NotFound naming it when the model is not
+// installed) and that recogniser card's verification threshold (the duplicate check's).
+struct GalleryAnalyzer {
+  std::unique_ptr<FaceAnalyzer> analyzer;
+  float verify_threshold = 0;
+};
+Result<GalleryAnalyzer> OpenGalleryAnalyzer(const ModelStore& models, const Gallery& gallery);
+
+// What one whole import did (`lfr gallery import` and POST /api/galleries/{id}/import).
+struct GalleryImportSummary {
+  int64_t images = 0;                   // items given
+  int64_t imported = 0;                 // records made live
+  int64_t possible_duplicates = 0;
+  std::vector<std::string> rejections;  // "<file> (line N) <reference>: <reason>"
+  std::vector<std::string> warnings;    // "<file> <reference>: possible duplicate ..."
+};
+
+// Imports every item into the gallery in one staged import: each is checked and staged
+// (a rejection is noted, not an error); then all go live together, audited
+// "gallery.import" with source ("folder", "csv", "upload"), counts and rejections. Nothing
+// goes live when an item hits an error that stops the import (the Status names the item
+// and says nothing was imported) or when no item could be imported (InvalidArgument).
+// on_item is called after each item (a progress bar); may be null.
+Result<GalleryImportSummary> ImportGalleryItems(GalleryStore* store, const Gallery& gallery, FaceAnalyzer* analyzer,
+                                                float duplicate_threshold, const std::vector<GalleryImportItem>& items,
+                                                const std::string& source, const Actor& by,
+                                                const std::function<void()>& on_item = nullptr);
 
 }  // namespace lfr
 

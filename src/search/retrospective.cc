@@ -9,10 +9,12 @@
 #include <numeric>
 #include <sstream>
 
+#include "gallery/gallery_json.h"
 #include "privacy/crypto.h"
 #include "search/index.h"
 #include "util/secure.h"
 #include "vision/image_io.h"
+#include "vision/quality_json.h"
 
 namespace lfr {
 
@@ -49,6 +51,24 @@ std::vector<std::string> ProbeWarnings(const QualityReport& q) {
                   Fixed(kReliableYawDeg, 0) + ")");
   }
   return out;
+}
+
+nlohmann::json ProbeFaceJson(const ProbeFace& f, int searched) {
+  return {{"face", f.number},
+          {"box", {{"x", f.box.x}, {"y", f.box.y}, {"w", f.box.width}, {"h", f.box.height}}},
+          {"quality", QualityToJson(f.quality)},
+          {"fit_for_review", f.warnings.empty()},
+          {"warnings", f.warnings},
+          {"searched", f.number == searched}};
+}
+
+nlohmann::json SearchOutcomeJson(const SearchOutcome& out, const Gallery& gallery) {
+  nlohmann::json faces = nlohmann::json::array();
+  for (const auto& f : out.faces) faces.push_back(ProbeFaceJson(f, out.searched));
+  nlohmann::json j = SearchJson(out.record);
+  j["faces"] = faces;
+  j["gallery_name"] = gallery.spec.name;
+  return j;
 }
 
 Result<SearchOutcome> RetrospectiveSearch::Run(const std::string& probe_bytes, const Gallery& gallery,

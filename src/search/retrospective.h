@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "store/gallery_store.h"
@@ -69,6 +70,12 @@ struct SearchOutcome {
   int searched = 0;                   // number of the face searched
   SearchRecord record;                // as stored (candidates, outcome)
 };
+
+// JSON forms (for `lfr search --json` and the HTTP API): a probe face {face, box, quality,
+// fit_for_review, warnings, searched}, and a whole outcome: the search record
+// (gallery/gallery_json.h SearchJson) with "faces" and "gallery_name".
+nlohmann::json ProbeFaceJson(const ProbeFace& f, int searched);
+nlohmann::json SearchOutcomeJson(const SearchOutcome& out, const Gallery& gallery);
 
 // The plain-words reasons a reviewer should not rely on a face with this quality.
 std::vector<std::string> ProbeWarnings(const QualityReport& q);

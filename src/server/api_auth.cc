@@ -63,7 +63,7 @@ Result<std::optional<Role>> RoleField(const nlohmann::json& body, bool required)
   Role role;
   if (!ParseRole(**r, &role)) {
     return Status::InvalidArgument("field 'role': '" + **r +
-                                   "' is not one of admin, supervisor, operator, auditor");
+                                   "' is not one of admin, supervisor, operator, auditor, investigator");
   }
   return std::optional<Role>(role);
 }
@@ -91,7 +91,9 @@ void RegisterAuthRoutes(Api& api) {
                          Permission::kManageDeployments, Permission::kViewWatchlist,
                          Permission::kViewFaceImages, Permission::kReadAlerts,
                          Permission::kDecideAlerts, Permission::kCorrectDecisions,
-                         Permission::kReadReports, Permission::kReadAudit}) {
+                         Permission::kReadReports, Permission::kReadAudit, Permission::kReadGalleries,
+                         Permission::kManageGalleries, Permission::kSearchGalleries,
+                         Permission::kReviewCandidates, Permission::kReadSearches}) {
       if (caller->can(p)) perms.push_back(PermissionName(p));
     }
     SendJson(res, 200, {{"user", caller->actor.name},

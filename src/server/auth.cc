@@ -223,13 +223,17 @@ bool Allows(Role role, Permission p) {
     case Role::kSupervisor:
       return p == P::kReadDeployments || p == P::kManageDeployments || p == P::kViewWatchlist ||
              p == P::kViewFaceImages || p == P::kReadAlerts || p == P::kReadReports ||
-             p == P::kCorrectDecisions;
+             p == P::kCorrectDecisions || p == P::kReadGalleries || p == P::kManageGalleries ||
+             p == P::kReadSearches;
     case Role::kOperator:
       return p == P::kReadDeployments || p == P::kViewWatchlist || p == P::kViewFaceImages ||
              p == P::kReadAlerts || p == P::kDecideAlerts || p == P::kCorrectDecisions;
     case Role::kAuditor:
       return p == P::kReadDeployments || p == P::kReadAlerts || p == P::kReadReports ||
-             p == P::kReadAudit;
+             p == P::kReadAudit || p == P::kReadGalleries || p == P::kReadSearches;
+    case Role::kInvestigator:
+      return p == P::kReadGalleries || p == P::kSearchGalleries || p == P::kReviewCandidates ||
+             p == P::kReadSearches;
   }
   return false;
 }
@@ -246,6 +250,11 @@ const char* PermissionName(Permission p) {
     case Permission::kCorrectDecisions: return "correct decisions";
     case Permission::kReadReports: return "read reports";
     case Permission::kReadAudit: return "read the audit log";
+    case Permission::kReadGalleries: return "read galleries";
+    case Permission::kManageGalleries: return "manage galleries";
+    case Permission::kSearchGalleries: return "search galleries";
+    case Permission::kReviewCandidates: return "review candidates";
+    case Permission::kReadSearches: return "read searches";
   }
   return "?";
 }

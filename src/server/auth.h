@@ -144,7 +144,15 @@ const std::string& DummyPasswordHash();
 //               (names, reasons, photos), their alerts (read, images, decide, correct
 //               their own decision within 10 minutes). The active-only scope is applied
 //               by the routes (x-operator-scope in openapi.json).
-//   auditor     read deployments, alerts (metadata, no images), reports, audit log
+//   auditor     read deployments, alerts (metadata, no images), reports, audit log,
+//               galleries (metadata) and every search's record (no images)
+//   supervisor  also manages the retrospective galleries (create, import by upload, list,
+//               show records, remove a record, delete) and reads every search's record
+//   investigator retrospective search (issue 10): read galleries (metadata), search one
+//               with a probe, view the candidates' images, review candidates, read search
+//               records — only its own searches, and those of two-reviewer galleries that
+//               await a second review it may give (need-to-know; applied by the routes,
+//               x-investigator-scope in openapi.json)
 enum class Permission {
   kManageUsers,
   kReadDeployments,
@@ -156,6 +164,11 @@ enum class Permission {
   kCorrectDecisions,     // supervisors: any decision; operators: their own, within 10 min
   kReadReports,
   kReadAudit,
+  kReadGalleries,        // gallery metadata (name, purpose, legal basis, counts)
+  kManageGalleries,      // create, import, list/show records, remove a record, delete
+  kSearchGalleries,      // run a search; view its candidates' images
+  kReviewCandidates,     // record a review decision on a search's candidate
+  kReadSearches,         // search records (investigators: their own, see above)
 };
 bool Allows(Role role, Permission permission);
 const char* PermissionName(Permission p);

@@ -113,15 +113,19 @@ TEST(RoleMatrixTest, EachRoleHasExactlyItsPermissions) {
   using P = Permission;
   const P all[] = {P::kManageUsers, P::kReadDeployments, P::kManageDeployments, P::kViewWatchlist,
                    P::kViewFaceImages, P::kReadAlerts, P::kDecideAlerts, P::kCorrectDecisions,
-                   P::kReadReports, P::kReadAudit};
+                   P::kReadReports, P::kReadAudit, P::kReadGalleries, P::kManageGalleries,
+                   P::kSearchGalleries, P::kReviewCandidates, P::kReadSearches};
   const std::map<Role, std::set<P>> expected = {
       {Role::kAdmin, {P::kManageUsers}},
       {Role::kSupervisor, {P::kReadDeployments, P::kManageDeployments, P::kViewWatchlist,
                            P::kViewFaceImages, P::kReadAlerts, P::kReadReports,
-                           P::kCorrectDecisions}},
+                           P::kCorrectDecisions, P::kReadGalleries, P::kManageGalleries,
+                           P::kReadSearches}},
       {Role::kOperator, {P::kReadDeployments, P::kViewWatchlist, P::kViewFaceImages,
                          P::kReadAlerts, P::kDecideAlerts, P::kCorrectDecisions}},
-      {Role::kAuditor, {P::kReadDeployments, P::kReadAlerts, P::kReadReports, P::kReadAudit}},
+      {Role::kAuditor, {P::kReadDeployments, P::kReadAlerts, P::kReadReports, P::kReadAudit,
+                        P::kReadGalleries, P::kReadSearches}},
+      {Role::kInvestigator, {P::kReadGalleries, P::kSearchGalleries, P::kReviewCandidates, P::kReadSearches}},
   };
   for (const auto& [role, allowed] : expected) {
     for (P p : all) {

@@ -68,6 +68,7 @@ Server::Server(const ServerDeps& deps, ServerOptions options)
       clock_(deps.clock),
       runner_(deps.runner),
       enrolment_(deps.enrolment),
+      retrospective_(deps.retrospective),
       options_(std::move(options)),
       events_(deps.events != nullptr ? deps.events : &own_events_),
       sessions_(deps.clock),
@@ -100,7 +101,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const Ser
   s->impl_->metrics_allow = *networks;
   s->router_ = std::make_unique<Router>();
   s->impl_->api = Api{s->store_, s->clock_, s->runner_, s->enrolment_, s->events_, &s->sessions_,
-                      &s->throttle_, &s->options_, s->router_.get()};
+                      &s->throttle_, &s->options_, s->router_.get(), s->retrospective_};
   s->RegisterRoutes();
   Server* self = s.get();
   HttpTransport::Hooks hooks;
@@ -166,6 +167,7 @@ void Server::RegisterRoutes() {
   RegisterAlertRoutes(api);
   RegisterPublicRoutes(api);
   RegisterSystemRoutes(api);
+  RegisterRetrospectiveRoutes(api);
   RegisterTransportRoutes();
 }
 

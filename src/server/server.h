@@ -54,6 +54,7 @@ namespace lfr::server {
 
 class Router;
 class HttpTransport;
+class RetrospectiveService;  // server/retrospective_service.h
 
 // Turns an uploaded photo into a watchlist entry: exactly one usable face, quality reasons,
 // duplicate check, cap. A rejected photo is not an error: Outcome::rejection says why.
@@ -110,6 +111,7 @@ struct ServerDeps {
   LiveRunner* runner = nullptr;          // null: starting deployments answers 503
   EnrolmentService* enrolment = nullptr; // null: uploading photos answers 503
   EventBus* events = nullptr;            // null: the server keeps its own bus
+  RetrospectiveService* retrospective = nullptr;  // null: searches and gallery imports answer 503
 };
 
 struct ServerOptions {
@@ -168,6 +170,7 @@ class Server {
   Clock* clock_;
   LiveRunner* runner_;
   EnrolmentService* enrolment_;
+  RetrospectiveService* retrospective_;
   ServerOptions options_;
   EventBus own_events_;
   EventBus* events_;

@@ -19,6 +19,7 @@
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/runner.h"
+#include "store/gallery_store.h"
 #include "testing/shared.h"
 #include "testing/store_fixture.h"
 #include "util/paths.h"
@@ -97,7 +98,8 @@ class ServerTest : public lfr::testing::StoreFixture {
     for (const auto& [name, role] : {std::pair<const char*, Role>{"admin", Role::kAdmin},
                                      {"sue", Role::kSupervisor},
                                      {"olly", Role::kOperator},
-                                     {"aud", Role::kAuditor}}) {
+                                     {"aud", Role::kAuditor},
+                                     {"ivy", Role::kInvestigator}}) {
       ASSERT_TRUE(store_->CreateUser(name, role, PasswordHash(), kCli).ok());
     }
     ServerOptions o;
@@ -151,6 +153,42 @@ class ServerTest : public lfr::testing::StoreFixture {
     EXPECT_TRUE(rec.ok()) << rec.status().ToString();
     s.alert = rec.ok() ? rec->id : 0;
     return s;
+  }
+  // A gallery with one record and a search of it by the investigator ivy.
+  struct GallerySeed {
+    int64_t gallery = 0, record = 0, search = 0;
+  };
+  GallerySeed SeedGallery() {
+    GallerySeed out;
+    GalleryStore* g = store_->galleries();
+    GallerySpec spec;
+    spec.name = "custody";
+    spec.purpose = "identify suspects from stills";
+    spec.legal_basis = "PACE s.64A";
+    spec.owner = "DI Example";
+    auto gallery = g->CreateGallery(spec, "mobilefacenet-arcface", kCli);
+    EXPECT_TRUE(gallery.ok()) << gallery.status().ToString();
+    out.gallery = gallery->id;
+    auto import = g->BeginGalleryImport(out.gallery, kCli);
+    GalleryRecordInput in;
+    in.meta.reference = "CF-1";
+    in.embedding = lfr::testing::UnitVector(1);
+    in.image_jpeg = {0xff, 0xd8, 0xff, 0xe0, 'f', 'a', 'c', 'e'};
+    auto rec = g->StageGalleryRecord(*import, in, kCli);
+    EXPECT_TRUE(rec.ok()) << rec.status().ToString();
+    out.record = rec->id;
+    EXPECT_TRUE(g->CommitGalleryImport(*import, "{}", kCli).ok());
+    SearchInput search;
+    search.gallery_id = out.gallery;
+    search.case_reference = "OP-1";
+    search.reason = "robbery";
+    search.probe_sha256 = std::string(64, 'a');
+    search.faces_found = search.face_searched = 1;
+    search.candidates.push_back({1, out.record, "CF-1", 0.9f, ""});
+    auto s = g->RecordSearch(search, Actor{"ivy"});
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    out.search = s->id;
+    return out;
   }
   int64_t AuditRows() {
     auto rows = store_->ListAudit(0, 1000000);
@@ -287,11 +325,13 @@ TEST_F(ServerTest, LogoutEndsTheSession) {
 // ids that do not exist or bodies that are incomplete, so nothing changes.
 TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
   Seed seed = SeedActive("matrix");
+  const GallerySeed gallery = SeedGallery();
   auto spec_text = Raw()->Get("/api/openapi.json");
   ASSERT_EQ(spec_text->status, 200);
   json spec = json::parse(spec_text->body);
   const std::map<std::string, Role> roles = {{"admin", Role::kAdmin}, {"sue", Role::kSupervisor},
-                                             {"olly", Role::kOperator}, {"aud", Role::kAuditor}};
+                                             {"olly", Role::kOperator}, {"aud", Role::kAuditor},
+                                             {"ivy", Role::kInvestigator}};
   std::map<std::string, Client> clients;
   for (const auto& [user, role] : roles) clients.emplace(user, Login(user));
   const std::map<std::string, Permission> perms = {
@@ -300,7 +340,9 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       {"view face images", Permission::kViewFaceImages}, {"read alerts", Permission::kReadAlerts},
       {"decide alerts", Permission::kDecideAlerts}, {"correct decisions", Permission::kCorrectDecisions},
       {"read reports", Permission::kReadReports},
-      {"read the audit log", Permission::kReadAudit}};
+      {"read the audit log", Permission::kReadAudit}, {"read galleries", Permission::kReadGalleries},
+      {"manage galleries", Permission::kManageGalleries}, {"search galleries", Permission::kSearchGalleries},
+      {"review candidates", Permission::kReviewCandidates}, {"read searches", Permission::kReadSearches}};
   int checked = 0;
   for (const auto& [path, ops] : spec["paths"].items()) {
     for (const auto& [method, op] : ops.items()) {
@@ -318,9 +360,12 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
         if (path.find("/alerts/") != std::string::npos) id = seed.alert;
         else if (path.find("/watchlist/") != std::string::npos) id = seed.entry;
         else if (path.find("/cameras/") != std::string::npos) id = seed.camera;
+        else if (path.find("/galleries/") != std::string::npos) id = gallery.gallery;
+        else if (path.find("/searches/") != std::string::npos) id = gallery.search;
         else id = seed.deployment;
       }
       put_id("{id}", id);
+      put_id("{rank}", 1);
       put_id("{name}", 0);
       put_id("{camera_id}", seed.camera);
       if (path == "/api/events") continue;  // a stream: checked in its own test
@@ -355,12 +400,16 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       }
     }
   }
-  EXPECT_GE(checked, 4 * 25);
+  EXPECT_GE(checked, 5 * 35);
   // Nothing changed: the deployment is still active with its camera and entry.
   EXPECT_EQ(store_->GetDeployment(seed.deployment)->status, DeploymentStatus::kActive);
   EXPECT_EQ(store_->ListCameras(seed.deployment)->size(), 1u);
   EXPECT_EQ(store_->ListWatchlist(seed.deployment, false)->size(), 1u);
   EXPECT_TRUE(runner_.stopped.empty());
+  EXPECT_EQ(store_->galleries()->FindGallery("custody")->records, 1);
+  EXPECT_FALSE(store_->galleries()->FindGallery("custody")->deleted);
+  EXPECT_EQ(store_->galleries()->ListSearches(std::nullopt, 10)->size(), 1u);
+  EXPECT_TRUE(store_->galleries()->GetSearch(gallery.search)->reviews.empty());
 }
 
 TEST_F(ServerTest, EveryAuthenticatedRequestIsAuditedWithActorAndStatus) {

@@ -82,12 +82,13 @@ const char* RoleName(Role r) {
     case Role::kSupervisor: return "supervisor";
     case Role::kOperator: return "operator";
     case Role::kAuditor: return "auditor";
+    case Role::kInvestigator: return "investigator";
   }
   return "?";
 }
 
 bool ParseRole(const std::string& text, Role* r) {
-  const Role all[] = {Role::kAdmin, Role::kSupervisor, Role::kOperator, Role::kAuditor};
+  const Role all[] = {Role::kAdmin, Role::kSupervisor, Role::kOperator, Role::kAuditor, Role::kInvestigator};
   return ParseByName(text, all, RoleName, r);
 }
 

@@ -264,7 +264,7 @@ struct AuditQuery {
 
 // ---- Users -------------------------------------------------------------------------------
 
-enum class Role { kAdmin, kSupervisor, kOperator, kAuditor };
+enum class Role { kAdmin, kSupervisor, kOperator, kAuditor, kInvestigator };
 const char* RoleName(Role r);  // "admin", "supervisor", "operator", "auditor"
 bool ParseRole(const std::string& text, Role* r);
 

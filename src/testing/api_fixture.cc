@@ -35,6 +35,8 @@ httplib::Result ApiClient::PutJson(const std::string& path, const json& body) co
   return http->Put(path.c_str(), Headers(), body.dump(), "application/json");
 }
 
+httplib::Result ApiClient::Delete(const std::string& path) const { return http->Delete(path.c_str(), Headers()); }
+
 json BodyJson(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
 
 std::string ErrorOf(const httplib::Result& r) {
@@ -86,13 +88,15 @@ void ApiFixture::SetUp() {
   for (const auto& [name, role] : {std::pair<const char*, Role>{"admin", Role::kAdmin},
                                    {"sue", Role::kSupervisor},
                                    {"olly", Role::kOperator},
-                                   {"aud", Role::kAuditor}}) {
+                                   {"aud", Role::kAuditor},
+                                   {"ivy", Role::kInvestigator}}) {
     AddUser(name, role);
   }
+  BeforeServer();
   server::ServerOptions o;
   o.port = 0;
   o.recogniser_id = "mobilefacenet-arcface";
-  auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr}, o);
+  auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr, retrospective_service_}, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   server_ = std::move(s).value();
   ASSERT_TRUE(server_->Start().ok());

@@ -1,6 +1,6 @@
 // Test helpers for API tests over real HTTP: a server on a free loopback port over a fresh
-// SQLite store (StoreFixture: manual clock at kT0), the four role accounts (admin, sue the
-// supervisor, olly the operator, aud the auditor; password kApiPassword), a fake camera
+// SQLite store (StoreFixture: manual clock at kT0), the five role accounts (admin, sue the
+// supervisor, olly the operator, aud the auditor, ivy the investigator; password kApiPassword), a fake camera
 // runner, and a logged-in client that sends the session cookie and CSRF token.
 // Also a raw request from another loopback source address (127.0.0.N), for tests that
 // need two client addresses (login throttling).
@@ -41,6 +41,7 @@ struct ApiClient {
   httplib::Result Get(const std::string& path) const;
   httplib::Result PostJson(const std::string& path, const nlohmann::json& body) const;
   httplib::Result PutJson(const std::string& path, const nlohmann::json& body) const;
+  httplib::Result Delete(const std::string& path) const;
 };
 
 // The response body as JSON (discarded if not JSON), and its "error" (else the body).
@@ -59,12 +60,17 @@ class ApiFixture : public StoreFixture {
   void TearDown() override;
   std::unique_ptr<httplib::Client> Raw() const;
   ApiClient Login(const std::string& user);
+  // Called by SetUp once the store is open, before the server is made (set the services
+  // above here when they need the store).
+  virtual void BeforeServer() {}
   // Another account with password kApiPassword.
   void AddUser(const std::string& name, Role role);
 
   RecordingRunner runner_;
   // The server's enrolment (photo uploads): none unless a test sets it before SetUp().
   server::EnrolmentService* enrolment_service_ = nullptr;
+  // The server's searches and gallery imports: none unless a test sets it before SetUp().
+  server::RetrospectiveService* retrospective_service_ = nullptr;
   std::unique_ptr<server::Server> server_;
 };
 

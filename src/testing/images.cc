@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace lfr::testing {
 namespace {
@@ -76,6 +77,19 @@ std::string BmpDeclaring(int width, int height) {
   PutLittle32(bmp, 18, static_cast<uint32_t>(width));
   PutLittle32(bmp, 22, static_cast<uint32_t>(height));
   return bmp;
+}
+
+std::string TwoFacesPng(const std::filesystem::path& larger, const std::filesystem::path& smaller) {
+  cv::Mat a = cv::imread(larger.string());
+  cv::Mat b = cv::imread(smaller.string());
+  cv::Mat small_b;
+  cv::resize(b, small_b, cv::Size(), 0.6, 0.6, cv::INTER_AREA);
+  cv::Mat canvas(a.rows, a.cols + small_b.cols + 20, CV_8UC3, cv::Scalar(90, 90, 90));
+  a.copyTo(canvas(cv::Rect(0, 0, a.cols, a.rows)));
+  small_b.copyTo(canvas(cv::Rect(a.cols + 10, 20, small_b.cols, small_b.rows)));
+  std::vector<uchar> png;
+  cv::imencode(".png", canvas, png);
+  return std::string(png.begin(), png.end());
 }
 
 }  // namespace lfr::testing

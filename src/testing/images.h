@@ -4,6 +4,7 @@
 #ifndef LFR_TESTING_IMAGES_H_
 #define LFR_TESTING_IMAGES_H_
 
+#include <filesystem>
 #include <string>
 
 namespace lfr::testing {
@@ -14,6 +15,9 @@ std::string PngDeclaring(int width, int height);
 std::string JpegDeclaring(int width, int height);
 // A valid 16x16 24-bit BMP whose info header declares width x height.
 std::string BmpDeclaring(int width, int height);
+// Two people in one picture (a probe with several faces): the image at `larger` with the one
+// at `smaller`, scaled to 60 %, beside it on a grey canvas; PNG bytes.
+std::string TwoFacesPng(const std::filesystem::path& larger, const std::filesystem::path& smaller);
 
 }  // namespace lfr::testing
 

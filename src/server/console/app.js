@@ -226,6 +226,7 @@ const routes = {
   reports: pageReports,
   audit: pageAudit,
   users: pageUsers,
+  search: pageSearch,
 };
 
 function route() {
@@ -779,7 +780,7 @@ async function pageAudit() {
 async function pageUsers() {
   const { users } = await api('GET', '/api/users');
   const err = h('p', { class: 'error' });
-  const roleSelect = (name, value) => h('select', { name, id: name }, ['supervisor', 'operator', 'auditor', 'admin'].map((r) => h('option', { value: r, selected: r === value }, r)));
+  const roleSelect = (name, value) => h('select', { name, id: name }, ['supervisor', 'operator', 'auditor', 'investigator', 'admin'].map((r) => h('option', { value: r, selected: r === value }, r)));
   const form = h('form', { class: 'grid', id: 'user-form' },
     h('label', { for: 'u-name' }, 'User name'), h('input', { id: 'u-name', name: 'name', required: true, autocomplete: 'off' }),
     h('label', { for: 'u-role' }, 'Role'), roleSelect('u-role', 'operator'),
@@ -812,3 +813,164 @@ document.addEventListener('DOMContentLoaded', async () => {
   });
   try { await afterLogin(); } catch (e) { showLogin(); }
 });
+
+// ---- retrospective search -----------------------------------------------------------------
+//
+// An investigator drops (or chooses) a probe image, gives the case reference and the reason,
+// and gets the probe's faces with their quality (and, in plain words, why a reviewer should
+// not rely on one), the ranked candidates with their scores, a side-by-side comparison of
+// the probe and a candidate, and review decisions. The probe stays in this page's memory: the
+// server keeps only its SHA-256. Candidates are intelligence leads, never identifications.
+
+const REVIEW_TEXT = { pending: 'pending review', possible: 'possible match', excluded: 'excluded' };
+
+async function pageSearch(id) {
+  if (!can('search galleries') && !can('read searches')) return render(errorBox(new Error('your role may not search galleries')));
+  const nodes = [h('h1', {}, 'Retrospective search')];
+  const result = h('div', { id: 'search-result' });
+  const recent = h('div', { class: 'card', id: 'recent-searches', hidden: !can('read searches') });
+  const refreshRecent = () => (can('read searches') ? recentSearches(result, recent) : Promise.resolve())
+    .catch((e) => recent.replaceChildren(errorBox(e)));
+  if (can('search galleries')) {
+    const galleries = (await api('GET', '/api/galleries')).galleries.filter((g) => !g.deleted);
+    nodes.push(searchForm(galleries, result, refreshRecent));
+  }
+  nodes.push(result, recent);
+  await refreshRecent();
+  render(...nodes);
+  if (id) showSearch(await api('GET', `/api/searches/${id}`), null, result);
+}
+
+function searchForm(galleries, result, onSearched) {
+  const err = h('p', { class: 'error', role: 'alert', id: 'search-error' });
+  const file = h('input', { type: 'file', id: 'probe-file', name: 'image', accept: 'image/*', required: true });
+  const preview = h('img', { id: 'probe-preview', class: 'probe', alt: 'probe', hidden: true });
+  const drop = h('div', { class: 'dropzone', id: 'probe-drop', tabindex: '0' },
+    h('p', {}, 'Drop the probe image here, or choose it: '), file, preview);
+  const showPreview = () => {
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    const f = file.files[0];
+    preview.hidden = !f;
+    if (f) preview.src = URL.createObjectURL(f);
+  };
+  file.addEventListener('change', showPreview);
+  drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    drop.classList.remove('over');
+    if (ev.dataTransfer.files.length) { file.files = ev.dataTransfer.files; showPreview(); }
+  });
+  const field = (name, label, attrs) => [h('label', { for: 's-' + name }, label), h('input', Object.assign({ id: 's-' + name, name }, attrs || {}))];
+  const form = h('form', { class: 'grid', id: 'search-form' },
+    h('label', { for: 's-gallery' }, 'Gallery'),
+    h('select', { id: 's-gallery', name: 'gallery', required: true },
+      galleries.map((g) => h('option', { value: g.id }, `${g.name} (${g.records} records)`))),
+    h('label', { for: 'probe-file' }, 'Probe image'), drop,
+    ...field('case', 'Case reference', { required: true }),
+    ...field('reason', 'Reason for the search', { required: true }),
+    ...field('top', 'Candidates', { type: 'number', min: 1, max: 200, value: 20 }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'search-submit' }, 'Search'), err));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    if (!galleries.length) { err.textContent = 'There is no gallery to search.'; return; }
+    const body = new FormData(form);
+    const button = $('#search-submit');
+    button.disabled = true;
+    result.replaceChildren(h('p', { class: 'muted' }, 'Searching…'));
+    try {
+      const s = await api('POST', '/api/searches', body);
+      showSearch(s, preview.src || null, result);
+      toast(`Search ${s.id}: ${s.candidates.length} candidate(s)`);
+      onSearched();
+    } catch (e) {
+      result.replaceChildren();
+      err.textContent = e.message;
+    } finally { button.disabled = false; }
+  });
+  if (!galleries.length) err.textContent = 'There is no gallery to search yet (a supervisor creates and imports one).';
+  return h('div', { class: 'card' }, form);
+}
+
+function probeQuality(s) {
+  if (!s.faces) {
+    return h('div', { id: 'probe-quality' }, h('p', {}, `Face ${s.face_searched} of ${s.faces_found} searched, quality ${Number(s.probe_quality).toFixed(2)}`),
+      s.probe_warnings ? h('p', { class: 'warning' }, 'Below what a reviewer should rely on: ' + s.probe_warnings) : '');
+  }
+  return h('div', { id: 'probe-quality' },
+    s.notice ? h('p', { class: 'warning', id: 'probe-notice' }, s.notice) : '',
+    h('ul', {}, s.faces.map((f) => h('li', { class: f.searched ? 'searched' : '' },
+      `Face ${f.face}${f.searched ? ' (searched)' : ''}: quality ${Number(f.quality.score).toFixed(2)}, ${Math.round(f.quality.inter_eye_px)} px between the eyes — `,
+      f.fit_for_review ? h('span', { class: 'ok' }, 'fit for review')
+        : h('span', { class: 'warning' }, 'below what a reviewer should rely on: ' + f.warnings.join('; '))))));
+}
+
+// The search with its candidate grid; probeUrl is the probe still in this page (null for a
+// past search: the server does not keep it).
+function showSearch(s, probeUrl, result) {
+  const outcome = h('p', { id: 'search-outcome' }, h('b', {}, 'Outcome: '), s.outcome);
+  const compare = h('div', { id: 'compare', class: 'card', hidden: true });
+  const grid = h('div', { class: 'candidates', id: 'candidates' });
+  const canReview = can('review candidates');
+  const setSearch = (next) => {
+    s = Object.assign(s, next, { faces: s.faces, notice: s.notice });
+    outcome.replaceChildren(h('b', {}, 'Outcome: '), s.outcome);
+    for (const c of s.candidates) {
+      const st = grid.querySelector(`.candidate[data-rank="${c.rank}"] .status`);
+      if (st) st.replaceChildren(REVIEW_TEXT[c.status] || c.status);
+    }
+  };
+  const open = (c) => {
+    const err = h('p', { class: 'error', role: 'alert' });
+    const note = h('input', { id: 'review-note', name: 'note', placeholder: 'Note (why)' });
+    const mine = s.reviews.filter((r) => r.candidate === c.rank);
+    const review = async (decision) => {
+      err.textContent = '';
+      try {
+        setSearch(await api('POST', `/api/searches/${s.id}/candidates/${c.rank}/review`, { decision, note: note.value }));
+        toast(`Candidate ${c.rank}: ${decision} recorded`);
+        open(s.candidates.find((x) => x.rank === c.rank));
+      } catch (e) { err.textContent = e.message; }
+    };
+    compare.replaceChildren(
+      h('h2', {}, `Compare: probe and candidate ${c.rank} (${c.reference})`),
+      h('div', { class: 'side-by-side' },
+        h('figure', {}, probeUrl ? h('img', { src: probeUrl, alt: 'probe', id: 'compare-probe' }) : h('p', { class: 'muted' }, 'The probe is not stored.'), h('figcaption', {}, 'Probe')),
+        h('figure', {}, h('img', { src: `/api/searches/${s.id}/candidates/${c.rank}/image`, alt: 'candidate ' + c.rank, id: 'compare-candidate' }),
+          h('figcaption', {}, `${c.reference} — score ${Number(c.score).toFixed(3)}`))),
+      h('p', { class: 'muted' }, 'A candidate is an intelligence lead for trained review, never an identification.'),
+      mine.length ? h('ul', { class: 'reviews' }, mine.map((r) => h('li', {}, `${r.reviewer}: ${r.decision}${r.note ? ' — ' + r.note : ''}`))) : '',
+      h('p', {}, 'Status: ', h('b', { id: 'compare-status' }, REVIEW_TEXT[c.status] || c.status)),
+      canReview && c.status === 'pending' ? h('div', { class: 'review' }, note,
+        h('button', { type: 'button', class: 'ok', id: 'review-possible', onclick: () => review('possible') }, 'Possible match'),
+        h('button', { type: 'button', class: 'secondary', id: 'review-excluded', onclick: () => review('excluded') }, 'Exclude')) : '',
+      err);
+    compare.hidden = false;
+  };
+  for (const c of s.candidates) {
+    grid.append(h('div', { class: 'candidate', 'data-rank': c.rank },
+      can('search galleries') ? h('img', { src: `/api/searches/${s.id}/candidates/${c.rank}/image`, alt: 'candidate ' + c.rank, loading: 'lazy' }) : '',
+      h('div', {}, h('b', {}, `#${c.rank} `), c.reference),
+      h('div', { class: 'score' }, 'score ', Number(c.score).toFixed(3)),
+      h('div', { class: 'status' }, REVIEW_TEXT[c.status] || c.status),
+      can('search galleries') ? h('button', { type: 'button', class: 'secondary compare', onclick: () => open(c) }, 'Compare') : ''));
+  }
+  result.replaceChildren(h('div', { class: 'card', id: 'search-' + s.id },
+    h('h2', {}, `Search ${s.id} — case ${s.case}`),
+    h('p', { class: 'muted' }, `${s.reason} · by ${s.searched_by} · ${fmtTime(s.time)} · probe SHA-256 `, h('span', { class: 'mono' }, s.probe_sha256), ' (the image is not stored)'),
+    probeQuality(s), outcome,
+    s.candidates.length ? grid : h('p', {}, 'No candidate.')), compare);
+}
+
+// Fills `into` with the caller's recent searches (each opens in `result`).
+async function recentSearches(result, into) {
+  const list = (await api('GET', '/api/searches?limit=50')).searches;
+  into.replaceChildren(h('h2', {}, 'Recent searches'),
+    list.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'searches' },
+      h('tr', {}, ['Search', 'Time', 'Case', 'By', 'Candidates', 'Outcome', ''].map((t) => h('th', {}, t))),
+      list.map((s) => h('tr', {}, h('td', {}, s.id), h('td', {}, fmtTime(s.time)), h('td', {}, s.case), h('td', {}, s.searched_by),
+        h('td', {}, s.candidates.length), h('td', {}, s.outcome),
+        h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => showSearch(s, null, result) }, 'Open'))))))
+      : h('p', { class: 'muted' }, 'No search yet.'));
+}

@@ -7,7 +7,9 @@
 // that survives the page's live updates; the same operator on a phone (390x844) decides
 // the alert there, and the desktop page shows that decision in place; the supervisor
 // closes the deployment; an auditor opens the report (styled under the strict CSP) and
-// checks its counts and verifies the audit chain. No page is reloaded where a person would
+// checks its counts and verifies the audit chain; an investigator drops a real LFW still on
+// the Search page, sees its quality and the same person's gallery record at rank 1, compares
+// them side by side and records a review decision. No page is reloaded where a person would
 // not reload it. Screenshots of every page go to artifacts/e2e/.
 //
 // Run by ctest (ConsoleE2E) with LFR_BINARY, LFR_DATA and LFR_MODEL_MIRROR set. Exits
@@ -34,7 +36,8 @@ function fail(msg) {
   process.exitCode = 1;
   throw new Error(msg);
 }
-for (const [what, p] of [['lfr binary', lfr], ['chromium', chromiumPath], ['Hamilton stills', stills], ['Hamilton clip', clip]]) {
+const lfw = path.join(data, 'lfw/images');
+for (const [what, p] of [['lfr binary', lfr], ['chromium', chromiumPath], ['Hamilton stills', stills], ['Hamilton clip', clip], ['LFW images', lfw]]) {
   if (!fs.existsSync(p)) fail(`${what} not found at ${p}`);
 }
 fs.mkdirSync(artifacts, { recursive: true });
@@ -43,7 +46,7 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lfr-e2e-'));
 const env = { ...process.env, LFR_HOME: home, LFR_MODEL_MIRROR: mirror };
 const run = (...args) => execFileSync(lfr, args, { env, encoding: 'utf8' });
 run('models', 'fetch', 'yunet-2022mar', 'mobilefacenet-arcface');
-const PASS = { admin: 'admin password one', supervisor: 'supervisor password', operator: 'operator password', auditor: 'auditor password' };
+const PASS = { admin: 'admin password one', supervisor: 'supervisor password', operator: 'operator password', auditor: 'auditor password', investigator: 'investigator password' };
 execFileSync(lfr, ['user', 'add', 'admin', '--role', 'admin', '--password-stdin'], { env, input: PASS.admin + '\n' });
 
 // Start the server on a free port and read the URL it prints.
@@ -102,7 +105,7 @@ try {
   let page = await login('admin');
   await page.waitForSelector('#user-form');
   await snap(page, 'admin-users');
-  for (const role of ['supervisor', 'operator', 'auditor']) {
+  for (const role of ['supervisor', 'operator', 'auditor', 'investigator']) {
     await page.fill('#u-name', role);
     await page.selectOption('#u-role', role);
     await page.fill('#u-pass', PASS[role]);
@@ -299,6 +302,52 @@ try {
   const actions = await auditor.$$eval('#audit-rows tr td:nth-child(4)', (tds) => tds.map((td) => td.textContent));
   if (actions.length !== 1 || actions[0] !== 'deployment.start') fail(`audit filter showed ${JSON.stringify(actions)}`);
   await snap(auditor, 'auditor-audit-filtered');
+  await auditor.context().close();
+
+  // 6. Investigator: a retrospective search. The gallery (real LFW images: one of Abel
+  //    Pacheco and four other people) is created and imported with the CLI, as a force
+  //    loads its custody images; the probe is another image of Abel Pacheco.
+  const galleryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfr-e2e-gallery-'));
+  const lfwFile = (person, n) => path.join(lfw, person, `${person}_${String(n).padStart(4, '0')}.jpg`);
+  for (const [person, n] of [['Abel_Pacheco', 1], ['AJ_Cook', 1], ['AJ_Lamas', 1], ['Aaron_Eckhart', 1], ['Aaron_Guiel', 1]]) {
+    fs.copyFileSync(lfwFile(person, n), path.join(galleryDir, path.basename(lfwFile(person, n))));
+  }
+  run('gallery', 'create', 'custody', '--purpose', 'identify suspects from stills', '--legal-basis', 'PACE s.64A', '--owner', 'DI Example');
+  run('gallery', 'import', 'custody', galleryDir);
+  fs.rmSync(galleryDir, { recursive: true, force: true });
+  const inv = await login('investigator');
+  await inv.waitForSelector('#search-form');
+  if (await inv.isVisible('#nav a[href="#/deployments"]')) fail('an investigator sees the Deployments page');
+  await snap(inv, 'investigator-search');
+  await inv.setInputFiles('#probe-file', lfwFile('Abel_Pacheco', 4));
+  await inv.waitForSelector('#probe-preview:not([hidden])');
+  await inv.fill('#s-case', 'OP-E2E-1');
+  await inv.fill('#s-reason', 'burglary: doorbell still shared by a resident');
+  await inv.click('#search-submit');
+  await inv.waitForSelector('#probe-quality li.searched');
+  await inv.waitForSelector('#candidates .candidate[data-rank="1"]');
+  const first = await inv.textContent('#candidates .candidate[data-rank="1"]');
+  if (!first.includes('Abel_Pacheco_0001')) fail(`rank 1 is not the probe's mate Abel_Pacheco_0001: ${first}`);
+  const grid = await inv.$$eval('#candidates .candidate', (els) => els.length);
+  if (grid !== 5) fail(`the candidate grid shows ${grid} candidates, expected the 5 gallery records`);
+  await inv.waitForSelector('#searches td:text-is("OP-E2E-1")');
+  await snap(inv, 'investigator-candidates');
+  await inv.click('#candidates .candidate[data-rank="1"] button.compare');
+  await inv.waitForSelector('#compare-probe');
+  await inv.waitForFunction(() => {
+    const probe = document.querySelector('#compare-probe');
+    const cand = document.querySelector('#compare-candidate');
+    return probe && cand && probe.complete && cand.complete && probe.naturalWidth > 0 && cand.naturalWidth > 0;
+  });
+  await inv.fill('#review-note', 'same ears and hairline');
+  await snap(inv, 'investigator-compare');
+  await inv.click('#review-possible');
+  await inv.waitForSelector('#search-outcome:has-text("possible match - intelligence only")');
+  await inv.waitForSelector('#compare-status:has-text("possible match")');
+  await inv.waitForSelector('#candidates .candidate[data-rank="1"] .status:has-text("possible match")');
+  await snap(inv, 'investigator-reviewed');
+  await inv.context().close();
+
   if (pageErrors.length) fail(`JavaScript errors in the console: ${pageErrors.join('; ')}`);
   if (cspErrors.length) fail(`the Content Security Policy blocked something: ${cspErrors.join('; ')}`);
   console.log(`console e2e: passed (${shot} screenshots in ${artifacts})`);
