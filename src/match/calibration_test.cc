@@ -125,12 +125,15 @@ TEST(CalibrationTest, ParseThresholdKeepsTheFormWithoutATable) {
   EXPECT_NE(ParseThreshold("zero").status().message().find("'zero'"), std::string::npos);
 }
 
-// The table shipped for the recogniser we can measure: present, with provenance, answering
-// the operational target the live pipeline uses, and conservative against the FPIRs that
-// `lfr eval identify` measured directly (the "validation" entries it carries).
-TEST(CalibrationTest, BuiltInTableForMobileFaceNet) {
+// The tables shipped for the recognisers we can measure (MobileFaceNet; EdgeFace-XS-q since
+// 2026-12-02): present, with provenance, answering the operational target the live
+// pipeline uses, and conservative against the FPIRs that `lfr eval identify` measured
+// directly (the "validation" entries they carry).
+class BuiltInTable : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BuiltInTable, AnswersTheOperationalTarget) {
   unsetenv("LFR_CALIBRATION_DIR");
-  auto t = CalibrationTable::ForModel("mobilefacenet-arcface");
+  auto t = CalibrationTable::ForModel(GetParam());
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_NE(t->provenance().find("lfr eval identify"), std::string::npos) << t->provenance();
   auto th = t->ThresholdFor(1.0 / 6000, 1000);
@@ -152,15 +155,15 @@ TEST(CalibrationTest, BuiltInTableForMobileFaceNet) {
   EXPECT_GE(*th10k, *th);
 }
 
-TEST(CalibrationTest, ShippedTableIsConservativeAgainstDirectMeasurements) {
+TEST_P(BuiltInTable, IsConservativeAgainstDirectMeasurements) {
   unsetenv("LFR_CALIBRATION_DIR");
-  auto t = CalibrationTable::ForModel("mobilefacenet-arcface");
+  auto t = CalibrationTable::ForModel(GetParam());
   ASSERT_TRUE(t.ok());
   // The table carries the FPIRs `lfr eval identify` measured directly at its thresholds;
   // where a measurement rests on >= 8 false positives, the model must not promise fewer.
   const char* json = nullptr;
   for (const BuiltinCalibration* b = kBuiltinCalibrations; b->model_id != nullptr; ++b) {
-    if (std::string(b->model_id) == "mobilefacenet-arcface") json = b->json;
+    if (std::string(b->model_id) == GetParam()) json = b->json;
   }
   ASSERT_NE(json, nullptr);
   const auto j = nlohmann::json::parse(json);
@@ -174,6 +177,9 @@ TEST(CalibrationTest, ShippedTableIsConservativeAgainstDirectMeasurements) {
   }
   EXPECT_GE(checked, 3);
 }
+
+INSTANTIATE_TEST_SUITE_P(Recognisers, BuiltInTable,
+                         ::testing::Values("mobilefacenet-arcface", "edgeface-xs-q"));
 
 }  // namespace
 }  // namespace lfr

@@ -45,10 +45,11 @@ class RetrospectiveApiTest : public lfr::testing::ApiFixture {
     auto lfw = lfr::testing::FindData("lfw/images");
     if (!rec || !det || !lfw) LFR_MISSING_SHARED_("models and lfw/images");
     lfw_ = *lfw;
-    models_ = std::make_unique<ModelStore>(&lfr::testing::TestCatalog(), ModelStoreDir(), ModelMirrorDir());
-    if (!models_->Locate("mobilefacenet-arcface").ok()) {
-      LFR_MISSING_SHARED_("mobilefacenet-arcface installed in " + ModelStoreDir().string());
-    }
+    // Its own model store (installed from the mirror), not whatever LFR_HOME holds.
+    auto home = lfr::testing::HomeWithModels("retro-api", {"yunet-2022mar", "mobilefacenet-arcface"});
+    if (!home) LFR_MISSING_SHARED_("models yunet-2022mar and mobilefacenet-arcface");
+    models_ = std::make_unique<ModelStore>(&lfr::testing::TestCatalog(), *home / "models", ModelMirrorDir());
+    ASSERT_TRUE(models_->Locate("mobilefacenet-arcface").ok());
     ApiFixture::SetUp();
   }
   void BeforeServer() override {

@@ -576,10 +576,11 @@ TEST_F(ServerTest, UploadsRejectNonImagesOversizeAndMissingFieldsAndStoreNothing
   // Enrolment with the real models (faces are needed for the success case).
   LFR_REQUIRE_MODEL(det, "yunet-2022mar");
   LFR_REQUIRE_MODEL(rec, "mobilefacenet-arcface");
-  ModelStore models(&lfr::testing::TestCatalog(), ModelStoreDir(), ModelMirrorDir());
-  if (!models.Locate("mobilefacenet-arcface").ok()) {
-    LFR_MISSING_SHARED_("mobilefacenet-arcface installed in " + ModelStoreDir().string());
-  }
+  // Its own model store (installed from the mirror), not whatever LFR_HOME holds.
+  auto home = lfr::testing::HomeWithModels("uploads", {"yunet-2022mar", "mobilefacenet-arcface"});
+  if (!home) LFR_MISSING_SHARED_("models yunet-2022mar and mobilefacenet-arcface");
+  ModelStore models(&lfr::testing::TestCatalog(), *home / "models", ModelMirrorDir());
+  ASSERT_TRUE(models.Locate("mobilefacenet-arcface").ok());
   StoreEnrolmentService enrolment(store_.get(), &models);
   ServerOptions o;
   o.port = 0;
