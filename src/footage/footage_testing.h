@@ -4,6 +4,12 @@
 #ifndef LFR_FOOTAGE_FOOTAGE_TESTING_H_
 #define LFR_FOOTAGE_FOOTAGE_TESTING_H_
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -107,6 +113,36 @@ inline std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// A free loopback port (bound then released; a server listens on it next). -1 on failure.
+inline int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  close(fd);
+  return ok ? ntohs(a.sin_port) : -1;
+}
+
+// Debian's ffmpeg serving a video file as a live MPEG-TS stream over HTTP on loopback
+// (http://127.0.0.1:port/live.ts, packets copied, at `rate` x real time) for one client.
+// Returns the child's pid (reap it with waitpid).
+inline pid_t ServeClipLive(const std::filesystem::path& clip, int port, const char* rate = "1") {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
+    execlp("ffmpeg", "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", rate, "-i",
+           clip.c_str(), "-an", "-c", "copy", "-f", "mpegts", "-listen", "1", url.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
 }
 
 }  // namespace lfr::footage_testing
