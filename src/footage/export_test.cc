@@ -342,7 +342,7 @@ TEST_F(FootageExportTest, AnUnwritableOrExistingOutputIsRefused) {
 }
 
 TEST_F(FootageExportTest, AnAlertOfAnotherCameraOrNoReasonIsRefused) {
-  auto entries = store_->ListWatchlist(dep_);
+  auto entries = store_->ListWatchlist(dep_, false);
   ASSERT_TRUE(entries.ok() && !entries->empty());
   AlertInput in = lfr::testing::AlertFor(dep_, (*entries)[0].id);
   in.camera = "gate-b";
