@@ -81,8 +81,7 @@ void RunExport(const FootageArgs& a, Context& ctx) {
   req.deployment_id = dc->first.id;
   auto models = OpenStore();
   if (!models.ok()) return Fail(ctx, models.status());
-  DetectorOptions dopt;
-  dopt.working_long_side = a.working_size;
+  const DetectorOptions dopt = ExportDetectorOptions(a.working_size);
   auto analyzer = FaceAnalyzer::FromStore(*models, "", dc->first.recogniser_id, dopt);
   if (!analyzer.ok()) {
     *ctx.err << "lfr: " << analyzer.status().message() << "\n";

@@ -169,7 +169,7 @@ void RunServe(const ServeArgs& args, Context& ctx) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   auto srv = server::Server::Create(
-      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get()}, sopts);
+      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get(), &*models}, sopts);
   if (!srv.ok()) return Fail(ctx, srv.status());
   if (Status s = (*srv)->Start(); !s.ok()) return Fail(ctx, s);
   const std::string url = std::string((*srv)->tls() ? "https" : "http") + "://" + args.host + ":" +

@@ -1,7 +1,6 @@
 #include "footage/export.h"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,12 +26,20 @@ extern "C" {
 #endif
 
 #include "footage/segment.h"
+#include "models/store.h"
 #include "track/tracker.h"
 #include "util/clock.h"
 #include "util/secure.h"
 
 namespace lfr {
 namespace fs = std::filesystem;
+
+DetectorOptions ExportDetectorOptions(int working_long_side) {
+  DetectorOptions o;
+  o.working_long_side = working_long_side;
+  o.score_threshold = 0.45f;
+  return o;
+}
 
 fs::path ManifestPath(const fs::path& out) { return fs::path(out.string() + ".manifest.json"); }
 
@@ -250,27 +257,6 @@ class Mp4Writer {
   std::string codec_name_;
 };
 
-Result<std::pair<std::string, int64_t>> Sha256File(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return Status::IOError("cannot read back " + p.string());
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  std::vector<char> buf(1 << 16);
-  int64_t total = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto n = in.gcount();
-    if (n <= 0) break;
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(buf.data()), static_cast<size_t>(n));
-    total += n;
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, digest);
-  char hex[2 * crypto_hash_sha256_BYTES + 1];
-  sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-  return std::make_pair(std::string(hex), total);
-}
-
 Status FsyncPath(const fs::path& p) {
   const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot open " + p.string() + " to sync it");
@@ -475,8 +461,10 @@ Result<ExportManifest> ExportFootage(Store* store, FaceAnalyzer* analyzer, const
   if (i != frames.size()) return Status::Internal("the footage changed while it was exported");
   LFR_RETURN_IF_ERROR(writer.Finish());
   LFR_RETURN_IF_ERROR(FsyncPath(*temp));
-  auto digest = Sha256File(*temp);
+  auto digest = Sha256File(*temp);  // models/store.h
   if (!digest.ok()) return digest.status();
+  const auto size = fs::file_size(*temp, ec);
+  if (ec) return Status::IOError("cannot read back " + temp->string());
 
   m.deployment_id = req.deployment_id;
   m.camera_id = cam->id;
@@ -486,8 +474,8 @@ Result<ExportManifest> ExportFootage(Store* store, FaceAnalyzer* analyzer, const
   m.first_frame_ms = times.front();
   m.last_frame_ms = times.back();
   m.file = fs::absolute(req.out).lexically_normal().string();
-  m.sha256 = digest->first;
-  m.bytes = digest->second;
+  m.sha256 = *digest;
+  m.bytes = static_cast<int64_t>(size);
   m.exported_by = by.name;
   m.exported_ms = now_ms;
   m.reason = req.reason;

@@ -89,6 +89,11 @@ struct ExportManifest {
   nlohmann::json ToJson() const;
 };
 
+// The detector options an export detects with: frames downscaled to working_long_side
+// (0 = full resolution; 1280 keeps faces of a 1080p camera down to about 20 px) and a score
+// threshold below the live default (0.45): when in doubt, blur.
+DetectorOptions ExportDetectorOptions(int working_long_side = 1280);
+
 // The manifest's path for an export at `out`.
 std::filesystem::path ManifestPath(const std::filesystem::path& out);
 

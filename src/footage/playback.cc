@@ -81,7 +81,7 @@ std::vector<SegmentSpan> ListSegmentSpans(const fs::path& camera_dir, const Secr
 #ifdef LFR_HAVE_LIBAV
 namespace {
 
-int AppendToString(void* opaque, const uint8_t* buf, int n) {
+int AppendToString(void* opaque, uint8_t* buf, int n) {
   static_cast<std::string*>(opaque)->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
   return n;
 }

@@ -17,6 +17,7 @@
 #include "server/router.h"
 #include "server/server.h"
 #include "store/record_json.h"
+#include "models/store.h"
 #include "store/store.h"
 
 namespace lfr::server {
@@ -44,6 +45,7 @@ struct Api {
   const ServerOptions* options;
   Router* http;                  // where routes are declared (cpp-httplib-shaped)
   RetrospectiveService* retrospective = nullptr;  // may be null (503)
+  const ModelStore* models = nullptr;              // may be null (footage export: 503)
 
   // Declares an authenticated route: the session cookie must be valid (else 401), the role
   // must have `permission` (else 403), state-changing methods must carry the session's CSRF
@@ -63,6 +65,7 @@ void RegisterAlertRoutes(Api& api);
 void RegisterPublicRoutes(Api& api);
 void RegisterSystemRoutes(Api& api);  // GET /api/system (api_system.cc)
 void RegisterRetrospectiveRoutes(Api& api);  // galleries and searches (api_retrospective.cc)
+void RegisterFootageRoutes(Api& api);  // recorded footage: timeline, playback, export (api_footage.cc)
 
 // Whether a model catalogue licence ("research-only", "CC-BY-NC-4.0", …) forbids
 // operational (commercial) use.

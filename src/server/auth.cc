@@ -224,7 +224,7 @@ bool Allows(Role role, Permission p) {
       return p == P::kReadDeployments || p == P::kManageDeployments || p == P::kViewWatchlist ||
              p == P::kViewFaceImages || p == P::kReadAlerts || p == P::kReadReports ||
              p == P::kCorrectDecisions || p == P::kReadGalleries || p == P::kManageGalleries ||
-             p == P::kReadSearches;
+             p == P::kReadSearches || p == P::kReviewFootage;
     case Role::kOperator:
       return p == P::kReadDeployments || p == P::kViewWatchlist || p == P::kViewFaceImages ||
              p == P::kReadAlerts || p == P::kDecideAlerts || p == P::kCorrectDecisions;
@@ -255,6 +255,7 @@ const char* PermissionName(Permission p) {
     case Permission::kSearchGalleries: return "search galleries";
     case Permission::kReviewCandidates: return "review candidates";
     case Permission::kReadSearches: return "read searches";
+    case Permission::kReviewFootage: return "review and export recorded footage";
   }
   return "?";
 }

@@ -169,6 +169,7 @@ enum class Permission {
   kSearchGalleries,      // run a search; view its candidates' images
   kReviewCandidates,     // record a review decision on a search's candidate
   kReadSearches,         // search records (investigators: their own, see above)
+  kReviewFootage,        // recorded footage: timeline, playback (audited), redacted export
 };
 bool Allows(Role role, Permission permission);
 const char* PermissionName(Permission p);

@@ -46,6 +46,7 @@
 #include "pipeline/source_policy.h"
 #include "server/auth.h"
 #include "server/events.h"
+#include "models/store.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -112,6 +113,7 @@ struct ServerDeps {
   EnrolmentService* enrolment = nullptr; // null: uploading photos answers 503
   EventBus* events = nullptr;            // null: the server keeps its own bus
   RetrospectiveService* retrospective = nullptr;  // null: searches and gallery imports answer 503
+  const ModelStore* models = nullptr;    // null: footage export answers 503 (detector, recogniser)
 };
 
 struct ServerOptions {
@@ -171,6 +173,7 @@ class Server {
   LiveRunner* runner_;
   EnrolmentService* enrolment_;
   RetrospectiveService* retrospective_;
+  const ModelStore* models_;
   ServerOptions options_;
   EventBus own_events_;
   EventBus* events_;

@@ -342,7 +342,8 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       {"read reports", Permission::kReadReports},
       {"read the audit log", Permission::kReadAudit}, {"read galleries", Permission::kReadGalleries},
       {"manage galleries", Permission::kManageGalleries}, {"search galleries", Permission::kSearchGalleries},
-      {"review candidates", Permission::kReviewCandidates}, {"read searches", Permission::kReadSearches}};
+      {"review candidates", Permission::kReviewCandidates}, {"read searches", Permission::kReadSearches},
+      {"review and export recorded footage", Permission::kReviewFootage}};
   int checked = 0;
   for (const auto& [path, ops] : spec["paths"].items()) {
     for (const auto& [method, op] : ops.items()) {
@@ -389,7 +390,8 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
           EXPECT_NE(r->status, 403) << user << " " << method << " " << url << ": " << r->body;
           EXPECT_NE(r->status, 401) << user << " " << method << " " << url;
           EXPECT_THAT(Error(r), Not(HasSubstr("no such resource"))) << method << " " << url;
-          if (!mutating && perm != "read alerts") {
+          // (Footage playback needs its range and finds no footage here: footage_api_test.cc.)
+          if (!mutating && perm != "read alerts" && perm != "review and export recorded footage") {
             EXPECT_EQ(r->status, 200) << user << " " << method << " " << url << ": " << r->body;
           }
         } else {
