@@ -35,7 +35,9 @@ nlohmann::json CameraLiveJson(const LiveRunner::CameraLive& c) {
           {"embeddings", c.embeddings},
           {"alerts", c.alerts},
           {"decision_p50_ms", c.decision_p50_ms},
-          {"decision_p95_ms", c.decision_p95_ms}};
+          {"decision_p95_ms", c.decision_p95_ms},
+          {"recording", c.recording},
+          {"recording_error", c.recording_error}};
 }
 
 Result<DeploymentSpec> ParseDeploymentSpec(const nlohmann::json& body, const DeploymentSpec& base) {

@@ -3,8 +3,10 @@
 // again; /api/live shows no error while a camera is up; every health change is an event;
 // camera URIs are allow-listed at add time with one generic error (no file or port oracle).
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -15,6 +17,7 @@
 #include "server/auth.h"
 #include "server/runner.h"
 #include "server/server.h"
+#include "testing/cli_run.h"
 #include "testing/shared.h"
 #include "testing/store_fixture.h"
 
@@ -209,6 +212,41 @@ TEST_F(LiveCamerasTest, CameraUrisAreAllowListedWithOneGenericError) {
   EXPECT_TRUE(store_->ListCameras(id)->empty()) << "nothing stored";
   EXPECT_EQ(sue.Post(base, {{"name", "a"}, {"uri", (videos_ / "gate.mp4").string()}})->status, 201);
   EXPECT_EQ(sue.Post(base, {{"name", "b"}, {"uri", "rtsp://10.0.0.5/stream"}})->status, 201);
+}
+
+// /api/live shows each camera's footage recording: recording (an H.264 camera recording),
+// stopped with the alarm's reason (MJPEG cannot be recorded), off (not asked to record).
+TEST_F(LiveCamerasTest, LiveShowsEachCamerasRecordingState) {
+  auto hamilton = lfr::testing::FindData("video/hamilton/short_hamilton_clip.mp4");
+  if (!hamilton) LFR_MISSING_SHARED_("video/hamilton");
+  lfr::testing::ScopedEnv home("LFR_HOME", lfr::testing::TempDir("live-rec-home").string());  // its footage/
+  fs::copy_file(*hamilton, videos_ / "stage.mp4");
+  WriteVideo(videos_ / "mjpeg.avi", 250);  // 10 s
+  const int64_t id = NewDeployment("Rec");
+  for (const auto& [name, file, record] : {std::tuple<const char*, const char*, bool>{"stage", "stage.mp4", true},
+                                           {"mjpeg", "mjpeg.avi", true},
+                                           {"plain", "mjpeg.avi", false}}) {
+    Camera c = lfr::testing::Cam(id, name);
+    c.uri = (videos_ / file).string();
+    c.record_footage = record;
+    ASSERT_TRUE(store_->AddCamera(c, kCli).ok());
+  }
+  ASSERT_TRUE(store_->AddWatchlistEntry(lfr::testing::Entry(id, "PNC-1", 1), kCli).ok());
+  ASSERT_TRUE(store_->PublishNotice(id, "LFR will be used at the gate.", kCli).ok());
+  ASSERT_TRUE(store_->StartDeployment(id, kCli).ok());
+  Client sue = Login("sue");
+  ASSERT_EQ(sue.Post("/api/deployments/" + std::to_string(id) + "/start")->status, 200);
+  std::map<std::string, json> by_name;
+  auto states = [&] {
+    by_name.clear();
+    for (const json& c : json::parse(sue.Get("/api/live")->body)["cameras"]) by_name[c["camera"]] = c;
+    return by_name.size() == 3 && by_name["stage"]["recording"] == "recording" &&
+           by_name["mjpeg"]["recording"] == "stopped";
+  };
+  ASSERT_TRUE(Eventually(states)) << json(by_name).dump();
+  EXPECT_EQ(by_name["stage"]["recording_error"], "");
+  EXPECT_EQ(by_name["mjpeg"]["recording_error"], "footage recording stopped: see the server log");
+  EXPECT_EQ(by_name["plain"]["recording"], "off");
 }
 
 }  // namespace

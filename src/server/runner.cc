@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "footage/deployment_footage.h"
 #include "match/calibration.h"
 #include "privacy/retention.h"
@@ -50,7 +52,19 @@ struct PipelineRunner::Running {
   std::unique_ptr<Pipeline> pipeline;
   std::thread thread;
   std::atomic<bool> finished{false};
+  // Footage: the recorders by camera name, and the cameras meant to record (a camera in
+  // this set without a recorder could not be recorded at all, e.g. a video device).
+  std::map<std::string, std::shared_ptr<FootageRecorder>> recorders;
+  std::set<std::string> record_footage;
 };
+
+namespace {
+// A recorder's alarm as a client may see it: no paths (those are in the server log).
+std::string PublicRecordingError(const std::string& why) {
+  return why.find("No space left") != std::string::npos ? "footage recording stopped: disk full"
+                                                          : "footage recording stopped: see the server log";
+}
+}  // namespace
 
 PipelineRunner::PipelineRunner(Store* store, const ModelStore* models, EventBus* events,
                                RunnerOptions options)
@@ -126,14 +140,14 @@ Status PipelineRunner::StartDeployment(int64_t id) {
                                                   {"camera", camera},
                                                   {"recording", "failed"},
                                                   // client-safe: no paths (those are in the log)
-                                                  {"error", why.message().find("No space left") != std::string::npos
-                                                                ? "footage recording stopped: disk full"
-                                                                : "footage recording stopped: see the server log"}})
+                                                  {"error", PublicRecordingError(why.message())}})
                                       .dump());
       });
   if (!recorders.ok()) return recorders.status();
   std::vector<CameraSpec> specs;
+  r->recorders = *recorders;
   for (const Camera& c : *cams) {
+    if (c.record_footage) r->record_footage.insert(c.name);
     auto rec = recorders->find(c.name);
     specs.push_back({c.name, c.uri, rec != recorders->end() ? rec->second : nullptr});
   }
@@ -226,6 +240,18 @@ std::vector<LiveRunner::CameraLive> PipelineRunner::Cameras() {
       c.decision_p50_ms = s.decision_p50_ms;
       c.decision_p95_ms = s.decision_p95_ms;
       c.detect_p50_ms = s.detect_p50_ms;
+      if (auto rec = r->recorders.find(s.name); rec != r->recorders.end()) {
+        const RecorderStatus rs = rec->second->status();
+        if (rs.state == RecordingState::kWaiting || rs.state == RecordingState::kRecording) {
+          c.recording = "recording";
+        } else {
+          c.recording = "stopped";
+          if (rs.state == RecordingState::kFailed) c.recording_error = PublicRecordingError(rs.error);
+        }
+      } else if (r->record_footage.count(s.name) > 0) {
+        c.recording = "stopped";
+        c.recording_error = "footage recording stopped: this camera's source cannot be recorded";
+      }
       out.push_back(std::move(c));
     }
   }

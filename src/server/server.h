@@ -91,6 +91,8 @@ class LiveRunner {
     int64_t frames_read = 0, frames_processed = 0, frames_dropped = 0;
     int64_t faces_detected = 0, tracks = 0, embeddings = 0, alerts = 0;
     double decision_p50_ms = 0, decision_p95_ms = 0, detect_p50_ms = 0;
+    std::string recording = "off";  // footage: "recording", "stopped" (see recording_error), "off"
+    std::string recording_error;    // client-safe alarm text when recording stopped on a failure
   };
   virtual ~LiveRunner() = default;
   // Starts the cameras of an active deployment (its watchlist loaded from the store).
