@@ -124,7 +124,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const Ser
         {"X-Frame-Options", "DENY"},
         {"Referrer-Policy", "no-referrer"},
         {"Content-Security-Policy",
-         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+         "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
          "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
     };
     for (const auto& [k, v] : kSecurityHeaders) {

@@ -227,6 +227,7 @@ const routes = {
   audit: pageAudit,
   users: pageUsers,
   search: pageSearch,
+  footage: pageFootage,
 };
 
 function route() {
@@ -382,11 +383,12 @@ async function pageDeployment(id) {
       h('label', { for: 'cam-name' }, 'Camera name'), h('input', { id: 'cam-name', name: 'name', required: true }),
       h('label', { for: 'cam-uri' }, 'Source (file, rtsp://…, /dev/video0)'), h('input', { id: 'cam-uri', name: 'uri', required: true }),
       h('label', { for: 'cam-pos' }, 'Position'), h('input', { id: 'cam-pos', name: 'position' }),
+      h('label', { for: 'cam-record' }, 'Record footage (sealed, deleted within 31 days)'), h('input', { id: 'cam-record', name: 'record_footage', type: 'checkbox' }),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add camera'), err));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try {
-        await api('POST', `/api/deployments/${d.id}/cameras`, { name: form.elements.name.value, uri: form.elements.uri.value, position: form.elements.position.value });
+        await api('POST', `/api/deployments/${d.id}/cameras`, { name: form.elements.name.value, uri: form.elements.uri.value, position: form.elements.position.value, record_footage: form.elements.record_footage.checked });
         toast('Camera added'); route();
       } catch (e) { err.textContent = e.message; }
     });
@@ -974,3 +976,94 @@ async function recentSearches(result, into) {
         h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => showSearch(s, null, result) }, 'Open'))))))
       : h('p', { class: 'muted' }, 'No search yet.'));
 }
+
+// ---- recorded footage (supervisors): timeline, audited playback, redacted export ----------
+
+const isoSec = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+async function pageFootage(id) {
+  const { deployments } = await api('GET', '/api/deployments');
+  const pick = h('select', { id: 'footage-deployment' }, h('option', { value: '' }, 'Choose a deployment…'),
+    deployments.slice().reverse().map((d) => h('option', { value: d.id, selected: String(d.id) === String(id) }, `${d.name} (${d.status})`)));
+  pick.addEventListener('change', () => { location.hash = `#/footage/${pick.value}`; });
+  const nodes = [h('h1', {}, 'Recorded footage'), h('p', {}, h('label', { for: 'footage-deployment' }, 'Deployment '), pick)];
+  if (!id) return render(...nodes, h('p', { class: 'muted' }, 'Each camera that records footage keeps sealed segments for at most 31 days.'));
+  const t = await api('GET', `/api/deployments/${id}/footage`);
+  const spans = t.cameras.flatMap((c) => c.segments);
+  if (!spans.length) return render(...nodes, h('p', { class: 'muted', id: 'footage-none' }, 'No recorded footage for this deployment.'));
+  const t0 = Math.min(...spans.map((s) => s.start_ms)), t1 = Math.max(...spans.map((s) => s.end_ms));
+  const pct = (ms) => `${(100 * (ms - t0) / Math.max(1, t1 - t0)).toFixed(3)}%`;
+
+  // The form a click on the timeline fills in.
+  const cam = h('select', { id: 'fx-camera' }, t.cameras.filter((c) => c.segments.length).map((c) => h('option', { value: c.id }, c.name)));
+  const from = h('input', { id: 'fx-from', type: 'datetime-local', step: '1' });
+  const to = h('input', { id: 'fx-to', type: 'datetime-local', step: '1' });
+  const subject = h('select', { id: 'fx-subject' });
+  const reason = h('input', { id: 'fx-reason', placeholder: 'e.g. disclosure request DR-7' });
+  const out = h('div', { id: 'footage-result' });
+  const video = h('video', { id: 'footage-video', controls: true, preload: 'auto', playsinline: true, hidden: true });
+  const localSec = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000); return d.toISOString().slice(0, 19); };
+  const fromInput = (v) => new Date(v).getTime();
+  const camName = () => (t.cameras.find((c) => String(c.id) === cam.value) || {}).name;
+  const fillSubjects = (chosen) => {
+    subject.replaceChildren(h('option', { value: '' }, 'none: blur every face'),
+      t.alerts.filter((a) => a.camera === camName()).map((a) => h('option', { value: a.id, selected: String(a.id) === String(chosen) }, `alert ${a.id} — ${a.subject_reference || 'data deleted'} at ${fmtTime(a.time)}`)));
+  };
+  cam.addEventListener('change', () => fillSubjects());
+  const choose = (camera, startMs, endMs, alertId) => {
+    cam.value = String(camera.id);
+    from.value = localSec(Math.max(t0, startMs));
+    to.value = localSec(Math.min(t1, endMs));
+    fillSubjects(alertId);
+  };
+  const rows = t.cameras.map((c) => h('div', { class: 'tl-row', 'data-camera': c.name },
+    h('span', { class: 'tl-name' }, c.name, c.record_footage ? '' : h('span', { class: 'muted' }, ' (not recording)')),
+    h('div', { class: 'timeline', title: `${c.name}: click to choose 30 s from there` },
+      c.segments.map((s) => h('div', { class: 'tl-seg', style: null, 'data-start': s.start_ms, 'data-end': s.end_ms,
+        onclick: (ev) => { const r = ev.currentTarget.parentNode.getBoundingClientRect(); const ms = t0 + (ev.clientX - r.left) / r.width * (t1 - t0); choose(c, ms, ms + 30000); } })),
+      t.alerts.filter((a) => a.camera === c.name).map((a) => h('button', { type: 'button', class: 'tl-alert', 'data-alert': a.id, 'data-time': a.time_ms,
+        title: `alert ${a.id}: ${a.subject_reference || 'data deleted'} at ${fmtTime(a.time)}`, 'aria-label': `alert ${a.id}`,
+        onclick: () => choose(c, a.time_ms - 5000, a.time_ms + 10000, a.id) }, '▲')))));
+  // Position with CSSOM (the CSP forbids inline style attributes).
+  for (const row of rows) {
+    for (const s of row.querySelectorAll('.tl-seg')) { s.style.left = pct(Number(s.dataset.start)); s.style.width = `calc(${pct(Number(s.dataset.end))} - ${pct(Number(s.dataset.start))})`; }
+    for (const a of row.querySelectorAll('.tl-alert')) a.style.left = pct(Number(a.dataset.time));
+  }
+  const first = t.cameras.find((c) => c.segments.length);
+  choose(first, t0, Math.min(t1, t0 + 30000));
+
+  const play = h('button', { type: 'button', id: 'fx-play', onclick: async () => {
+    out.replaceChildren();
+    try {
+      const res = await fetch(`/api/deployments/${id}/cameras/${cam.value}/footage.mp4?from=${isoSec(fromInput(from.value))}&to=${isoSec(fromInput(to.value))}`, { credentials: 'same-origin' });
+      if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error || `${res.status}`);
+      if (video.src) URL.revokeObjectURL(video.src);
+      video.src = URL.createObjectURL(await res.blob());
+      video.hidden = false;
+      await video.play().catch(() => {});
+      toast(`Playing ${camName()} (this view is recorded in the audit log)`);
+    } catch (e) { out.replaceChildren(errorBox(e)); }
+  } }, 'Play');
+  const exp = h('button', { type: 'button', id: 'fx-export', class: 'secondary', onclick: async () => {
+    out.replaceChildren(h('p', { class: 'muted', id: 'fx-working' }, 'Exporting: detecting and blurring faces on every frame…'));
+    exp.disabled = true;
+    try {
+      const body = { from: isoSec(fromInput(from.value)), to: isoSec(fromInput(to.value)), reason: reason.value };
+      if (subject.value) body.subject_alert = Number(subject.value);
+      const m = await api('POST', `/api/deployments/${id}/cameras/${cam.value}/footage/export`, body);
+      out.replaceChildren(h('table', { class: 'card', id: 'fx-manifest' }, ...[
+        ['Camera', m.camera], ['Range', `${fmtTime(m.first_frame)} – ${fmtTime(m.last_frame)}`], ['Frames', m.frames],
+        ['Faces blurred', m.faces_blurred], ['Subject', m.subject_alert ? `alert ${m.subject_alert} (${m.subject_faces} faces left clear)` : 'none'],
+        ['SHA-256', h('code', {}, m.sha256)], ['Exported by', m.exported_by], ['Reason', m.reason],
+      ].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))), h('p', {}, h('a', { href: m.download, download: m.file, id: 'fx-download', class: 'button' }, 'Download the MP4')));
+      toast('Export made and recorded in the audit log');
+    } catch (e) { out.replaceChildren(errorBox(e)); } finally { exp.disabled = false; }
+  } }, 'Export redacted MP4');
+  render(...nodes, h('div', { class: 'card', id: 'footage-timeline' }, h('p', { class: 'muted' }, `${fmtTime(isoSec(t0))} – ${fmtTime(isoSec(t1))}. `,
+    'Bars are recorded footage, ▲ the deployment\'s alerts: click one to choose its range.'), rows),
+  h('div', { class: 'card' }, h('form', { class: 'grid', id: 'footage-form', onsubmit: (ev) => ev.preventDefault() },
+    h('label', { for: 'fx-camera' }, 'Camera'), cam, h('label', { for: 'fx-from' }, 'From'), from, h('label', { for: 'fx-to' }, 'To'), to,
+    h('label', { for: 'fx-subject' }, 'Subject left unblurred'), subject, h('label', { for: 'fx-reason' }, 'Reason for the export'), reason,
+    h('div', { class: 'actions' }, play, exp)), out), video);
+}
+
