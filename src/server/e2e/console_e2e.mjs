@@ -10,7 +10,8 @@
 // checks its counts and verifies the audit chain; an investigator drops a real LFW still on
 // the Search page, sees its quality and the same person's gallery record at rank 1, compares
 // them side by side and records a review decision. No page is reloaded where a person would
-// not reload it. Screenshots of every page go to artifacts/e2e/.
+// not reload it. The supervisor also reviews the stage camera's recorded footage: plays the
+// alert's range from the timeline and exports it redacted. Screenshots of every page go to artifacts/e2e/.
 //
 // Run by ctest (ConsoleE2E) with LFR_BINARY, LFR_DATA and LFR_MODEL_MIRROR set. Exits
 // non-zero on the first failed step, printing what it expected.
@@ -99,7 +100,7 @@ async function login(user, contextOptions) {
   return page;
 }
 
-const deadline = setTimeout(() => { console.error('console e2e: timed out after 5 min'); process.exit(1); }, 5 * 60 * 1000);
+const deadline = setTimeout(() => { console.error('console e2e: timed out after 8 min'); process.exit(1); }, 8 * 60 * 1000);
 try {
   // 1. Admin creates the other roles.
   let page = await login('admin');
@@ -151,6 +152,7 @@ try {
   await page.fill('#cam-name', 'stage');
   await page.fill('#cam-uri', clip);
   await page.fill('#cam-pos', 'facing the stage');
+  await page.check('#cam-record');  // the stage camera records footage
   await page.click('#camera-form button[type=submit]');
   await page.waitForSelector('#cameras td:text-is("stage")');
   await page.fill('#cam-name', 'gate');
@@ -253,6 +255,37 @@ try {
   await page.waitForSelector(`${sel} .corrections:has-text("custody record")`);
   await page.waitForSelector(`${sel} .decided:has-text("arrested")`);
   await snap(page, 'supervisor-corrected');
+
+  // 3d. The supervisor reviews the stage camera's recorded footage: its timeline marks the
+  //     alert; a click on the mark chooses the alert's range, which plays in the page
+  //     (remuxed MP4, an audited view), then exports it with the alert's subject unblurred
+  //     and gets the manifest (SHA-256) and a download link.
+  await page.click('#nav a[href="#/footage"]');
+  await page.selectOption('#footage-deployment', { label: `${name} (active)` });
+  for (let i = 0; !(await page.$('.tl-row[data-camera="stage"] .tl-seg')); ++i) {
+    // The clip's last segment is sealed when the stream ends; look again as a person would.
+    if (i > 60) fail('no recorded segment of camera stage on the Footage page');
+    await page.waitForTimeout(1000);
+    await page.click('#nav a[href="#/footage"]');
+    await page.selectOption('#footage-deployment', '');
+    await page.selectOption('#footage-deployment', { label: `${name} (active)` });
+    await page.waitForSelector('#footage-timeline, #footage-none');
+  }
+  await page.click(`.tl-row[data-camera="stage"] .tl-alert[data-alert="${alertId}"]`);
+  if (await page.inputValue('#fx-subject') !== alertId) fail('a click on the alert mark did not choose its subject');
+  await page.click('#fx-play');
+  await page.waitForFunction(() => {
+    const v = document.querySelector('#footage-video');
+    return v && !v.hidden && v.readyState >= 2 && v.videoWidth === 640;
+  }, null, { timeout: 30000 });
+  await snap(page, 'supervisor-footage-playing');
+  await page.fill('#fx-reason', 'disclosure request DR-7');
+  await page.click('#fx-export');
+  await page.waitForSelector('#fx-manifest', { timeout: 150000 });
+  const sha = (await page.textContent('#fx-manifest code')).trim();
+  if (!/^[0-9a-f]{64}$/.test(sha)) fail(`the export's manifest shows no SHA-256: ${sha}`);
+  if (!/^\/api\/footage-exports\//.test(await page.getAttribute('#fx-download', 'href'))) fail('no download link for the export');
+  await snap(page, 'supervisor-footage-exported');
 
   // 4. Supervisor closes the deployment (shreds).
   await page.goto(deploymentUrl);
