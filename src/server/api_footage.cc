@@ -80,6 +80,12 @@ Result<int64_t> ParseTime(const std::string& text, const char* what) {
                                  text.substr(0, 40) + "\"");
 }
 
+// A tampered or truncated segment is the request's problem to know of (422), not a crash.
+void SendFootageStatus(httplib::Response& res, const Status& s) {
+  if (s.code() == Status::Code::kCorrupt) return SendError(res, 422, s.message());
+  SendStatus(res, s);
+}
+
 void Timeline(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
   auto d = LoadDeployment(api, req.matches[1], res);
   if (!d) return;
@@ -154,12 +160,6 @@ void Play(Api& api, const httplib::Request& req, httplib::Response& res, const C
   res.status = 200;
   res.set_header("Cache-Control", "no-store");
   res.set_content(std::move(mp4).value(), "video/mp4");
-}
-
-// A tampered or truncated segment is the request's problem to know of (422), not a crash.
-void SendFootageStatus(httplib::Response& res, const Status& s) {
-  if (s.code() == Status::Code::kCorrupt) return SendError(res, 422, s.message());
-  SendStatus(res, s);
 }
 
 std::mutex& ExportMutex() {  // one export at a time: it is CPU-heavy

@@ -16,6 +16,7 @@
 #include "testing/api_fixture.h"
 #include "testing/cli_run.h"
 #include "testing/shared.h"
+#include "util/clock.h"
 #include "util/paths.h"
 
 namespace lfr {
