@@ -242,19 +242,8 @@ class FootageExportTest : public lfr::testing::StoreFixture {
     root_ = dir_ / "footage";
     auto key = store_->FootageKey(dep_, lfr::testing::kSystem);
     ASSERT_TRUE(key.ok()) << key.status().ToString();
-    RecorderOptions ro;
-    ro.footage_root = root_;
-    ro.deployment_id = dep_;
-    ro.camera_id = cam_a_;
-    ro.camera_name = "gate-a";
-    ro.segment_ms = 3000;
-    ro.clock = &clock_;
-    FootageRecorder rec(ro, *key);
-    footage_testing::FeedFile(*clip, &rec, [this](int64_t) {
-      clock_.Advance(33);
-      return true;
-    });
-    ASSERT_GE(rec.status().segments, 2);
+    const RecorderStatus rec = footage_testing::RecordFile(*clip, root_, dep_, cam_a_, "gate-a", *key, &clock_);
+    ASSERT_GE(rec.segments, 2);
     out_dir_ = lfr::testing::TempDir("export-err");
   }
   Result<ExportManifest> Export(ExportRequest r) {

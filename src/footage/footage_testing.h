@@ -23,7 +23,9 @@ extern "C" {
 #include <libavformat/avformat.h>
 }
 
+#include "footage/recorder.h"
 #include "pipeline/packet_tap.h"
+#include "util/clock.h"
 
 namespace lfr::footage_testing {
 
@@ -113,6 +115,27 @@ inline std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Records the video file at clip as camera (deployment_id, camera_id) "camera_name" into
+// footage_root under key, as if its packets arrived live 33 ms apart on clock (which
+// advances), in segments of segment_ms of stream time. Returns the recorder's status.
+inline RecorderStatus RecordFile(const std::filesystem::path& clip, const std::filesystem::path& footage_root,
+                                 int64_t deployment_id, int64_t camera_id, const std::string& camera_name,
+                                 const SecretBytes& key, ManualClock* clock, int64_t segment_ms = 3000) {
+  RecorderOptions ro;
+  ro.footage_root = footage_root;
+  ro.deployment_id = deployment_id;
+  ro.camera_id = camera_id;
+  ro.camera_name = camera_name;
+  ro.segment_ms = segment_ms;
+  ro.clock = clock;
+  FootageRecorder rec(ro, key);
+  FeedFile(clip, &rec, [clock](int64_t) {
+    clock->Advance(33);
+    return true;
+  });
+  return rec.status();
 }
 
 // A free loopback port (bound then released; a server listens on it next). -1 on failure.

@@ -105,46 +105,13 @@ TEST(FootageRecorderTest, AClipIsRecordedInSealedSegmentsCutAtKeyFrames) {
   EXPECT_EQ(scan.found_on_disk, 0);
 }
 
-// A free loopback port (bound then released; ffmpeg listens on it next).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    return -1;
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// Debian's ffmpeg serving a file as a live MPEG-TS stream over HTTP on loopback (copying
-// its packets, at 4× real time), for one client.
-pid_t ServeLive(const fs::path& clip, int port) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/live.ts";
-    execlp("ffmpeg", "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4", "-i",
-           clip.c_str(), "-an", "-c", "copy", "-f", "mpegts", "-listen", "1", url.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
 // Serves the clip live with ffmpeg and reads it with a CameraReader whose packet tap is
 // `tap`, until the stream ends and the recorder has sealed its last segment. The frames
 // the reader read.
 int64_t ReadLive(const fs::path& clip, const std::shared_ptr<PacketTap>& tap, FootageRecorder* rec) {
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   EXPECT_GT(port, 0);
-  const pid_t server = ServeLive(clip, port);
+  const pid_t server = ServeClipLive(clip, port, "4");
   EXPECT_GT(server, 0);
   CameraOptions o;
   o.backoff_initial_s = 0.05;  // until ffmpeg listens

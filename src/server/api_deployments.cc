@@ -7,19 +7,14 @@
 #include "report/notice.h"
 #include "report/report.h"
 #include "server/api.h"
+#include "server/api_lookup.h"
 #include "store/text_fields.h"
 #include "vision/image_io.h"
 
 namespace lfr::server {
-namespace {
 
-Result<int64_t> PathId(const httplib::Request& req, const char* what) {
-  return ParseId(req.matches[1], what);
-}
-
-// The deployment named by the first path group, or the error response sent.
 std::optional<Deployment> LoadDeployment(Api& api, const httplib::Request& req, httplib::Response& res) {
-  auto id = PathId(req, "deployment id");
+  auto id = ParseId(req.matches[1], "deployment id");
   if (!id.ok()) {
     SendStatus(res, id.status());
     return std::nullopt;
@@ -30,6 +25,12 @@ std::optional<Deployment> LoadDeployment(Api& api, const httplib::Request& req, 
     return std::nullopt;
   }
   return *d;
+}
+
+namespace {
+
+Result<int64_t> PathId(const httplib::Request& req, const char* what) {
+  return ParseId(req.matches[1], what);
 }
 
 // Need-to-know: an operator works on active deployments, so sees those (their details,

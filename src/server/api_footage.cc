@@ -19,6 +19,7 @@
 #include "footage/segment.h"
 #include "privacy/retention.h"
 #include "server/api.h"
+#include "server/api_lookup.h"
 #include "util/clock.h"
 #include "util/paths.h"
 
@@ -35,22 +36,8 @@ struct DeploymentCamera {
   Camera camera;
 };
 
-std::optional<Deployment> LoadDeployment(Api& api, const std::string& text, httplib::Response& res) {
-  auto id = ParseId(text, "deployment id");
-  if (!id.ok()) {
-    SendStatus(res, id.status());
-    return std::nullopt;
-  }
-  auto d = api.store->GetDeployment(*id);
-  if (!d.ok()) {
-    SendStatus(res, d.status());
-    return std::nullopt;
-  }
-  return *d;
-}
-
 std::optional<DeploymentCamera> LoadCamera(Api& api, const httplib::Request& req, httplib::Response& res) {
-  auto d = LoadDeployment(api, req.matches[1], res);
+  auto d = LoadDeployment(api, req, res);
   if (!d) return std::nullopt;
   auto cid = ParseId(req.matches[2], "camera id");
   if (!cid.ok()) {
@@ -87,7 +74,7 @@ void SendFootageStatus(httplib::Response& res, const Status& s) {
 }
 
 void Timeline(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-  auto d = LoadDeployment(api, req.matches[1], res);
+  auto d = LoadDeployment(api, req, res);
   if (!d) return;
   auto cams = api.store->ListCameras(d->id);
   if (!cams.ok()) return SendStatus(res, cams.status());

@@ -41,19 +41,9 @@ class FootageApiTest : public lfr::testing::ApiFixture {
     for (const Camera& c : *store_->ListCameras(dep_)) (c.name == "gate-a" ? cam_a_ : cam_b_) = c.id;
     auto key = store_->FootageKey(dep_, lfr::testing::kSystem);
     ASSERT_TRUE(key.ok()) << key.status().ToString();
-    RecorderOptions ro;
-    ro.footage_root = *home_ / "footage";
-    ro.deployment_id = dep_;
-    ro.camera_id = cam_a_;
-    ro.camera_name = "gate-a";
-    ro.segment_ms = 3000;
-    ro.clock = &clock_;
-    FootageRecorder rec(ro, *key);
-    footage_testing::FeedFile(*clip_, &rec, [this](int64_t) {
-      clock_.Advance(33);  // as if it arrived live at ~30 fps
-      return true;
-    });
-    ASSERT_GE(rec.status().segments, 2);
+    const RecorderStatus rec =
+        footage_testing::RecordFile(*clip_, *home_ / "footage", dep_, cam_a_, "gate-a", *key, &clock_);
+    ASSERT_GE(rec.segments, 2);
     const int64_t entry = (*store_->ListWatchlist(dep_, false))[0].id;
     AlertInput a = lfr::testing::AlertFor(dep_, entry);
     alert_a_ = store_->RecordAlert(a, lfr::testing::kSystem)->id;
