@@ -27,6 +27,7 @@ extern "C" {
 
 #include "footage/segment.h"
 #include "models/store.h"
+#include "pipeline/av_log.h"
 #include "track/tracker.h"
 #include "util/clock.h"
 #include "util/secure.h"
@@ -144,6 +145,7 @@ class Mp4Writer {
  public:
   ~Mp4Writer() { Free(); }
   Status Open(const fs::path& path, int width, int height, double fps, int crf) {
+    RouteLibavLog();  // the encoder's chatter stays out of stderr; its errors reach the log
     width_ = width & ~1;
     height_ = height & ~1;
     if (width_ < 2 || height_ < 2) return Status::InvalidArgument("frames too small to encode");

@@ -13,6 +13,7 @@ extern "C" {
 #endif
 
 #include "footage/segment.h"
+#include "pipeline/av_log.h"
 #include "util/secure.h"
 
 namespace lfr {
@@ -101,6 +102,7 @@ Result<std::string> RemuxToFragmentedMp4(const std::vector<SegmentSpan>& spans, 
     return Status::InvalidArgument("a played range is at most " + std::to_string(kMaxPlaybackMs / 60000) +
                                    " minutes; export longer ranges");
   }
+  RouteLibavLog();
   std::vector<std::unique_ptr<DemuxedSegment>> demuxed;
   std::vector<Picked> packets;
   const AVRational k90{1, 90000};
