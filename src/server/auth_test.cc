@@ -114,13 +114,13 @@ TEST(RoleMatrixTest, EachRoleHasExactlyItsPermissions) {
   const P all[] = {P::kManageUsers, P::kReadDeployments, P::kManageDeployments, P::kViewWatchlist,
                    P::kViewFaceImages, P::kReadAlerts, P::kDecideAlerts, P::kCorrectDecisions,
                    P::kReadReports, P::kReadAudit, P::kReadGalleries, P::kManageGalleries,
-                   P::kSearchGalleries, P::kReviewCandidates, P::kReadSearches};
+                   P::kSearchGalleries, P::kReviewCandidates, P::kReadSearches, P::kReviewFootage};
   const std::map<Role, std::set<P>> expected = {
       {Role::kAdmin, {P::kManageUsers}},
       {Role::kSupervisor, {P::kReadDeployments, P::kManageDeployments, P::kViewWatchlist,
                            P::kViewFaceImages, P::kReadAlerts, P::kReadReports,
                            P::kCorrectDecisions, P::kReadGalleries, P::kManageGalleries,
-                           P::kReadSearches}},
+                           P::kReadSearches, P::kReviewFootage}},
       {Role::kOperator, {P::kReadDeployments, P::kViewWatchlist, P::kViewFaceImages,
                          P::kReadAlerts, P::kDecideAlerts, P::kCorrectDecisions}},
       {Role::kAuditor, {P::kReadDeployments, P::kReadAlerts, P::kReadReports, P::kReadAudit,
