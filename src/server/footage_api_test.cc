@@ -38,7 +38,9 @@ class FootageApiTest : public lfr::testing::ApiFixture {
     ApiFixture::SetUp();
     dep_ = ActiveDeployment("Footage");
     ASSERT_TRUE(store_->AddCamera(lfr::testing::Cam(dep_, "gate-b"), lfr::testing::kCli).ok());
-    for (const Camera& c : *store_->ListCameras(dep_)) (c.name == "gate-a" ? cam_a_ : cam_b_) = c.id;
+    auto cams = store_->ListCameras(dep_);
+    ASSERT_TRUE(cams.ok());
+    for (const Camera& c : *cams) (c.name == "gate-a" ? cam_a_ : cam_b_) = c.id;
     auto key = store_->FootageKey(dep_, lfr::testing::kSystem);
     ASSERT_TRUE(key.ok()) << key.status().ToString();
     const RecorderStatus rec =
