@@ -235,11 +235,13 @@ TEST_F(LiveCamerasTest, LiveShowsEachCamerasRecordingState) {
   ASSERT_TRUE(store_->PublishNotice(id, "LFR will be used at the gate.", kCli).ok());
   ASSERT_TRUE(store_->StartDeployment(id, kCli).ok());
   Client sue = Login("sue");
-  ASSERT_EQ(sue.Post("/api/deployments/" + std::to_string(id) + "/start")->status, 200);
+  auto started = sue.Post("/api/deployments/" + std::to_string(id) + "/start");
+  ASSERT_EQ(started->status, 200) << started->body;
   std::map<std::string, json> by_name;
   auto states = [&] {
     by_name.clear();
-    for (const json& c : json::parse(sue.Get("/api/live")->body)["cameras"]) by_name[c["camera"]] = c;
+    const json live = json::parse(sue.Get("/api/live")->body);
+    for (const json& c : live["cameras"]) by_name[c["camera"].get<std::string>()] = c;
     return by_name.size() == 3 && by_name["stage"]["recording"] == "recording" &&
            by_name["mjpeg"]["recording"] == "stopped";
   };
