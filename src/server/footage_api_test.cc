@@ -60,7 +60,9 @@ class FootageApiTest : public lfr::testing::ApiFixture {
   }
   std::vector<AuditEvent> AuditOf(const std::string& action) {
     std::vector<AuditEvent> out;
-    for (const AuditEvent& e : *store_->ListAudit(0, 100000)) {
+    auto audit = store_->ListAudit(0, 100000);
+    EXPECT_TRUE(audit.ok());
+    for (const AuditEvent& e : *audit) {
       if (e.action == action) out.push_back(e);
     }
     return out;
