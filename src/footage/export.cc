@@ -123,21 +123,29 @@ Status ForEachFrame(const std::vector<fs::path>& segments, const SecretBytes& ke
   return Status::Ok();
 }
 
-// Blurs r of img beyond recognition: down to a few pixels and back.
+// Blurs a face box of img beyond recognition — and beyond detection: the box (grown by
+// margin) is replaced by the same place of its surroundings (the box grown by half again)
+// shrunk to 3x3 pixels and stretched back, a smooth gradient of the area's colours in which
+// no head shape, let alone a face, is left (a blur to a few pixels per face still reads as
+// a face to a detector).
 void BlurBox(cv::Mat* img, const cv::Rect2f& box, float margin) {
-  const float mx = box.width * margin, my = box.height * margin;
-  cv::Rect r(cv::Point(static_cast<int>(std::floor(box.x - mx)), static_cast<int>(std::floor(box.y - my))),
-             cv::Point(static_cast<int>(std::ceil(box.x + box.width + mx)),
-                       static_cast<int>(std::ceil(box.y + box.height + my))));
-  r &= cv::Rect(0, 0, img->cols, img->rows);
+  const cv::Rect frame(0, 0, img->cols, img->rows);
+  auto grow = [&](float by) {
+    const float mx = box.width * by, my = box.height * by;
+    return cv::Rect(cv::Point(static_cast<int>(std::floor(box.x - mx)), static_cast<int>(std::floor(box.y - my))),
+                    cv::Point(static_cast<int>(std::ceil(box.x + box.width + mx)),
+                              static_cast<int>(std::ceil(box.y + box.height + my)))) &
+           frame;
+  };
+  const cv::Rect r = grow(margin);
+  const cv::Rect c = grow(margin + 0.5f);
   if (r.width < 2 || r.height < 2) return;
-  cv::Mat roi = (*img)(r);
-  const int side = std::max(r.width, r.height);
-  cv::Mat small;
-  cv::resize(roi, small, cv::Size(std::max(2, 6 * r.width / side), std::max(2, 6 * r.height / side)), 0, 0,
-             cv::INTER_AREA);
-  cv::resize(small, roi, roi.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat small, wide;
+  cv::resize((*img)(c), small, cv::Size(3, 3), 0, 0, cv::INTER_AREA);
+  cv::resize(small, wide, c.size(), 0, 0, cv::INTER_LINEAR);
+  wide(cv::Rect(r.x - c.x, r.y - c.y, r.width, r.height)).copyTo((*img)(r));
   WipeMat(&small);
+  WipeMat(&wide);
 }
 
 // The H.264 MP4 writer: BGR frames in, a file at `path` out ("faststart": index first).

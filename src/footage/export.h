@@ -12,8 +12,9 @@
 // decides, the second blurs and encodes). When in doubt, blur: a face of the subject's
 // track is left clear only if its own similarity is at least keep_similarity, and the box a
 // track predicts on a frame where the detector missed its face is blurred too (not the
-// subject's). Blurring is a downscale of the box (grown by face_margin) to a few pixels and
-// back: nothing of the face survives, the detector finds no face there.
+// subject's). Blurring replaces the box (grown by face_margin) by its surroundings shrunk to
+// 3x3 pixels and stretched back: a smooth patch of the area's colours in which nothing of
+// the face, nor its shape, survives, so the detector finds no face there.
 //
 // Output: written to a hidden temporary name beside `out` and renamed only when complete
 // (nothing half-written is left); the manifest ("<out>.manifest.json", the same way) holds
