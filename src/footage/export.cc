@@ -124,10 +124,10 @@ Status ForEachFrame(const std::vector<fs::path>& segments, const SecretBytes& ke
 }
 
 // Blurs a face box of img beyond recognition — and beyond detection: the box (grown by
-// margin) is replaced by the same place of its surroundings (the box grown by half again)
-// shrunk to 3x3 pixels and stretched back, a smooth gradient of the area's colours in which
-// no head shape, let alone a face, is left (a blur to a few pixels per face still reads as
-// a face to a detector).
+// margin) becomes one flat colour, the mean of the ring around it (the box grown by half
+// again, the box itself left out), so neither the face nor its skin tone or shading is
+// left. (Blurs that keep a smooth trace of the head — a few pixels per face, or a 3x3
+// stretch — still read as a face to YuNet, as the export test found.)
 void BlurBox(cv::Mat* img, const cv::Rect2f& box, float margin) {
   const cv::Rect frame(0, 0, img->cols, img->rows);
   auto grow = [&](float by) {
@@ -139,13 +139,11 @@ void BlurBox(cv::Mat* img, const cv::Rect2f& box, float margin) {
   };
   const cv::Rect r = grow(margin);
   const cv::Rect c = grow(margin + 0.5f);
-  if (r.width < 2 || r.height < 2) return;
-  cv::Mat small, wide;
-  cv::resize((*img)(c), small, cv::Size(3, 3), 0, 0, cv::INTER_AREA);
-  cv::resize(small, wide, c.size(), 0, 0, cv::INTER_LINEAR);
-  wide(cv::Rect(r.x - c.x, r.y - c.y, r.width, r.height)).copyTo((*img)(r));
-  WipeMat(&small);
-  WipeMat(&wide);
+  if (r.width < 1 || r.height < 1) return;
+  const cv::Scalar sum_c = cv::sum((*img)(c)), sum_r = cv::sum((*img)(r));
+  const double ring = static_cast<double>(c.area() - r.area());
+  const cv::Scalar fill = ring > 0 ? (sum_c - sum_r) / ring : cv::Scalar(128, 128, 128);
+  (*img)(r).setTo(fill);
 }
 
 // The H.264 MP4 writer: BGR frames in, a file at `path` out ("faststart": index first).

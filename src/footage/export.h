@@ -12,9 +12,9 @@
 // decides, the second blurs and encodes). When in doubt, blur: a face of the subject's
 // track is left clear only if its own similarity is at least keep_similarity, and the box a
 // track predicts on a frame where the detector missed its face is blurred too (not the
-// subject's). Blurring replaces the box (grown by face_margin) by its surroundings shrunk to
-// 3x3 pixels and stretched back: a smooth patch of the area's colours in which nothing of
-// the face, nor its shape, survives, so the detector finds no face there.
+// subject's). Blurring is total: the box (grown by face_margin) becomes one flat colour, the
+// mean of the ring around it, so nothing of the face, its skin tone or shading survives and
+// the detector finds no face there (softer blurs still read as faces to the detector).
 //
 // Output: written to a hidden temporary name beside `out` and renamed only when complete
 // (nothing half-written is left); the manifest ("<out>.manifest.json", the same way) holds
