@@ -450,15 +450,33 @@ Result<ExportManifest> ExportFootage(Store* store, FaceAnalyzer* analyzer, const
       return Status::Internal("the footage changed while it was exported");
     }
     bgr.copyTo(work);
+    std::vector<cv::Rect2f> clear_boxes;
     for (const FaceBox& b : frames[i]) {
       const bool clear = b.detected && subject_tracks.count(b.track) > 0 && b.similarity >= options.keep_similarity;
       const bool subject_missed = !b.detected && subject_tracks.count(b.track) > 0;
       if (clear) {
         ++m.subject_faces;
+        clear_boxes.push_back(b.box);
       } else if (!subject_missed) {
         BlurBox(&work, b.box, options.face_margin);
         ++m.faces_blurred;
       }
+    }
+    // Check the redacted frame itself: whatever the detector still finds there that is not
+    // the subject's clear face (a face that only scores once its neighbours are gone, a
+    // hand) is blurred too, until it finds nothing else (at most 3 rounds).
+    for (int round = 0; round < 3; ++round) {
+      LFR_RETURN_IF_ERROR(analyzer->detector().Detect(work, &dets));
+      int found = 0;
+      for (const Face& f : dets) {
+        const bool subject = std::any_of(clear_boxes.begin(), clear_boxes.end(),
+                                         [&](const cv::Rect2f& c) { return BoxIoU(c, f.box) > 0.3f; });
+        if (subject) continue;
+        BlurBox(&work, f.box, options.face_margin);
+        ++m.faces_blurred;
+        ++found;
+      }
+      if (found == 0) break;
     }
     Status s = writer.Write(work, t - times.front());
     ++i;

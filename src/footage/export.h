@@ -14,7 +14,10 @@
 // track predicts on a frame where the detector missed its face is blurred too (not the
 // subject's). Blurring is total: the box (grown by face_margin) becomes one flat colour, the
 // mean of the ring around it, so nothing of the face, its skin tone or shading survives and
-// the detector finds no face there (softer blurs still read as faces to the detector).
+// the detector finds no face there (softer blurs still read as faces to the detector). Each
+// redacted frame is then run through the detector again and whatever it still finds that is
+// not the subject's clear face is blurred too (a face that scores only once its neighbours
+// are gone, a hand taken for a face), until it finds nothing else.
 //
 // Output: written to a hidden temporary name beside `out` and renamed only when complete
 // (nothing half-written is left); the manifest ("<out>.manifest.json", the same way) holds
