@@ -65,7 +65,7 @@ struct ExportRequest {
 struct ExportOptions {
   std::filesystem::path footage_root;  // $LFR_HOME/footage
   float subject_similarity = 0.45f;    // cosine: a track is the subject's
-  float keep_similarity = 0.25f;       // cosine: below it even a subject-track face is blurred
+  float keep_similarity = 0.4f;        // cosine: below it even a subject-track face is blurred
   float face_margin = 0.35f;           // blurred box grown by this fraction of its size, each side
   int crf = 23;                        // x264 quality
   // Progress: frames analysed so far in pass 1 (called every frame; may be empty).
