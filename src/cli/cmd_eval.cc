@@ -2,6 +2,7 @@
 // FairFace data ($LFR_DATA), through the same FaceAnalyzer the live system runs. See
 // docs/ACCURACY.md for the runs and src/eval/ for the protocols and metrics.
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -10,7 +11,9 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "eval/closed_set.h"
 #include "eval/det_plot.h"
+#include "eval/line_plot.h"
 #include "eval/extract.h"
 #include "eval/identify.h"
 #include "eval/lfw.h"
@@ -42,6 +45,9 @@ struct EvalArgs {
   bool no_fairface = false;
   std::string write_calibration;
   std::string det_plot;
+  // closed-set
+  int max_rank = 50;
+  std::string cmc_plot;
   std::string subcommand;         // "verify" or "identify", for provenance
 };
 
@@ -103,6 +109,10 @@ void FailModel(Context& ctx, const Status& s) {
 // and caches are left out).
 std::string CommandLine(const EvalArgs& a) {
   std::string s = "lfr eval " + a.subcommand;
+  if (a.subcommand == "closed-set") {
+    s += " --seed " + std::to_string(a.seed);
+    if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
+  }
   if (a.subcommand == "identify") {
     s += " --watchlist-size " + a.sizes + " --seed " + std::to_string(a.seed);
     if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
@@ -457,6 +467,91 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   o << "\n" << Num(secs, 1) << " s\n";
 }
 
+// ---------------------------------------------------------------- closed-set
+
+void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
+  auto root = DataRoot(a, "lfw/images");
+  if (!root.ok()) return Fail(ctx, root.status());
+  const fs::path lfw = *root / "lfw";
+  auto people = ScanLfwPeople(lfw);
+  if (!people.ok()) return Fail(ctx, people.status());
+  auto ex = MakeExtractor(a, ctx);
+  if (!ex.ok()) return FailModel(ctx, ex.status());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<fs::path> paths;
+  for (const auto& p : *people) {
+    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
+  }
+  std::vector<ImageResult> results;
+  ExtractStats st;
+  Status s = (*ex)->Run(paths, "closed-set: embedding", &results, &st);
+  if (!s.ok()) return Fail(ctx, s);
+  std::vector<EvalIdentity> ids;
+  size_t k = 0;
+  for (const auto& p : *people) {
+    EvalIdentity id;
+    id.name = p.name;
+    id.source = "lfw";
+    for (size_t j = 0; j < p.images.size(); ++j, ++k) id.images.push_back({paths[k].string(), std::move(results[k])});
+    ids.push_back(std::move(id));
+  }
+  ClosedSetOptions co;
+  co.max_probes_per_person = a.max_probes;
+  co.max_rank = a.max_rank;
+  co.flip = !a.no_flip;
+  co.seed = a.seed;
+  auto res = RunClosedSet(ids, co);
+  if (!res.ok()) return Fail(ctx, res.status());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (!a.cmc_plot.empty()) {
+    PlotSeries line{"LFW, " + std::to_string(res->gallery_records) + " records", {}};
+    for (size_t r = 0; r < res->cmc.size(); ++r) line.points.emplace_back(r + 1.0, res->cmc[r].value());
+    LinePlotOptions po;
+    po.title = "Closed-set identification (CMC) on all of LFW, " + (*ex)->recogniser_id();
+    const double lowest = res->cmc.empty() ? 0.0 : res->cmc.front().value();
+    const double y0 = std::max(0.0, std::floor(lowest * 20.0 - 1.0) / 20.0);  // a 0.05 step below rank 1
+    po.x = {"rank", 1.0, static_cast<double>(a.max_rank), false, a.max_rank <= 20 ? 1.0 : 5.0};
+    po.y = {"identification rate (mate within the top k)", y0, 1.0, false, (1.0 - y0) > 0.3 ? 0.1 : 0.01};
+    Status ps = WriteLinePlots(a.cmc_plot, {line}, po);
+    if (!ps.ok()) return Fail(ctx, ps);
+  }
+  if (a.json) {
+    nlohmann::json j = ClosedSetResultToJson(*res);
+    j["protocol"] = "closed-set 1:N: gallery = every LFW image with a face (one record per image); probes = "
+                    "images of people with >= 2 images, capped per person, each searched without its own record; "
+                    "rank of the best-scoring mate, ties against it";
+    j["seed"] = a.seed;
+    j["max_probes_per_person"] = a.max_probes;
+    j["flip_average"] = !a.no_flip;
+    j["detector"] = (*ex)->detector_id();
+    j["recogniser"] = (*ex)->recogniser_id();
+    j["images"] = ExtractJson(st);
+    j["seconds"] = secs;
+    j["command"] = CommandLine(a);
+    *ctx.out << j.dump(2) << "\n";
+    return;
+  }
+  std::ostream& o = *ctx.out;
+  o << "Closed-set identification on all of LFW, detector " << (*ex)->detector_id() << ", recogniser "
+    << (*ex)->recogniser_id() << (a.no_flip ? " (face only)" : " (face + mirror averaged)") << ", seed " << a.seed
+    << "\n";
+  o << "gallery: " << res->gallery_records << " records of " << res->gallery_people << " people ("
+    << res->gallery_no_face << " images without a detected face left out)\n";
+  o << "probes: " << res->probes << " images of " << res->people_probed << " people (at most " << a.max_probes
+    << " each), each searched without its own record; " << res->probes_no_face << " without a face and "
+    << res->probes_mate_not_enrolled << " whose mates have no face count as misses at every rank\n";
+  for (int r : {1, 5, 10, 20, 50}) {
+    if (r > static_cast<int>(res->cmc.size())) break;
+    const Interval ci = res->cmc[r - 1].ci();
+    o << "  rank-" << std::left << std::setw(3) << r << std::right << " " << Pct(res->cmc[r - 1].value()) << " ["
+      << Pct(ci.lo) << ", " << Pct(ci.hi) << "] (" << res->cmc[r - 1].events << "/" << res->cmc[r - 1].trials
+      << ")\n";
+  }
+  if (!a.cmc_plot.empty()) o << "CMC curve: " << a.cmc_plot << ".png, " << a.cmc_plot << ".svg\n";
+  o << Num(secs, 1) << " s\n";
+}
+
 void AddCommon(CLI::App* cmd, EvalArgs* a) {
   cmd->add_option("--data", a->data, "Evaluation data folder with lfw/ and fairface-dev/ (default: $LFR_DATA)");
   cmd->add_option("--cache", a->cache,
@@ -475,7 +570,7 @@ void AddCommon(CLI::App* cmd, EvalArgs* a) {
 
 void RegisterEvalCommand(CLI::App& app, Context& ctx) {
   CLI::App* eval = app.add_subcommand(
-      "eval", "Measure accuracy on public data ($LFR_DATA): LFW verification, open-set identification, "
+      "eval", "Measure accuracy on public data ($LFR_DATA): LFW verification, open-set and closed-set identification, "
               "demographic differentials, threshold calibration (docs/ACCURACY.md).");
   eval->require_subcommand(1);
 
@@ -512,6 +607,22 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
                        "Write the recogniser's calibration table (models/calibration/<id>.json) to this file");
   identify->add_option("--det-plot", ia->det_plot, "Write the DET curves to PREFIX.png and PREFIX.svg");
   identify->callback([ia, &ctx] { RunIdentify(*ia, ctx); });
+
+  auto ca = std::make_shared<EvalArgs>();
+  ca->subcommand = "closed-set";
+  CLI::App* closed = eval->add_subcommand(
+      "closed-set", "Closed-set identification (retrospective search's question) with all of LFW as the gallery: "
+                    "rank-1/5/10/20 with 95 % intervals and the CMC curve, exact scoring.");
+  AddCommon(closed, ca.get());
+  closed->add_option("--seed", ca->seed, "Probe sampling seed (recorded in the output)")->capture_default_str();
+  closed->add_option("--max-probes", ca->max_probes, "Probe images per person at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  closed->add_option("--max-rank", ca->max_rank, "Highest rank of the CMC curve")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  closed->add_option("--cmc-plot", ca->cmc_plot, "Write the CMC curve to PREFIX.png and PREFIX.svg");
+  closed->callback([ca, &ctx] { RunClosedSetEval(*ca, ctx); });
 }
 
 }  // namespace lfr::cli
