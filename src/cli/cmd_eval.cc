@@ -509,10 +509,13 @@ void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
     for (size_t r = 0; r < res->cmc.size(); ++r) line.points.emplace_back(r + 1.0, res->cmc[r].value());
     LinePlotOptions po;
     po.title = "Closed-set identification (CMC) on all of LFW, " + (*ex)->recogniser_id();
+    // The y axis starts a little below rank 1: in steps of 0.01 when rank 1 is above 0.9.
     const double lowest = res->cmc.empty() ? 0.0 : res->cmc.front().value();
-    const double y0 = std::max(0.0, std::floor(lowest * 20.0 - 1.0) / 20.0);  // a 0.05 step below rank 1
-    po.x = {"rank", 1.0, static_cast<double>(a.max_rank), false, a.max_rank <= 20 ? 1.0 : 5.0};
-    po.y = {"identification rate (mate within the top k)", y0, 1.0, false, (1.0 - y0) > 0.3 ? 0.1 : 0.01};
+    const bool fine = lowest > 0.9;
+    const double y0 = fine ? std::floor((lowest - 0.005) * 100.0) / 100.0 : std::max(0.0, std::floor(lowest * 10.0) / 10.0);
+    po.x = {"rank", 0.0, static_cast<double>(a.max_rank), false, a.max_rank <= 20 ? 1.0 : 5.0};
+    po.y = {"identification rate (mate within the top k)", y0, 1.0, false, fine ? 0.001 * std::ceil((1.0 - y0) * 100.0 - 1e-6) : 0.1};
+    po.legend_at_bottom = true;
     Status ps = WriteLinePlots(a.cmc_plot, {line}, po);
     if (!ps.ok()) return Fail(ctx, ps);
   }

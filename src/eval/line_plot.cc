@@ -97,6 +97,19 @@ std::string Hex(const cv::Scalar& bgr) {
 
 int Px(double v) { return static_cast<int>(std::lround(v)); }
 
+// The left edge of the legend: wide enough for the longest label.
+double LegendX(const Frame& f, const std::vector<PlotSeries>& series) {
+  size_t longest = 0;
+  for (const auto& s : series) longest = std::max(longest, s.label.size());
+  return f.w - f.right - 50 - 9.0 * static_cast<double>(longest);
+}
+
+// The baseline of legend line i.
+double LegendY(const Frame& f, const LinePlotOptions& o, size_t i) {
+  if (o.legend_at_bottom) return f.h - f.bottom - 12 - 22.0 * i;
+  return f.top + 20 + 22.0 * i;
+}
+
 }  // namespace
 
 cv::Mat RenderLinePlotPng(const std::vector<PlotSeries>& series, const LinePlotOptions& o) {
@@ -123,8 +136,8 @@ cv::Mat RenderLinePlotPng(const std::vector<PlotSeries>& series, const LinePlotO
     for (const auto& p : series[i].points) pts.emplace_back(Px(f.x(p.x)), Px(f.y(p.y)));
     if (pts.size() >= 2) cv::polylines(img, pts, false, c, 2, cv::LINE_AA);
     if (pts.size() == 1) cv::circle(img, pts[0], 3, c, cv::FILLED, cv::LINE_AA);
-    const int ly = Px(f.top) + 20 + 22 * static_cast<int>(i);
-    const int lx = Px(f.w - f.right) - 170;
+    const int ly = Px(LegendY(f, o, i));
+    const int lx = Px(LegendX(f, series));
     cv::line(img, {lx, ly - 5}, {lx + 30, ly - 5}, c, 2, cv::LINE_AA);
     draw::Text(img, series[i].label, {lx + 38, ly}, 0.5, ink);
   }
@@ -169,7 +182,7 @@ std::string RenderLinePlotSvg(const std::vector<PlotSeries>& series, const LineP
     s << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
     for (const auto& p : series[i].points) s << f.x(p.x) << "," << f.y(p.y) << " ";
     s << "\"/>\n";
-    const double ly = f.top + 20 + 22 * i, lx = f.w - f.right - 170;
+    const double ly = LegendY(f, o, i), lx = LegendX(f, series);
     s << "<line x1=\"" << lx << "\" y1=\"" << ly - 5 << "\" x2=\"" << lx + 30 << "\" y2=\"" << ly - 5
       << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>\n";
     s << "<text x=\"" << lx + 38 << "\" y=\"" << ly << "\">" << EscapeHtml(series[i].label) << "</text>\n";

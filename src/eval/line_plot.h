@@ -32,6 +32,7 @@ struct LinePlotOptions {
   std::string title;
   PlotAxis x, y;
   int width = 900, height = 700;      // PNG pixels / SVG user units
+  bool legend_at_bottom = false;      // legend in the bottom right corner instead of the top right
 };
 
 // Renders the plot into an 8-bit BGR image of options.width x height.
