@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "eval/closed_set.h"
 #include "eval/det_plot.h"
+#include "eval/exclusions.h"
 #include "eval/line_plot.h"
 #include "eval/extract.h"
 #include "eval/identify.h"
@@ -34,6 +35,8 @@ struct EvalArgs {
   bool no_flip = false;
   int threads = 1;
   std::string recogniser_id;
+  std::string exclusions;        // "" = the built-in list
+  bool no_exclusions = false;
   DetectFlags flags;
   // identify
   std::string sizes = "100,1000,5000";
@@ -122,6 +125,8 @@ std::string CommandLine(const EvalArgs& a) {
     if (a.no_fairface) s += " --no-fairface";
   }
   if (a.no_flip) s += " --no-flip";
+  if (a.no_exclusions) s += " --no-exclusions";
+  else if (!a.exclusions.empty()) s += " --exclusions " + a.exclusions;
   if (!a.recogniser_id.empty()) s += " --recogniser " + a.recogniser_id;
   if (!a.flags.detector_id.empty()) s += " --detector " + a.flags.detector_id;
   if (a.flags.working_long_side != 640) s += " --working-size " + std::to_string(a.flags.working_long_side);
@@ -133,6 +138,38 @@ nlohmann::json ExtractJson(const ExtractStats& st) {
           {"no_face", st.no_face}, {"seconds", st.seconds}};
 }
 
+// The images to leave out: --exclusions FILE, none with --no-exclusions, else the built-in
+// list (src/eval/exclusions.csv).
+Result<Exclusions> LoadExclusions(const EvalArgs& a) {
+  if (a.no_exclusions) return Exclusions();
+  if (!a.exclusions.empty()) return Exclusions::Load(a.exclusions);
+  return Exclusions::BuiltIn();
+}
+
+// Drops the excluded images of each LFW person (and people left with none); returns how
+// many images were dropped.
+int64_t ExcludeLfw(const Exclusions& ex, const fs::path& lfw, std::vector<LfwPerson>* people) {
+  int64_t dropped = 0;
+  std::vector<LfwPerson> kept;
+  for (auto& p : *people) {
+    std::vector<int> images;
+    for (int n : p.images) {
+      if (ex.Excludes(LfwImagePath(lfw, {p.name, n}))) ++dropped;
+      else images.push_back(n);
+    }
+    p.images = std::move(images);
+    if (!p.images.empty()) kept.push_back(std::move(p));
+  }
+  *people = std::move(kept);
+  return dropped;
+}
+
+std::string ExclusionLine(const Exclusions& ex, int64_t dropped, const std::string& what) {
+  if (ex.size() == 0) return "exclusions: none (--no-exclusions)\n";
+  return "exclusions: " + std::to_string(dropped) + " " + what + " left out, listed in " + ex.origin() +
+         " (label errors and duplicates; --no-exclusions keeps them)\n";
+}
+
 // ---------------------------------------------------------------- verify
 
 void RunVerify(const EvalArgs& a, Context& ctx) {
@@ -141,6 +178,20 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
   const fs::path lfw = *root / "lfw";
   auto pairs = LoadLfwPairs(lfw / "pairs.txt");
   if (!pairs.ok()) return Fail(ctx, pairs.status());
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  int64_t pairs_excluded = 0;
+  {
+    std::vector<LfwPair> kept;
+    for (const auto& p : pairs->pairs) {
+      if (exclusions->Excludes(LfwImagePath(lfw, p.a)) || exclusions->Excludes(LfwImagePath(lfw, p.b))) {
+        ++pairs_excluded;
+      } else {
+        kept.push_back(p);
+      }
+    }
+    pairs->pairs = std::move(kept);
+  }
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
@@ -203,6 +254,8 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
         {"folds", folds},
         {"failures_to_enrol", st.no_face},
         {"pairs_with_failure", pairs_with_failure},
+        {"pairs_excluded", pairs_excluded},
+        {"exclusions", exclusions->origin()},
         {"failure_scoring", "an image with no detected face gives its pairs similarity -inf: "
                             "called 'different person' (wrong for mated pairs, right for non-mated)"},
         {"tar_at_far_1e-3", tar},
@@ -229,6 +282,7 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
   o << "TAR " << Pct(tar) << " [" << Pct(tar_ci.lo) << ", " << Pct(tar_ci.hi) << "] at FAR <= 1e-3 (threshold "
     << Num(far3.threshold) << "; " << impostor.size() << " non-mated pairs allow " << far3.allowed
     << " false accepts)\n";
+  o << ExclusionLine(*exclusions, pairs_excluded, "pairs");
   o << "failures to detect: " << st.no_face << " of " << st.images << " images, in "
     << pairs_with_failure << " pairs, scored as 'different person' (never dropped)\n";
   o << "images: " << st.cached << " from cache, " << st.computed << " embedded; " << Num(secs, 1) << " s\n";
@@ -280,6 +334,9 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   const fs::path lfw = *root / "lfw";
   auto people = ScanLfwPeople(lfw);
   if (!people.ok()) return Fail(ctx, people.status());
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  int64_t excluded = ExcludeLfw(*exclusions, lfw, &*people);
   std::map<std::string, std::string> sex;
   if (auto labels = LoadLfwSexLabels(lfw / "labels" / "lfw_identity_sex_from_gender_lists.csv"); labels.ok()) {
     sex = std::move(labels).value();
@@ -290,7 +347,10 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   if (!a.no_fairface) {
     auto ff = LoadFairFace(*root / "fairface-dev");
     if (!ff.ok()) return Fail(ctx, ff.status());
-    fairface = std::move(ff).value();
+    for (auto& f : *ff) {
+      if (exclusions->Excludes(f.path)) ++excluded;
+      else fairface.push_back(std::move(f));
+    }
   }
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
@@ -422,6 +482,8 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
         {"flip_average", io.flip},
         {"quality_gate", io.quality_gate},
         {"fairface", !a.no_fairface},
+        {"excluded_images", excluded},
+        {"exclusions", exclusions->origin()},
         {"detector", (*ex)->detector_id()},
         {"recogniser", (*ex)->recogniser_id()},
         {"images", ExtractJson(st)},
@@ -437,6 +499,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
     << (*ex)->recogniser_id() << (io.flip ? " (face + mirror averaged)" : " (face only)")
     << ", seed " << a.seed << ", enrolment images " << a.enrol_images
     << (io.quality_gate ? ", quality-gated probes" : "") << "\n";
+  o << ExclusionLine(*exclusions, excluded, "images");
   o << "images: " << st.images << " (" << st.no_face << " without a detected face; " << st.cached
     << " from cache, " << st.computed << " embedded)\n";
   for (const auto& r : *res) {
@@ -475,6 +538,9 @@ void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
   const fs::path lfw = *root / "lfw";
   auto people = ScanLfwPeople(lfw);
   if (!people.ok()) return Fail(ctx, people.status());
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  const int64_t excluded = ExcludeLfw(*exclusions, lfw, &*people);
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
@@ -527,6 +593,8 @@ void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
     j["seed"] = a.seed;
     j["max_probes_per_person"] = a.max_probes;
     j["flip_average"] = !a.no_flip;
+    j["excluded_images"] = excluded;
+    j["exclusions"] = exclusions->origin();
     j["detector"] = (*ex)->detector_id();
     j["recogniser"] = (*ex)->recogniser_id();
     j["images"] = ExtractJson(st);
@@ -539,6 +607,7 @@ void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
   o << "Closed-set identification on all of LFW, detector " << (*ex)->detector_id() << ", recogniser "
     << (*ex)->recogniser_id() << (a.no_flip ? " (face only)" : " (face + mirror averaged)") << ", seed " << a.seed
     << "\n";
+  o << ExclusionLine(*exclusions, excluded, "images");
   o << "gallery: " << res->gallery_records << " records of " << res->gallery_people << " people ("
     << res->gallery_no_face << " images without a detected face left out)\n";
   o << "probes: " << res->probes << " images of " << res->people_probed << " people (at most " << a.max_probes
@@ -566,6 +635,10 @@ void AddCommon(CLI::App* cmd, EvalArgs* a) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_option("--recogniser", a->recogniser_id, "Recogniser model id (default: highest-priority installed)");
+  cmd->add_option("--exclusions", a->exclusions,
+                  "CSV (file,reason) of images to leave out (default: the built-in list of LFW label errors and "
+                  "duplicates, src/eval/exclusions.csv)");
+  cmd->add_flag("--no-exclusions", a->no_exclusions, "Leave no image out (the figures before the exclusion list)");
   AddDetectFlags(cmd, &a->flags);
 }
 

@@ -1,4 +1,5 @@
 // `lfr eval` and `lfr calibrate` with bad input: exit 2 and a message that says what to fix.
+#include <fstream>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -108,6 +109,24 @@ TEST(EvalCliTest, ClosedSetRanksTheMatesOfASmallLfwFolderAndDrawsTheCmc) {
   EXPECT_EQ(j["recogniser"], "mobilefacenet-arcface");
   EXPECT_TRUE(std::filesystem::file_size(plot.string() + ".png") > 1000);
   EXPECT_NE(lfr::testing::ReadFileBytes(plot.string() + ".svg").find("rank"), std::string::npos);
+
+  EXPECT_EQ(j["excluded_images"], 0);  // none of these images is on the built-in list
+
+  // An exclusion list leaves an image out: Abel Pacheco keeps one image, so is not probed.
+  const auto list = data / "exclude.csv";
+  std::ofstream(list) << "# test\nfile,reason\nAbel_Pacheco_0004.jpg,test\n";
+  auto ex = RunLfr({"eval", "closed-set", "--data", data.string(), "--no-cache", "--json", "--max-rank", "5",
+                    "--recogniser", "mobilefacenet-arcface", "--exclusions", list.string()});
+  ASSERT_EQ(ex.code, 0) << ex.err;
+  const auto je = nlohmann::json::parse(ex.out);
+  EXPECT_EQ(je["excluded_images"], 1);
+  EXPECT_EQ(je["people_probed"], 5);
+  EXPECT_EQ(je["probes"], 10);
+  EXPECT_EQ(je["exclusions"], list.string());
+  std::ofstream(list) << "Abel_Pacheco_0004.jpg\n";  // no header
+  auto bad_list = RunLfr({"eval", "closed-set", "--data", data.string(), "--exclusions", list.string()});
+  EXPECT_EQ(bad_list.code, kExitBadInput) << bad_list.err;
+  EXPECT_THAT(bad_list.err, HasSubstr("file,reason"));
 
   auto bad = RunLfr({"eval", "closed-set", "--data", data.string(), "--max-rank", "0"});
   EXPECT_EQ(bad.code, kExitBadInput) << bad.err;
