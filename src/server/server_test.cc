@@ -712,7 +712,9 @@ TEST_F(ServerTest, ReportsComeInThreeFormatsAndAreAuditedAsExports) {
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(aud.Get("/api/deployments/9999/report")->status, 404);
   int exports = 0;
-  for (const AuditEvent& e : *store_->ListAudit(0, 100000)) exports += e.action == "report.export";
+  auto audit = store_->ListAudit(0, 100000);  // held: a range-for over *temporary would dangle
+  ASSERT_TRUE(audit.ok());
+  for (const AuditEvent& e : *audit) exports += e.action == "report.export";
   EXPECT_EQ(exports, 3);
   const auto rows = *store_->ListAudit(0, 100000);
   for (const AuditEvent& e : rows) {
