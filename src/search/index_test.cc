@@ -124,11 +124,23 @@ double RecallAtK(const FaceIndex& approx, const FaceIndex& exact, const FaceSet&
 FaceIndexOptions SmallIvf(int64_t exact_below = 1000) {
   FaceIndexOptions o;
   o.exact_below = exact_below;
-  o.ivf.nlist = 128;
+  o.approx.proposer = Proposer::kIvfPq;
+  o.approx.nlist = 128;
   // Half the cells: a 12,000-face gallery has only ~90 faces per cell, so its exact top-20
   // spreads over many cells (measured recall@20: 0.947 at nprobe 32, 0.996 at 64).
-  o.ivf.nprobe = 64;
-  o.ivf.train_size = 10000;
+  o.approx.nprobe = 64;
+  o.approx.train_size = 10000;
+  return o;
+}
+
+// The default approximate index: exhaustive 4-bit PQ fast-scan, a shortlist well below the
+// gallery (15,000 faces) so that the codes really choose what is re-ranked.
+FaceIndexOptions SmallFastScan(int64_t exact_below = 1000) {
+  FaceIndexOptions o;
+  o.exact_below = exact_below;
+  o.approx.proposer = Proposer::kPqFastScan;
+  o.approx.shortlist = 300;
+  o.approx.train_size = 10000;
   return o;
 }
 
@@ -229,8 +241,71 @@ TEST(FaceIndexIvfPq, RemovedIdsAreNeverReturned) {
   auto s = MakeFaces(2000, 5, 64, 5);
   auto built = BuildFaceIndex(64, s.ids, s.faces, SmallIvf());
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  ASSERT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(built->get()), nullptr);
+  ASSERT_NE(dynamic_cast<RerankFaceIndex*>(built->get()), nullptr);
   ExpectRemovedNeverReturned(**built, s);
+}
+
+TEST(FaceIndexFastScan, RemovedIdsAreNeverReturned) {
+  auto s = MakeFaces(2000, 5, 64, 5);
+  auto built = BuildFaceIndex(64, s.ids, s.faces, SmallFastScan());
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  auto* r = dynamic_cast<RerankFaceIndex*>(built->get());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->proposer(), Proposer::kPqFastScan);
+  ExpectRemovedNeverReturned(**built, s);
+}
+
+TEST(FaceIndexFastScan, IsTheDefaultAboveTheThreshold) {
+  auto s = MakeFaces(300, 4, 32, 6);
+  FaceIndexOptions o;
+  o.exact_below = 1000;
+  auto big = BuildFaceIndex(32, s.ids, s.faces, o);
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  auto* r = dynamic_cast<RerankFaceIndex*>(big->get());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->proposer(), Proposer::kPqFastScan);
+  EXPECT_NE(r->Describe().find("PQ fast-scan"), std::string::npos) << r->Describe();
+}
+
+TEST(FaceIndexFastScan, RecallAt20IsAtLeast99PercentOfExactOnFaceLikeData) {
+  const int dim = 128, people = 3000;
+  auto s = MakeFaces(people, 5, dim, 7);
+  auto approx = BuildFaceIndex(dim, s.ids, s.faces, SmallFastScan());
+  ASSERT_TRUE(approx.ok()) << approx.status().ToString();
+  ExactFaceIndex exact(dim);
+  ASSERT_TRUE(exact.Add(s.ids, s.faces).ok());
+  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
+  const auto q = Probe(s, 11, 77);
+  auto a = (*approx)->Search(q, 5);
+  auto e = exact.Search(q, 5);
+  ASSERT_TRUE(a.ok() && e.ok());
+  ASSERT_EQ(a->size(), 5u);
+  EXPECT_EQ((*a)[0].id, (*e)[0].id);
+  EXPECT_NEAR((*a)[0].score, (*e)[0].score, 1e-5);
+}
+
+TEST(FaceIndexFastScan, IncrementalAddAndRemoveKeepRecall) {
+  const int dim = 128, people = 3000;
+  auto s = MakeFaces(people, 5, dim, 8);
+  const size_t half = s.ids.size() / 2;
+  auto approx = BuildFaceIndex(dim, std::span(s.ids).first(half), std::span(s.faces).first(half * dim), SmallFastScan());
+  ASSERT_TRUE(approx.ok());
+  ExactFaceIndex exact(dim);
+  ASSERT_TRUE(exact.Add(std::span(s.ids).first(half), std::span(s.faces).first(half * dim)).ok());
+  for (size_t i = half; i < s.ids.size(); i += 1000) {
+    const size_t m = std::min<size_t>(1000, s.ids.size() - i);
+    ASSERT_TRUE((*approx)->Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
+    ASSERT_TRUE(exact.Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
+  }
+  // Removals in several calls (each compacts the fast-scan codes in place).
+  for (int round = 0; round < 3; ++round) {
+    std::vector<int64_t> gone;
+    for (size_t i = round; i < s.ids.size(); i += 9) gone.push_back(s.ids[i]);
+    ASSERT_TRUE((*approx)->Remove(gone).ok());
+    ASSERT_TRUE(exact.Remove(gone).ok());
+  }
+  EXPECT_EQ((*approx)->size(), exact.size());
+  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
 }
 
 TEST(FaceIndexBuild, ChoosesExactBelowTheThresholdAndIvfPqAbove) {
@@ -240,10 +315,10 @@ TEST(FaceIndexBuild, ChoosesExactBelowTheThresholdAndIvfPqAbove) {
   EXPECT_NE(dynamic_cast<ExactFaceIndex*>(small->get()), nullptr);
   EXPECT_EQ((*small)->size(), 1200);
   FaceIndexOptions o = SmallIvf(1200);
-  o.ivf.nlist = 16;
+  o.approx.nlist = 16;
   auto big = BuildFaceIndex(32, s.ids, s.faces, o);
   ASSERT_TRUE(big.ok()) << big.status().ToString();
-  EXPECT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(big->get()), nullptr);
+  EXPECT_NE(dynamic_cast<RerankFaceIndex*>(big->get()), nullptr);
   EXPECT_EQ((*big)->size(), 1200);
   // A duplicate id in the source is refused either way.
   auto ids = s.ids;
@@ -257,7 +332,7 @@ TEST(FaceIndexIvfPq, RecallAt20IsAtLeast99PercentOfExactOnFaceLikeData) {
   auto s = MakeFaces(people, 5, dim, 7);
   auto approx = BuildFaceIndex(dim, s.ids, s.faces, SmallIvf());
   ASSERT_TRUE(approx.ok()) << approx.status().ToString();
-  ASSERT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(approx->get()), nullptr);
+  ASSERT_NE(dynamic_cast<RerankFaceIndex*>(approx->get()), nullptr);
   ExactFaceIndex exact(dim);
   ASSERT_TRUE(exact.Add(s.ids, s.faces).ok());
   EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
@@ -300,12 +375,14 @@ TEST(FaceIndexSeal, RoundTripKeepsResultsForEachKind) {
   std::vector<std::unique_ptr<FaceIndex>> indexes;
   indexes.push_back(std::make_unique<ExactFaceIndex>(dim));
   ASSERT_TRUE(indexes[0]->Add(s.ids, s.faces).ok());
-  for (bool fp16 : {false, true}) {
-    auto o = SmallIvf();
-    o.ivf.float16_store = fp16;
-    auto b = BuildFaceIndex(dim, s.ids, s.faces, o);
-    ASSERT_TRUE(b.ok());
-    indexes.push_back(std::move(*b));
+  for (bool fast_scan : {false, true}) {
+    for (bool fp16 : {false, true}) {
+      auto o = fast_scan ? SmallFastScan() : SmallIvf();
+      o.approx.float16_store = fp16;
+      auto b = BuildFaceIndex(dim, s.ids, s.faces, o);
+      ASSERT_TRUE(b.ok());
+      indexes.push_back(std::move(*b));
+    }
   }
   for (auto& index : indexes) {
     ASSERT_TRUE(index->Remove(std::vector<int64_t>{s.ids[3], s.ids[10]}).ok());
@@ -427,7 +504,7 @@ TEST(FaceIndexManaged, CrossingTheThresholdRebuildsAsIvfPqByItself) {
   const int dim = 64;
   auto s = MakeFaces(600, 5, dim, 13);  // 3000 faces
   FaceIndexOptions o = SmallIvf(2000);
-  o.ivf.nlist = 32;
+  o.approx.nlist = 32;
   ManagedFaceIndex managed(dim, o);
   // Concurrent searches while faces are added in chunks.
   std::atomic<bool> stop{false};
