@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "util/paths.h"
 
@@ -73,20 +72,21 @@ Result<std::unique_ptr<FaceIndex>> GalleryIndexes::Build(const Gallery& gallery,
 Result<std::unique_ptr<FaceIndex>> GalleryIndexes::OpenFile(const Gallery& gallery, const SecretBytes& key,
                                                             uint64_t* version) const {
   const fs::path path = PathFor(gallery.id);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read " + path.string());
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IOError("cannot read " + path.string());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
   const std::string refuse = "the sealed search index of gallery " + gallery.spec.name + " (" + path.string() + ")";
   const std::string remedy = "; refusing it. If it was not tampered with, `lfr gallery reindex " + gallery.spec.name +
                              "` deletes and rebuilds it";
-  if (bytes.size() < sizeof(kFileMagic) + sizeof(*version) ||
-      std::memcmp(bytes.data(), kFileMagic, sizeof(kFileMagic)) != 0) {
+  char magic[sizeof(kFileMagic)];
+  const bool head_ok = ::read(fd, magic, sizeof(magic)) == static_cast<ssize_t>(sizeof(magic)) &&
+                       std::memcmp(magic, kFileMagic, sizeof(magic)) == 0 &&
+                       ::read(fd, version, sizeof(*version)) == static_cast<ssize_t>(sizeof(*version));
+  if (!head_ok) {
+    ::close(fd);
     return Status::Corrupt(refuse + " is not an OpenLFR gallery index" + remedy);
   }
-  std::memcpy(version, bytes.data() + sizeof(kFileMagic), sizeof(*version));
-  const size_t head = sizeof(kFileMagic) + sizeof(*version);
-  auto opened = OpenSealedFaceIndex({bytes.data() + head, bytes.size() - head}, key, Aad(gallery.id, *version));
+  auto opened = OpenSealedFaceIndexFd(fd, key, Aad(gallery.id, *version));
+  ::close(fd);
   if (!opened.ok()) {
     return Status::Corrupt(refuse + " failed authentication (tampered, truncated, or not this gallery's)" + remedy);
   }
@@ -172,8 +172,6 @@ Status GalleryIndexes::SaveLocked(int64_t gallery_id, Entry* e) {
   auto key = store_->GalleryIndexKey(gallery_id);
   if (!key.ok()) return key.status();
   const uint64_t version = static_cast<uint64_t>(e->version);
-  auto sealed = SealFaceIndex(*e->index, *key, Aad(gallery_id, version));
-  if (!sealed.ok()) return sealed.status();
   std::error_code ec;
   fs::create_directories(dir_, ec);
   fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
@@ -183,7 +181,7 @@ Status GalleryIndexes::SaveLocked(int64_t gallery_id, Entry* e) {
   if (fd < 0) return Status::IOError("cannot write " + tmp.string() + ": " + std::strerror(errno));
   Status s = WriteAll(fd, reinterpret_cast<const uint8_t*>(kFileMagic), sizeof(kFileMagic));
   if (s.ok()) s = WriteAll(fd, reinterpret_cast<const uint8_t*>(&version), sizeof(version));
-  if (s.ok()) s = WriteAll(fd, sealed->data(), sealed->size());
+  if (s.ok()) s = SealFaceIndexToFd(*e->index, *key, Aad(gallery_id, version), fd);
   if (s.ok() && ::fsync(fd) != 0) s = Status::IOError("cannot sync " + tmp.string() + ": " + std::strerror(errno));
   ::close(fd);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -6,7 +6,8 @@
 // $LFR_HOME/galleries for the CLI and the server). A file, not a store table: an index of a
 // large gallery is gigabytes (10M faces: ~11 GB), beyond what an SQLite BLOB holds, and it is
 // a cache that can always be rebuilt from the store's sealed embeddings. Its layout:
-// "LFRGIDX1" || gallery index_version (u64, little-endian) || SealFaceIndex(index, key, aad)
+// "LFRGIDX1" || gallery index_version (u64, little-endian) || SealFaceIndexToFd(index, key, aad)
+// (sealed 1 MiB pieces: a 10M-face index is saved and opened without a second copy in memory)
 // with key = GalleryStore::GalleryIndexKey (a subkey of the gallery's data key) and aad =
 // "gallery:<id>:index:<version>": a file of another gallery, or with its version edited,
 // fails authentication like a tampered one. Written to a temporary file, fsynced and renamed,

@@ -1,6 +1,9 @@
 #include "search/index.h"
 
 #include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cmath>
@@ -270,7 +273,7 @@ struct RerankFaceIndex::Impl {
     return acc;
   }
   int64_t DefaultShortlist(Proposer p, int k) const {
-    return p == Proposer::kPqFastScan ? std::max<int64_t>(int64_t{50} * k, 1000) : std::max<int64_t>(16 * k, 256);
+    return p == Proposer::kPqFastScan ? std::max<int64_t>(int64_t{100} * k, 2000) : std::max<int64_t>(16 * k, 256);
   }
 };
 
@@ -318,7 +321,7 @@ RerankFaceIndex::RerankFaceIndex(int dim, int nlist, const ApproxOptions& option
     impl_->nprobe = options.nprobe > 0 ? std::min(options.nprobe, nlist_) : DefaultNprobe(nlist_);
   } else {
     // Two 4-bit sub-quantisers a byte; FAISS fast-scan needs an even count.
-    int m = DividingM(dim, 2 * (options.pq_bytes > 0 ? options.pq_bytes : std::max(1, dim / 8)));
+    int m = DividingM(dim, 2 * (options.pq_bytes > 0 ? options.pq_bytes : std::max(1, dim / 16)));
     while (m > 2 && (m % 2 != 0 || dim % m != 0)) --m;
     // Inner product: the look-up tables estimate the cosine itself (the reconstruction's
     // norm varies, so L2 on codes would rank differently).
@@ -386,7 +389,7 @@ std::string RerankFaceIndex::Describe() const {
   }
   s << " + exact re-rank of "
     << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist)
-                             : (impl_->ivf ? "max(16k, 256)" : "max(50k, 1000)"))
+                             : (impl_->ivf ? "max(16k, 256)" : "max(100k, 2000)"))
     << " from " << (impl_->fp16 ? "float16" : "float32") << " vectors";
   return s.str();
 }
@@ -736,6 +739,166 @@ Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex& index, const SecretB
   return sealed;
 }
 
+namespace {
+
+// The index after the plaintext's magic and version, from any reader.
+Result<std::unique_ptr<FaceIndex>> ReadIndex(faiss::IOReader* r) {
+  char magic[8];
+  uint32_t version = 0, kind = 0;
+  int32_t dim = 0;
+  if ((*r)(magic, 1, 8) != 8 || std::memcmp(magic, kMagic, 8) != 0 || !ReadPod(r, &version) ||
+      version != kFormatVersion || !ReadPod(r, &kind) || !ReadPod(r, &dim) || dim < 1 || dim > 65536) {
+    return Status::Corrupt("face index blob: not an OpenLFR face index of a known format");
+  }
+  try {
+    if (kind == kKindExact) {
+      auto idx = ExactFaceIndex::ReadFrom(r, dim);
+      if (!idx.ok()) return idx.status();
+      return std::unique_ptr<FaceIndex>(std::move(*idx));
+    }
+    if (kind == kKindIvfPq || kind == kKindPqFastScan) {
+      auto idx = RerankFaceIndex::ReadFrom(r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan);
+      if (!idx.ok()) return idx.status();
+      return std::unique_ptr<FaceIndex>(std::move(*idx));
+    }
+  } catch (const std::exception& e) {
+    return Status::Corrupt(std::string("face index blob: malformed: ") + e.what());
+  }
+  return Status::Corrupt("face index blob: unknown index kind " + std::to_string(kind));
+}
+
+constexpr size_t kStreamChunk = size_t{1} << 20;
+using StreamState = crypto_secretstream_xchacha20poly1305_state;
+
+// faiss::IOWriter that seals what it is given in kStreamChunk pieces (secretstream, the aad
+// bound to every piece) and writes them to a file descriptor; Finish seals the last piece
+// with the FINAL tag. The plaintext buffer is wiped after each piece.
+struct SealingWriter : faiss::IOWriter {
+  SealingWriter(int fd, const SecretBytes& key, std::string_view aad) : fd(fd), aad(aad) {
+    uint8_t header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(&st, header, key.data());
+    Put(header, sizeof(header));
+    plain.reserve(kStreamChunk);
+    out.resize(kStreamChunk + crypto_secretstream_xchacha20poly1305_ABYTES);
+  }
+  ~SealingWriter() override {
+    sodium_memzero(plain.data(), plain.capacity());
+    sodium_memzero(&st, sizeof(st));
+  }
+  size_t operator()(const void* ptr, size_t size, size_t nitems) override {
+    const auto* p = static_cast<const uint8_t*>(ptr);
+    size_t left = size * nitems;
+    while (left > 0 && error.empty()) {
+      const size_t n = std::min(left, kStreamChunk - plain.size());
+      plain.insert(plain.end(), p, p + n);
+      p += n;
+      left -= n;
+      if (plain.size() == kStreamChunk) Push(0);
+    }
+    if (!error.empty()) throw faiss::FaissException(error);
+    return nitems;
+  }
+  void Push(unsigned char tag) {
+    unsigned long long len = 0;
+    crypto_secretstream_xchacha20poly1305_push(&st, out.data(), &len, plain.data(), plain.size(),
+                                               reinterpret_cast<const unsigned char*>(aad.data()), aad.size(), tag);
+    sodium_memzero(plain.data(), plain.size());
+    plain.clear();
+    Put(out.data(), static_cast<size_t>(len));
+  }
+  void Put(const uint8_t* p, size_t n) {
+    while (n > 0 && error.empty()) {
+      const ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        error = std::string("writing the sealed index: ") + std::strerror(errno);
+        return;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+  int fd;
+  std::string aad;
+  StreamState st{};
+  std::vector<uint8_t> plain, out;
+  std::string error;
+};
+
+// faiss::IOReader over a file sealed by SealingWriter: opens one piece at a time. A piece
+// that fails authentication, or a stream that ends before its FINAL piece, throws.
+struct OpeningReader : faiss::IOReader {
+  OpeningReader(int fd, const SecretBytes& key, std::string_view aad) : fd(fd), aad(aad) {
+    uint8_t header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    if (Get(header, sizeof(header)) != sizeof(header) ||
+        crypto_secretstream_xchacha20poly1305_init_pull(&st, header, key.data()) != 0) {
+      bad = true;
+    }
+    in.resize(kStreamChunk + crypto_secretstream_xchacha20poly1305_ABYTES);
+    plain.resize(kStreamChunk);
+  }
+  ~OpeningReader() override {
+    sodium_memzero(plain.data(), plain.size());
+    sodium_memzero(&st, sizeof(st));
+  }
+  size_t operator()(void* ptr, size_t size, size_t nitems) override {
+    if (size == 0) return 0;
+    auto* p = static_cast<uint8_t*>(ptr);
+    size_t want = size * nitems, got = 0;
+    while (got < want) {
+      if (pos == have) {
+        if (final || !Pull()) break;
+      }
+      const size_t n = std::min(want - got, have - pos);
+      std::memcpy(p + got, plain.data() + pos, n);
+      pos += n;
+      got += n;
+    }
+    return got / size;
+  }
+  bool Pull() {
+    if (bad) throw faiss::FaissException("sealed index failed authentication");
+    const size_t n = Get(in.data(), in.size());
+    unsigned long long len = 0;
+    unsigned char tag = 0;
+    if (n < crypto_secretstream_xchacha20poly1305_ABYTES ||
+        crypto_secretstream_xchacha20poly1305_pull(&st, plain.data(), &len, &tag, in.data(), n,
+                                                   reinterpret_cast<const unsigned char*>(aad.data()),
+                                                   aad.size()) != 0) {
+      bad = true;
+      throw faiss::FaissException("sealed index failed authentication");
+    }
+    have = static_cast<size_t>(len);
+    pos = 0;
+    final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    return true;
+  }
+  size_t Get(uint8_t* p, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::read(fd, p + got, n - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  }
+  // The whole stream was read and authentic: the FINAL piece seen and nothing after it.
+  bool Complete() {
+    if (bad || !final || pos != have) return false;
+    uint8_t extra;
+    return Get(&extra, 1) == 0;
+  }
+  int fd;
+  std::string aad;
+  StreamState st{};
+  std::vector<uint8_t> in, plain;
+  size_t have = 0, pos = 0;
+  bool final = false, bad = false;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> sealed, const SecretBytes& key,
                                                        std::string_view aad) {
   auto plain = Open(key, sealed, aad);
@@ -744,28 +907,36 @@ Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> 
                            "another key): refusing it");
   }
   SpanReader r(plain->span());
-  char magic[8];
-  uint32_t version = 0, kind = 0;
-  int32_t dim = 0;
-  if (r(magic, 1, 8) != 8 || std::memcmp(magic, kMagic, 8) != 0 || !ReadPod(&r, &version) ||
-      version != kFormatVersion || !ReadPod(&r, &kind) || !ReadPod(&r, &dim) || dim < 1 || dim > 65536) {
-    return Status::Corrupt("face index blob: not an OpenLFR face index of a known format");
-  }
+  return ReadIndex(&r);
+}
+
+Status SealFaceIndexToFd(const FaceIndex& index, const SecretBytes& key, std::string_view aad, int fd) {
+  SealingWriter w(fd, key, aad);
   try {
-    if (kind == kKindExact) {
-      auto idx = ExactFaceIndex::ReadFrom(&r, dim);
-      if (!idx.ok()) return idx.status();
-      return std::unique_ptr<FaceIndex>(std::move(*idx));
-    }
-    if (kind == kKindIvfPq || kind == kKindPqFastScan) {
-      auto idx = RerankFaceIndex::ReadFrom(&r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan);
-      if (!idx.ok()) return idx.status();
-      return std::unique_ptr<FaceIndex>(std::move(*idx));
-    }
+    w(kMagic, 1, sizeof(kMagic));
+    WritePod(&w, kFormatVersion);
+    LFR_RETURN_IF_ERROR(index.WriteTo(&w));
+    w.Push(crypto_secretstream_xchacha20poly1305_TAG_FINAL);
   } catch (const std::exception& e) {
-    return Status::Corrupt(std::string("face index blob: malformed: ") + e.what());
+    return Status::IOError(std::string("face index: sealing failed: ") + e.what());
   }
-  return Status::Corrupt("face index blob: unknown index kind " + std::to_string(kind));
+  if (!w.error.empty()) return Status::IOError(w.error);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndexFd(int fd, const SecretBytes& key, std::string_view aad) {
+  OpeningReader r(fd, key, aad);
+  Result<std::unique_ptr<FaceIndex>> out = Status::Corrupt("face index");
+  try {
+    out = ReadIndex(&r);
+  } catch (const std::exception&) {
+    out = Status::Corrupt("face index");
+  }
+  if (!out.ok() || !r.Complete()) {
+    return Status::Corrupt("sealed face index failed authentication (tampered, truncated, or sealed under "
+                           "another key): refusing it");
+  }
+  return out;
 }
 
 // =======================================================================================

@@ -113,6 +113,7 @@ class FaceIndex {
 
  private:
   friend Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex&, const SecretBytes&, std::string_view);
+  friend Status SealFaceIndexToFd(const FaceIndex&, const SecretBytes&, std::string_view, int);
   friend class ManagedFaceIndex;
   // Writes the plaintext serialisation (format tag first). Only SealFaceIndex calls it.
   virtual Status WriteTo(faiss::IOWriter* w) const = 0;
@@ -153,10 +154,12 @@ enum class Proposer {
 
 struct ApproxOptions {
   Proposer proposer = Proposer::kPqFastScan;
-  int pq_bytes = 0;        // bytes per face code; 0 = dim / 8 (fast-scan: 2 sub-quantisers of 4
-                           // bits a byte) or dim / 4 (IVF-PQ: one 8-bit sub-quantiser a byte)
+  int pq_bytes = 0;        // bytes per face code; 0 = dim / 16 (fast-scan: 2 sub-quantisers of 4
+                           // bits a byte, 8 dimensions each) or dim / 4 (IVF-PQ: one 8-bit
+                           // sub-quantiser a byte)
   int shortlist = 0;       // candidates re-ranked exactly; 0 = the proposer's default
-                           // (fast-scan max(50 k, 1000); IVF-PQ max(16 k, 256))
+                           // (fast-scan max(100 k, 2000); IVF-PQ max(16 k, 256)), measured
+                           // by `lfr bench search` (docs/PERFORMANCE.md)
   bool float16_store = false;  // keep the re-rank vectors as float16 (half the memory)
   int64_t train_size = 0;  // vectors used to train; 0 = min(n, 65536) (IVF: >= 32 * nlist)
   uint64_t seed = 1234;    // sampling and k-means seed (builds are reproducible)
@@ -207,11 +210,12 @@ class RerankFaceIndex final : public FaceIndex {
 };
 
 // ---------------------------------------------------------------------------------------
-// Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it an
-// IvfPqRerankFaceIndex. Below it the exact scan costs <= ~8 ms per probe on an idle 2-core
-// machine (128-d), so nothing justifies losing recall; above it the exact cost grows
-// linearly (docs/PERFORMANCE.md, `lfr bench search` and `lfr bench match`).
-constexpr int64_t kDefaultExactBelow = 200000;
+// Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it the
+// approximate RerankFaceIndex (PQ fast-scan). Measured with EdgeFace (512-d) by `lfr bench
+// search` (docs/PERFORMANCE.md): at 100,000 faces the fast-scan index answers ~8x faster than
+// the exact scan at recall@20 0.994; below it the exact scan costs at most ~51 M
+// multiply-adds per probe (a few ms on an idle core) and nothing justifies losing recall.
+constexpr int64_t kDefaultExactBelow = 100000;
 
 struct FaceIndexOptions {
   int64_t exact_below = kDefaultExactBelow;
@@ -239,6 +243,15 @@ Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex& index, const SecretB
 // truncated, other key or aad) or the content is not a face index of a known format.
 Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> sealed,
                                                        const SecretBytes& key, std::string_view aad);
+
+// The same, streamed to and from a file descriptor in sealed 1 MiB pieces (libsodium
+// secretstream, the aad bound to every piece, a FINAL tag on the last): neither the whole
+// plaintext nor the whole ciphertext is ever in memory, so a 10M-face index (~11 GB) can be
+// saved and opened beside itself on a 24 GB machine. Each plaintext piece is wiped. Opening
+// gives Corrupt for a tampered, truncated, extended or foreign stream (other key or aad);
+// sealing gives IOError when the descriptor cannot be written.
+Status SealFaceIndexToFd(const FaceIndex& index, const SecretBytes& key, std::string_view aad, int fd);
+Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndexFd(int fd, const SecretBytes& key, std::string_view aad);
 
 // ---------------------------------------------------------------------------------------
 // The index a gallery searches: holds the current FaceIndex, rebuilds in the background and

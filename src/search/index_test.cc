@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <cmath>
 #include <future>
 #include <random>
@@ -440,6 +444,64 @@ TEST(FaceIndexSeal, TamperedWrongKeyOrWrongAadIsRefusedAsCorrupt) {
   auto sealed_junk = Seal(key, junk, "gallery:1:index");
   ASSERT_TRUE(sealed_junk.ok());
   EXPECT_EQ(OpenSealedFaceIndex(*sealed_junk, key, "gallery:1:index").status().code(), Status::Code::kCorrupt);
+}
+
+// The streamed form (sealed 1 MiB pieces into a file descriptor): an index of several
+// pieces round-trips; a flipped byte in any piece, a truncated or extended stream, another
+// key or aad are Corrupt.
+TEST(FaceIndexSeal, StreamedToAFileRoundTripsAndRefusesTamperTruncationAndExtension) {
+  const int dim = 128;
+  auto s = MakeFaces(1000, 3, dim, 21);  // 3000 x 128 floats: ~1.5 MiB, two pieces or more
+  ExactFaceIndex index(dim);
+  ASSERT_TRUE(index.Add(s.ids, s.faces).ok());
+  const SecretBytes key = TestKey(5);
+  char path[] = "/tmp/lfr-sealed-index-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SealFaceIndexToFd(index, key, "gallery:1:index:3", fd).ok());
+  ::close(fd);
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(bytes.size(), size_t{3000} * dim * 4);
+  const auto* first = reinterpret_cast<const char*>(s.faces.data() + 7 * dim);
+  EXPECT_EQ(bytes.find(std::string(first, 64)), std::string::npos);  // no plaintext vector
+  auto open = [&](const std::string& content, const SecretBytes& k, const char* aad) {
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << content;
+    }
+    const int rfd = ::open(path, O_RDONLY);
+    auto r = OpenSealedFaceIndexFd(rfd, k, aad);
+    ::close(rfd);
+    return r;
+  };
+  auto good = open(bytes, key, "gallery:1:index:3");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ((*good)->size(), 3000);
+  for (int p = 0; p < 10; ++p) {
+    const auto q = Probe(s, p * 31, 900 + p);
+    auto a = index.Search(q, 10);
+    auto b = (*good)->Search(q, 10);
+    ASSERT_TRUE(a.ok() && b.ok());
+    for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ((*a)[i].id, (*b)[i].id);
+  }
+  for (size_t pos : {size_t{5}, size_t{100}, bytes.size() / 2, bytes.size() - 3}) {
+    std::string bad = bytes;
+    bad[pos] ^= 0x01;
+    EXPECT_EQ(open(bad, key, "gallery:1:index:3").status().code(), Status::Code::kCorrupt) << pos;
+  }
+  EXPECT_EQ(open(bytes.substr(0, bytes.size() - 100), key, "gallery:1:index:3").status().code(),
+            Status::Code::kCorrupt);
+  // Cut at a piece boundary: the FINAL piece is missing.
+  EXPECT_EQ(open(bytes.substr(0, 24 + (size_t{1} << 20) + 17), key, "gallery:1:index:3").status().code(),
+            Status::Code::kCorrupt);
+  EXPECT_EQ(open(bytes + "x", key, "gallery:1:index:3").status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(open(bytes, TestKey(6), "gallery:1:index:3").status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(open(bytes, key, "gallery:1:index:4").status().code(), Status::Code::kCorrupt);
+  ::unlink(path);
 }
 
 TEST(FaceIndexManaged, BackgroundRebuildSwapsInAndKeepsWritesMadeMeanwhile) {
