@@ -81,7 +81,8 @@ class GalleryIndexTest : public lfr::testing::StoreFixture {
     auto sum = ImportGalleryItems(G(), Fresh(), analyzer_.analyzer.get(), analyzer_.verify_threshold, items, "folder",
                                   kCli);
     ASSERT_TRUE(sum.ok()) << sum.status().ToString();
-    ASSERT_GT(sum->imported, static_cast<int64_t>(to - from) * 8 / 10);
+    // Some LFW images are rejected (several faces, low quality): most go in.
+    ASSERT_GT(sum->imported, static_cast<int64_t>(to - from) / 2);
   }
   // The live records' embeddings (ids and vectors) as the store holds them.
   void Live(std::vector<int64_t>* ids, std::vector<float>* vectors) {
