@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "footage/segment.h"
 #include "pipeline/av_log.h"
@@ -242,9 +243,13 @@ std::vector<Appearance> MergeAppearances(std::vector<Appearance> in, double gap_
   auto end_of = [](const Appearance& a) {
     return a.end_utc_ms >= 0 ? static_cast<double>(a.end_utc_ms) / 1000 : a.end_s;
   };
+  // Groups that may merge: one source and subject, and for files (no UTC times) one file.
+  auto group = [](const Appearance& a) {
+    return std::make_tuple(a.source, a.subject, a.start_utc_ms >= 0, a.start_utc_ms >= 0 ? std::string() : a.unit_key);
+  };
   std::sort(in.begin(), in.end(), [&](const Appearance& x, const Appearance& y) {
-    if (x.source != y.source) return x.source < y.source;
-    if (x.subject != y.subject) return x.subject < y.subject;
+    const auto gx = group(x), gy = group(y);
+    if (gx != gy) return gx < gy;
     return start_of(x) < start_of(y);
   });
   std::vector<Appearance> out;
