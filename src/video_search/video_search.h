@@ -111,7 +111,8 @@ struct VideoSearchProgress {
 
 // The search's defaults: the live pipeline's efficient configuration (detect every 3rd
 // frame at a 480-pixel working size, docs/PERFORMANCE.md), lossless file reading, no
-// adaptive cadence, every match passed on.
+// deblocking filter (CameraOptions::skip_loop_filter), no adaptive cadence, every match
+// passed on.
 PipelineOptions VideoSearchPipelineDefaults();
 
 struct VideoSearchOptions {
