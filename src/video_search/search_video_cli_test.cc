@@ -143,6 +143,26 @@ TEST_F(SearchVideoCli, ResumesAnInterruptedSearchWithoutRedoingWhatWasDone) {
   EXPECT_TRUE(tampered.out.empty());
 }
 
+// A retrospective-search gallery as the list: its records' references are the subjects,
+// and the search is audited against the gallery.
+TEST_F(SearchVideoCli, SearchesAgainstAGalleryAndAuditsIt) {
+  auto ok = [](std::vector<std::string> args) {
+    CliRun r = lfr::testing::RunLfr(std::move(args));
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r;
+  };
+  ok({"gallery", "create", "stills", "--purpose", "identify suspects from stills", "--legal-basis", "PACE s.64A",
+      "--owner", "DI Example"});
+  const fs::path dir = lfr::testing::TempDir("search-video-gallery");
+  fs::copy_file(Stills() / "lin-manuel-miranda.png", dir / "REF-LMM.png");
+  ok({"gallery", "import", "stills", dir.string()});
+  CliRun r = ok({"search-video", Hamilton().string(), "--gallery", "stills", "--json"});
+  EXPECT_EQ(Subjects(r), (std::multiset<std::string>{"REF-LMM"})) << r.out;
+  CliRun audit = ok({"audit", "list", "--json"});
+  EXPECT_NE(audit.out.find("video_search.run"), std::string::npos);
+  EXPECT_TRUE(Empty(StateDir()));
+}
+
 TEST_F(SearchVideoCli, BadInputsFailClearlyAndWriteNothing) {
   const fs::path junk = lfr::testing::TempDir("search-video-junk") / "junk.mp4";
   std::ofstream(junk) << std::string(5000, 'x');
