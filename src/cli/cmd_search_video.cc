@@ -171,17 +171,14 @@ void RunSearchVideo(SearchVideoArgs args, Context& ctx) {
     if (!store) return;
     if (!args.deployment.empty()) {
       Harden(ctx);
-      const int64_t from = footage ? from_ms : 0, to = footage ? to_ms : 1;
-      auto prepared = PrepareDeploymentSearch(*store, args.deployment, from, to, DefaultFootageDir(), CliActor());
-      if (!prepared.ok()) {
-        // Sources given: the deployment's list only; no footage is needed.
-        if (footage || prepared.status().code() != Status::Code::kNotFound ||
-            prepared.status().message().rfind("no recorded footage", 0) != 0) {
-          return Fail(ctx, prepared.status());
-        }
-      }
-      if (!footage) {
-        // Files against the deployment's watchlist: prepare without footage.
+      if (footage) {
+        auto prepared = PrepareDeploymentSearch(*store, args.deployment, from_ms, to_ms, DefaultFootageDir(),
+                                                CliActor());
+        if (!prepared.ok()) return Fail(ctx, prepared.status());
+        dep_search = std::move(prepared).value();
+        units = dep_search->units;
+      } else {
+        // Files against the deployment's watchlist and threshold: no footage needed.
         auto dep = store->FindDeployment(args.deployment);
         if (!dep.ok()) return Fail(ctx, dep.status());
         auto loaded = LoadDeploymentWatchlist(*store, dep->id, CliActor());
@@ -192,9 +189,6 @@ void RunSearchVideo(SearchVideoArgs args, Context& ctx) {
         dep_search->deployment = *dep;
         dep_search->threshold = *t;
         dep_search->watchlist = std::make_unique<Watchlist>(std::move(loaded->watchlist));
-      } else {
-        dep_search = std::move(prepared).value();
-        units = dep_search->units;
       }
       const Deployment& d = dep_search->deployment;
       list = {dep_search->watchlist.get(), dep_search->threshold, d.recogniser_id,

@@ -248,6 +248,10 @@ TEST_F(SearchVideoCli, SearchesADeploymentsRecordedSegmentsByTimeRange) {
   EXPECT_NE(audit.out.find("video_search.run"), std::string::npos);
   EXPECT_NE(audit.out.find(from), std::string::npos);
 
+  // A video file against the deployment's watchlist and threshold (no range).
+  CliRun file = lfr({"search-video", Hamilton().string(), "--deployment", "1", "--json"});
+  EXPECT_EQ(Subjects(file), (std::multiset<std::string>{"LMM-1"})) << file.out << file.err;
+
   // A range with no footage, and a tampered segment.
   CliRun empty = lfr::testing::RunLfr({"search-video", "--deployment", "1", "--from", "2020-01-01", "--to",
                                        "2020-01-02"});
