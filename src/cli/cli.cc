@@ -89,6 +89,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterReportCommand(app, ctx);
   RegisterGalleryCommand(app, ctx);
   RegisterSearchCommand(app, ctx);
+  RegisterSearchVideoCommand(app, ctx);
   RegisterTestingCommands(app, ctx);
 
   try {

@@ -44,6 +44,7 @@ struct Api {
   const ServerOptions* options;
   Router* http;                  // where routes are declared (cpp-httplib-shaped)
   RetrospectiveService* retrospective = nullptr;  // may be null (503)
+  VideoSearchJobs* video_searches = nullptr;      // may be null (503)
 
   // Declares an authenticated route: the session cookie must be valid (else 401), the role
   // must have `permission` (else 403), state-changing methods must carry the session's CSRF
@@ -63,6 +64,7 @@ void RegisterAlertRoutes(Api& api);
 void RegisterPublicRoutes(Api& api);
 void RegisterSystemRoutes(Api& api);  // GET /api/system (api_system.cc)
 void RegisterRetrospectiveRoutes(Api& api);  // galleries and searches (api_retrospective.cc)
+void RegisterVideoSearchRoutes(Api& api);    // searches of recorded footage (api_video_search.cc)
 
 // Whether a model catalogue licence ("research-only", "CC-BY-NC-4.0", …) forbids
 // operational (commercial) use.

@@ -50,6 +50,10 @@
 #include "util/clock.h"
 #include "util/status.h"
 
+namespace lfr {
+class VideoSearchJobs;  // video_search/jobs.h
+}  // namespace lfr
+
 namespace lfr::server {
 
 class Router;
@@ -112,6 +116,7 @@ struct ServerDeps {
   EnrolmentService* enrolment = nullptr; // null: uploading photos answers 503
   EventBus* events = nullptr;            // null: the server keeps its own bus
   RetrospectiveService* retrospective = nullptr;  // null: searches and gallery imports answer 503
+  VideoSearchJobs* video_searches = nullptr;      // null: searches of recorded footage answer 503
 };
 
 struct ServerOptions {
@@ -171,6 +176,7 @@ class Server {
   LiveRunner* runner_;
   EnrolmentService* enrolment_;
   RetrospectiveService* retrospective_;
+  VideoSearchJobs* video_searches_;
   ServerOptions options_;
   EventBus own_events_;
   EventBus* events_;

@@ -368,6 +368,7 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       put_id("{rank}", 1);
       put_id("{name}", 0);
       put_id("{camera_id}", seed.camera);
+      put_id("{search_id}", 999999);  // video searches: none exists (404 once authorised)
       if (path == "/api/events") continue;  // a stream: checked in its own test
       for (const auto& [user, role] : roles) {
         const Client& c = clients.at(user);
@@ -389,7 +390,7 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
           EXPECT_NE(r->status, 403) << user << " " << method << " " << url << ": " << r->body;
           EXPECT_NE(r->status, 401) << user << " " << method << " " << url;
           EXPECT_THAT(Error(r), Not(HasSubstr("no such resource"))) << method << " " << url;
-          if (!mutating && perm != "read alerts") {
+          if (!mutating && perm != "read alerts" && path.find("{search_id}") == std::string::npos) {
             EXPECT_EQ(r->status, 200) << user << " " << method << " " << url << ": " << r->body;
           }
         } else {
