@@ -170,6 +170,33 @@ std::string ExclusionLine(const Exclusions& ex, int64_t dropped, const std::stri
          " (label errors and duplicates; --no-exclusions keeps them)\n";
 }
 
+// The image paths of LFW people, person by person in image-number order.
+std::vector<fs::path> LfwPaths(const fs::path& lfw, const std::vector<LfwPerson>& people) {
+  std::vector<fs::path> paths;
+  for (const auto& p : people) {
+    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
+  }
+  return paths;
+}
+
+// One identity per LFW person, taking its images' results from (*results)[*k] on, in
+// LfwPaths' order, and advancing *k; sex from the labels ("unknown" when not listed).
+void AppendLfwIdentities(const std::vector<LfwPerson>& people, const std::vector<fs::path>& paths,
+                         const std::map<std::string, std::string>& sex, std::vector<ImageResult>* results,
+                         size_t* k, std::vector<EvalIdentity>* ids) {
+  for (const auto& p : people) {
+    EvalIdentity id;
+    id.name = p.name;
+    id.source = "lfw";
+    auto it = sex.find(p.name);
+    id.sex = it == sex.end() ? "unknown" : it->second;
+    for (size_t j = 0; j < p.images.size(); ++j, ++*k) {
+      id.images.push_back({paths[*k].string(), std::move((*results)[*k])});
+    }
+    ids->push_back(std::move(id));
+  }
+}
+
 // ---------------------------------------------------------------- verify
 
 void RunVerify(const EvalArgs& a, Context& ctx) {
@@ -356,10 +383,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
 
-  std::vector<fs::path> paths;
-  for (const auto& p : *people) {
-    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
-  }
+  std::vector<fs::path> paths = LfwPaths(lfw, *people);
   for (const auto& f : fairface) paths.push_back(f.path);
   std::vector<ImageResult> results;
   ExtractStats st;
@@ -368,15 +392,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
 
   std::vector<EvalIdentity> ids;
   size_t k = 0;
-  for (const auto& p : *people) {
-    EvalIdentity id;
-    id.name = p.name;
-    id.source = "lfw";
-    auto it = sex.find(p.name);
-    id.sex = it == sex.end() ? "unknown" : it->second;
-    for (size_t j = 0; j < p.images.size(); ++j, ++k) id.images.push_back({paths[k].string(), std::move(results[k])});
-    ids.push_back(std::move(id));
-  }
+  AppendLfwIdentities(*people, paths, sex, &results, &k, &ids);
   for (const auto& f : fairface) {
     EvalIdentity id;
     id.name = "fairface:" + f.path.filename().string();
@@ -544,23 +560,14 @@ void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<fs::path> paths;
-  for (const auto& p : *people) {
-    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
-  }
+  const std::vector<fs::path> paths = LfwPaths(lfw, *people);
   std::vector<ImageResult> results;
   ExtractStats st;
   Status s = (*ex)->Run(paths, "closed-set: embedding", &results, &st);
   if (!s.ok()) return Fail(ctx, s);
   std::vector<EvalIdentity> ids;
   size_t k = 0;
-  for (const auto& p : *people) {
-    EvalIdentity id;
-    id.name = p.name;
-    id.source = "lfw";
-    for (size_t j = 0; j < p.images.size(); ++j, ++k) id.images.push_back({paths[k].string(), std::move(results[k])});
-    ids.push_back(std::move(id));
-  }
+  AppendLfwIdentities(*people, paths, {}, &results, &k, &ids);
   ClosedSetOptions co;
   co.max_probes_per_person = a.max_probes;
   co.max_rank = a.max_rank;
@@ -642,6 +649,14 @@ void AddCommon(CLI::App* cmd, EvalArgs* a) {
   AddDetectFlags(cmd, &a->flags);
 }
 
+// --seed and --max-probes, for the protocols that sample probes.
+void AddSampling(CLI::App* cmd, EvalArgs* a) {
+  cmd->add_option("--seed", a->seed, "Sampling seed (recorded in the output)")->capture_default_str();
+  cmd->add_option("--max-probes", a->max_probes, "Probe images per person at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+}
+
 }  // namespace
 
 void RegisterEvalCommand(CLI::App& app, Context& ctx) {
@@ -665,10 +680,7 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
                   "95 % intervals, FNIR by sex and FPIR by race x gender, DET curves, calibration tables.");
   AddCommon(identify, ia.get());
   identify->add_option("--watchlist-size", ia->sizes, "Comma-separated watchlist sizes")->capture_default_str();
-  identify->add_option("--seed", ia->seed, "Sampling seed (recorded in the output)")->capture_default_str();
-  identify->add_option("--max-probes", ia->max_probes, "Probe images per person at most")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
+  AddSampling(identify, ia.get());
   identify->add_option("--enrol-images", ia->enrol_images, "Images averaged into each enrolment")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
@@ -690,10 +702,7 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
       "closed-set", "Closed-set identification (retrospective search's question) with all of LFW as the gallery: "
                     "rank-1/5/10/20 with 95 % intervals and the CMC curve, exact scoring.");
   AddCommon(closed, ca.get());
-  closed->add_option("--seed", ca->seed, "Probe sampling seed (recorded in the output)")->capture_default_str();
-  closed->add_option("--max-probes", ca->max_probes, "Probe images per person at most")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
+  AddSampling(closed, ca.get());
   closed->add_option("--max-rank", ca->max_rank, "Highest rank of the CMC curve")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
