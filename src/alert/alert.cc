@@ -53,6 +53,7 @@ std::string AlertToJsonLine(const Alert& a) {
 
 bool AlertPolicy::ShouldRaise(const std::string& camera, int64_t track_id,
                               const std::string& subject, double media_time_s) {
+  if (options_.every_match) return true;  // forensic search: the caller aggregates
   std::lock_guard<std::mutex> lock(mu_);
   auto key = std::make_tuple(camera, track_id, subject);
   if (raised_.count(key)) return false;  // already raised (or suppressed) for this track

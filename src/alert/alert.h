@@ -36,6 +36,7 @@ struct Alert {
   float score = 0;          // this search's cosine similarity
   float fused_score = 0;    // the track's fused score that crossed the threshold
   float threshold = 0;
+  float quality = -1;       // the probe face's quality score (vision/quality.h), -1 if unknown
   int64_t frame_index = 0;  // frame of the camera's stream
   int64_t track_first_frame = 0;  // the frame where the track began (first appearance)
   double media_time_s = 0;  // camera media time
@@ -51,6 +52,10 @@ std::string UtcNowIso8601();
 
 struct AlertPolicyOptions {
   double cooldown_s = 60.0;  // per subject per camera
+  // Every match of a track at or above the threshold is passed on (no once-per-track rule,
+  // no cooldown): forensic search of recorded video (video_search/) aggregates them into
+  // appearances. Never for live alerting.
+  bool every_match = false;
 };
 
 class AlertPolicy {

@@ -90,6 +90,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterGalleryCommand(app, ctx);
   RegisterSearchCommand(app, ctx);
   RegisterFootageCommand(app, ctx);
+  RegisterSearchVideoCommand(app, ctx);
   RegisterTestingCommands(app, ctx);
 
   try {

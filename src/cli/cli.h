@@ -66,6 +66,7 @@ void RegisterReportCommand(CLI::App& app, Context& ctx);
 void RegisterGalleryCommand(CLI::App& app, Context& ctx);
 void RegisterSearchCommand(CLI::App& app, Context& ctx);
 void RegisterFootageCommand(CLI::App& app, Context& ctx);
+void RegisterSearchVideoCommand(CLI::App& app, Context& ctx);  // cmd_search_video.cc
 // Hidden commands for tests (crash-consistency), registered only when the environment has
 // LFR_ENABLE_TEST_COMMANDS=1.
 void RegisterTestingCommands(CLI::App& app, Context& ctx);

@@ -2,6 +2,7 @@
 // FairFace data ($LFR_DATA), through the same FaceAnalyzer the live system runs. See
 // docs/ACCURACY.md for the runs and src/eval/ for the protocols and metrics.
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -10,7 +11,10 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "eval/closed_set.h"
 #include "eval/det_plot.h"
+#include "eval/exclusions.h"
+#include "eval/line_plot.h"
 #include "eval/extract.h"
 #include "eval/identify.h"
 #include "eval/lfw.h"
@@ -31,6 +35,8 @@ struct EvalArgs {
   bool no_flip = false;
   int threads = 1;
   std::string recogniser_id;
+  std::string exclusions;        // "" = the built-in list
+  bool no_exclusions = false;
   DetectFlags flags;
   // identify
   std::string sizes = "100,1000,5000";
@@ -42,6 +48,9 @@ struct EvalArgs {
   bool no_fairface = false;
   std::string write_calibration;
   std::string det_plot;
+  // closed-set
+  int max_rank = 50;
+  std::string cmc_plot;
   std::string subcommand;         // "verify" or "identify", for provenance
 };
 
@@ -103,6 +112,10 @@ void FailModel(Context& ctx, const Status& s) {
 // and caches are left out).
 std::string CommandLine(const EvalArgs& a) {
   std::string s = "lfr eval " + a.subcommand;
+  if (a.subcommand == "closed-set") {
+    s += " --seed " + std::to_string(a.seed);
+    if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
+  }
   if (a.subcommand == "identify") {
     s += " --watchlist-size " + a.sizes + " --seed " + std::to_string(a.seed);
     if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
@@ -112,6 +125,8 @@ std::string CommandLine(const EvalArgs& a) {
     if (a.no_fairface) s += " --no-fairface";
   }
   if (a.no_flip) s += " --no-flip";
+  if (a.no_exclusions) s += " --no-exclusions";
+  else if (!a.exclusions.empty()) s += " --exclusions " + a.exclusions;
   if (!a.recogniser_id.empty()) s += " --recogniser " + a.recogniser_id;
   if (!a.flags.detector_id.empty()) s += " --detector " + a.flags.detector_id;
   if (a.flags.working_long_side != 640) s += " --working-size " + std::to_string(a.flags.working_long_side);
@@ -123,6 +138,65 @@ nlohmann::json ExtractJson(const ExtractStats& st) {
           {"no_face", st.no_face}, {"seconds", st.seconds}};
 }
 
+// The images to leave out: --exclusions FILE, none with --no-exclusions, else the built-in
+// list (src/eval/exclusions.csv).
+Result<Exclusions> LoadExclusions(const EvalArgs& a) {
+  if (a.no_exclusions) return Exclusions();
+  if (!a.exclusions.empty()) return Exclusions::Load(a.exclusions);
+  return Exclusions::BuiltIn();
+}
+
+// Drops the excluded images of each LFW person (and people left with none); returns how
+// many images were dropped.
+int64_t ExcludeLfw(const Exclusions& ex, const fs::path& lfw, std::vector<LfwPerson>* people) {
+  int64_t dropped = 0;
+  std::vector<LfwPerson> kept;
+  for (auto& p : *people) {
+    std::vector<int> images;
+    for (int n : p.images) {
+      if (ex.Excludes(LfwImagePath(lfw, {p.name, n}))) ++dropped;
+      else images.push_back(n);
+    }
+    p.images = std::move(images);
+    if (!p.images.empty()) kept.push_back(std::move(p));
+  }
+  *people = std::move(kept);
+  return dropped;
+}
+
+std::string ExclusionLine(const Exclusions& ex, int64_t dropped, const std::string& what) {
+  if (ex.size() == 0) return "exclusions: none (--no-exclusions)\n";
+  return "exclusions: " + std::to_string(dropped) + " " + what + " left out, listed in " + ex.origin() +
+         " (label errors and duplicates; --no-exclusions keeps them)\n";
+}
+
+// The image paths of LFW people, person by person in image-number order.
+std::vector<fs::path> LfwPaths(const fs::path& lfw, const std::vector<LfwPerson>& people) {
+  std::vector<fs::path> paths;
+  for (const auto& p : people) {
+    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
+  }
+  return paths;
+}
+
+// One identity per LFW person, taking its images' results from (*results)[*k] on, in
+// LfwPaths' order, and advancing *k; sex from the labels ("unknown" when not listed).
+void AppendLfwIdentities(const std::vector<LfwPerson>& people, const std::vector<fs::path>& paths,
+                         const std::map<std::string, std::string>& sex, std::vector<ImageResult>* results,
+                         size_t* k, std::vector<EvalIdentity>* ids) {
+  for (const auto& p : people) {
+    EvalIdentity id;
+    id.name = p.name;
+    id.source = "lfw";
+    auto it = sex.find(p.name);
+    id.sex = it == sex.end() ? "unknown" : it->second;
+    for (size_t j = 0; j < p.images.size(); ++j, ++*k) {
+      id.images.push_back({paths[*k].string(), std::move((*results)[*k])});
+    }
+    ids->push_back(std::move(id));
+  }
+}
+
 // ---------------------------------------------------------------- verify
 
 void RunVerify(const EvalArgs& a, Context& ctx) {
@@ -131,6 +205,20 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
   const fs::path lfw = *root / "lfw";
   auto pairs = LoadLfwPairs(lfw / "pairs.txt");
   if (!pairs.ok()) return Fail(ctx, pairs.status());
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  int64_t pairs_excluded = 0;
+  {
+    std::vector<LfwPair> kept;
+    for (const auto& p : pairs->pairs) {
+      if (exclusions->Excludes(LfwImagePath(lfw, p.a)) || exclusions->Excludes(LfwImagePath(lfw, p.b))) {
+        ++pairs_excluded;
+      } else {
+        kept.push_back(p);
+      }
+    }
+    pairs->pairs = std::move(kept);
+  }
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
@@ -193,6 +281,8 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
         {"folds", folds},
         {"failures_to_enrol", st.no_face},
         {"pairs_with_failure", pairs_with_failure},
+        {"pairs_excluded", pairs_excluded},
+        {"exclusions", exclusions->origin()},
         {"failure_scoring", "an image with no detected face gives its pairs similarity -inf: "
                             "called 'different person' (wrong for mated pairs, right for non-mated)"},
         {"tar_at_far_1e-3", tar},
@@ -219,6 +309,7 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
   o << "TAR " << Pct(tar) << " [" << Pct(tar_ci.lo) << ", " << Pct(tar_ci.hi) << "] at FAR <= 1e-3 (threshold "
     << Num(far3.threshold) << "; " << impostor.size() << " non-mated pairs allow " << far3.allowed
     << " false accepts)\n";
+  o << ExclusionLine(*exclusions, pairs_excluded, "pairs");
   o << "failures to detect: " << st.no_face << " of " << st.images << " images, in "
     << pairs_with_failure << " pairs, scored as 'different person' (never dropped)\n";
   o << "images: " << st.cached << " from cache, " << st.computed << " embedded; " << Num(secs, 1) << " s\n";
@@ -270,6 +361,9 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   const fs::path lfw = *root / "lfw";
   auto people = ScanLfwPeople(lfw);
   if (!people.ok()) return Fail(ctx, people.status());
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  int64_t excluded = ExcludeLfw(*exclusions, lfw, &*people);
   std::map<std::string, std::string> sex;
   if (auto labels = LoadLfwSexLabels(lfw / "labels" / "lfw_identity_sex_from_gender_lists.csv"); labels.ok()) {
     sex = std::move(labels).value();
@@ -280,16 +374,16 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   if (!a.no_fairface) {
     auto ff = LoadFairFace(*root / "fairface-dev");
     if (!ff.ok()) return Fail(ctx, ff.status());
-    fairface = std::move(ff).value();
+    for (auto& f : *ff) {
+      if (exclusions->Excludes(f.path)) ++excluded;
+      else fairface.push_back(std::move(f));
+    }
   }
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
 
-  std::vector<fs::path> paths;
-  for (const auto& p : *people) {
-    for (int n : p.images) paths.push_back(LfwImagePath(lfw, {p.name, n}));
-  }
+  std::vector<fs::path> paths = LfwPaths(lfw, *people);
   for (const auto& f : fairface) paths.push_back(f.path);
   std::vector<ImageResult> results;
   ExtractStats st;
@@ -298,15 +392,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
 
   std::vector<EvalIdentity> ids;
   size_t k = 0;
-  for (const auto& p : *people) {
-    EvalIdentity id;
-    id.name = p.name;
-    id.source = "lfw";
-    auto it = sex.find(p.name);
-    id.sex = it == sex.end() ? "unknown" : it->second;
-    for (size_t j = 0; j < p.images.size(); ++j, ++k) id.images.push_back({paths[k].string(), std::move(results[k])});
-    ids.push_back(std::move(id));
-  }
+  AppendLfwIdentities(*people, paths, sex, &results, &k, &ids);
   for (const auto& f : fairface) {
     EvalIdentity id;
     id.name = "fairface:" + f.path.filename().string();
@@ -412,6 +498,8 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
         {"flip_average", io.flip},
         {"quality_gate", io.quality_gate},
         {"fairface", !a.no_fairface},
+        {"excluded_images", excluded},
+        {"exclusions", exclusions->origin()},
         {"detector", (*ex)->detector_id()},
         {"recogniser", (*ex)->recogniser_id()},
         {"images", ExtractJson(st)},
@@ -427,6 +515,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
     << (*ex)->recogniser_id() << (io.flip ? " (face + mirror averaged)" : " (face only)")
     << ", seed " << a.seed << ", enrolment images " << a.enrol_images
     << (io.quality_gate ? ", quality-gated probes" : "") << "\n";
+  o << ExclusionLine(*exclusions, excluded, "images");
   o << "images: " << st.images << " (" << st.no_face << " without a detected face; " << st.cached
     << " from cache, " << st.computed << " embedded)\n";
   for (const auto& r : *res) {
@@ -457,6 +546,91 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   o << "\n" << Num(secs, 1) << " s\n";
 }
 
+// ---------------------------------------------------------------- closed-set
+
+void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
+  auto root = DataRoot(a, "lfw/images");
+  if (!root.ok()) return Fail(ctx, root.status());
+  const fs::path lfw = *root / "lfw";
+  auto people = ScanLfwPeople(lfw);
+  if (!people.ok()) return Fail(ctx, people.status());
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  const int64_t excluded = ExcludeLfw(*exclusions, lfw, &*people);
+  auto ex = MakeExtractor(a, ctx);
+  if (!ex.ok()) return FailModel(ctx, ex.status());
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<fs::path> paths = LfwPaths(lfw, *people);
+  std::vector<ImageResult> results;
+  ExtractStats st;
+  Status s = (*ex)->Run(paths, "closed-set: embedding", &results, &st);
+  if (!s.ok()) return Fail(ctx, s);
+  std::vector<EvalIdentity> ids;
+  size_t k = 0;
+  AppendLfwIdentities(*people, paths, {}, &results, &k, &ids);
+  ClosedSetOptions co;
+  co.max_probes_per_person = a.max_probes;
+  co.max_rank = a.max_rank;
+  co.flip = !a.no_flip;
+  co.seed = a.seed;
+  auto res = RunClosedSet(ids, co);
+  if (!res.ok()) return Fail(ctx, res.status());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (!a.cmc_plot.empty()) {
+    PlotSeries line{"LFW, " + std::to_string(res->gallery_records) + " records", {}};
+    for (size_t r = 0; r < res->cmc.size(); ++r) line.points.emplace_back(r + 1.0, res->cmc[r].value());
+    LinePlotOptions po;
+    po.title = "Closed-set identification (CMC) on all of LFW, " + (*ex)->recogniser_id();
+    // The y axis starts a little below rank 1: in steps of 0.01 when rank 1 is above 0.9.
+    const double lowest = res->cmc.empty() ? 0.0 : res->cmc.front().value();
+    const bool fine = lowest > 0.9;
+    const double y0 = fine ? std::floor((lowest - 0.005) * 100.0) / 100.0 : std::max(0.0, std::floor(lowest * 10.0) / 10.0);
+    po.x = {"rank", 0.0, static_cast<double>(a.max_rank), false, a.max_rank <= 20 ? 1.0 : 5.0};
+    po.y = {"identification rate (mate within the top k)", y0, 1.0, false, fine ? 0.001 * std::ceil((1.0 - y0) * 100.0 - 1e-6) : 0.1};
+    po.legend_at_bottom = true;
+    Status ps = WriteLinePlots(a.cmc_plot, {line}, po);
+    if (!ps.ok()) return Fail(ctx, ps);
+  }
+  if (a.json) {
+    nlohmann::json j = ClosedSetResultToJson(*res);
+    j["protocol"] = "closed-set 1:N: gallery = every LFW image with a face (one record per image); probes = "
+                    "images of people with >= 2 images, capped per person, each searched without its own record; "
+                    "rank of the best-scoring mate, ties against it";
+    j["seed"] = a.seed;
+    j["max_probes_per_person"] = a.max_probes;
+    j["flip_average"] = !a.no_flip;
+    j["excluded_images"] = excluded;
+    j["exclusions"] = exclusions->origin();
+    j["detector"] = (*ex)->detector_id();
+    j["recogniser"] = (*ex)->recogniser_id();
+    j["images"] = ExtractJson(st);
+    j["seconds"] = secs;
+    j["command"] = CommandLine(a);
+    *ctx.out << j.dump(2) << "\n";
+    return;
+  }
+  std::ostream& o = *ctx.out;
+  o << "Closed-set identification on all of LFW, detector " << (*ex)->detector_id() << ", recogniser "
+    << (*ex)->recogniser_id() << (a.no_flip ? " (face only)" : " (face + mirror averaged)") << ", seed " << a.seed
+    << "\n";
+  o << ExclusionLine(*exclusions, excluded, "images");
+  o << "gallery: " << res->gallery_records << " records of " << res->gallery_people << " people ("
+    << res->gallery_no_face << " images without a detected face left out)\n";
+  o << "probes: " << res->probes << " images of " << res->people_probed << " people (at most " << a.max_probes
+    << " each), each searched without its own record; " << res->probes_no_face << " without a face and "
+    << res->probes_mate_not_enrolled << " whose mates have no face count as misses at every rank\n";
+  for (int r : {1, 5, 10, 20, 50}) {
+    if (r > static_cast<int>(res->cmc.size())) break;
+    const Interval ci = res->cmc[r - 1].ci();
+    o << "  rank-" << std::left << std::setw(3) << r << std::right << " " << Pct(res->cmc[r - 1].value()) << " ["
+      << Pct(ci.lo) << ", " << Pct(ci.hi) << "] (" << res->cmc[r - 1].events << "/" << res->cmc[r - 1].trials
+      << ")\n";
+  }
+  if (!a.cmc_plot.empty()) o << "CMC curve: " << a.cmc_plot << ".png, " << a.cmc_plot << ".svg\n";
+  o << Num(secs, 1) << " s\n";
+}
+
 void AddCommon(CLI::App* cmd, EvalArgs* a) {
   cmd->add_option("--data", a->data, "Evaluation data folder with lfw/ and fairface-dev/ (default: $LFR_DATA)");
   cmd->add_option("--cache", a->cache,
@@ -468,14 +642,26 @@ void AddCommon(CLI::App* cmd, EvalArgs* a) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_option("--recogniser", a->recogniser_id, "Recogniser model id (default: highest-priority installed)");
+  cmd->add_option("--exclusions", a->exclusions,
+                  "CSV (file,reason) of images to leave out (default: the built-in list of LFW label errors and "
+                  "duplicates, src/eval/exclusions.csv)");
+  cmd->add_flag("--no-exclusions", a->no_exclusions, "Leave no image out (the figures before the exclusion list)");
   AddDetectFlags(cmd, &a->flags);
+}
+
+// --seed and --max-probes, for the protocols that sample probes.
+void AddSampling(CLI::App* cmd, EvalArgs* a) {
+  cmd->add_option("--seed", a->seed, "Sampling seed (recorded in the output)")->capture_default_str();
+  cmd->add_option("--max-probes", a->max_probes, "Probe images per person at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 }
 
 }  // namespace
 
 void RegisterEvalCommand(CLI::App& app, Context& ctx) {
   CLI::App* eval = app.add_subcommand(
-      "eval", "Measure accuracy on public data ($LFR_DATA): LFW verification, open-set identification, "
+      "eval", "Measure accuracy on public data ($LFR_DATA): LFW verification, open-set and closed-set identification, "
               "demographic differentials, threshold calibration (docs/ACCURACY.md).");
   eval->require_subcommand(1);
 
@@ -494,10 +680,7 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
                   "95 % intervals, FNIR by sex and FPIR by race x gender, DET curves, calibration tables.");
   AddCommon(identify, ia.get());
   identify->add_option("--watchlist-size", ia->sizes, "Comma-separated watchlist sizes")->capture_default_str();
-  identify->add_option("--seed", ia->seed, "Sampling seed (recorded in the output)")->capture_default_str();
-  identify->add_option("--max-probes", ia->max_probes, "Probe images per person at most")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
+  AddSampling(identify, ia.get());
   identify->add_option("--enrol-images", ia->enrol_images, "Images averaged into each enrolment")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
@@ -512,6 +695,19 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
                        "Write the recogniser's calibration table (models/calibration/<id>.json) to this file");
   identify->add_option("--det-plot", ia->det_plot, "Write the DET curves to PREFIX.png and PREFIX.svg");
   identify->callback([ia, &ctx] { RunIdentify(*ia, ctx); });
+
+  auto ca = std::make_shared<EvalArgs>();
+  ca->subcommand = "closed-set";
+  CLI::App* closed = eval->add_subcommand(
+      "closed-set", "Closed-set identification (retrospective search's question) with all of LFW as the gallery: "
+                    "rank-1/5/10/20 with 95 % intervals and the CMC curve, exact scoring.");
+  AddCommon(closed, ca.get());
+  AddSampling(closed, ca.get());
+  closed->add_option("--max-rank", ca->max_rank, "Highest rank of the CMC curve")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  closed->add_option("--cmc-plot", ca->cmc_plot, "Write the CMC curve to PREFIX.png and PREFIX.svg");
+  closed->callback([ca, &ctx] { RunClosedSetEval(*ca, ctx); });
 }
 
 }  // namespace lfr::cli

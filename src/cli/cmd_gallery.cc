@@ -1,8 +1,9 @@
-// `lfr gallery create|import|list|show|remove-record|delete|due`: the reference galleries
-// that retrospective searches run against (store/gallery_store.h). An import checks each
-// image (exactly one usable face, quality, possible duplicate) and stages it; nothing is
+// `lfr gallery create|import|list|show|remove-record|delete|due|reindex`: the reference
+// galleries that retrospective searches run against (store/gallery_store.h). An import checks
+// each image (exactly one usable face, quality, possible duplicate) and stages it; nothing is
 // live until the whole import is committed, so an error or a kill leaves the gallery as it
-// was.
+// was. Import and removal bring the gallery's sealed search index up to date
+// (search/gallery_index.h); delete deletes it; reindex rebuilds it.
 #include <iomanip>
 #include <memory>
 
@@ -13,6 +14,7 @@
 #include "eval/progress.h"
 #include "gallery/gallery_json.h"
 #include "gallery/import.h"
+#include "search/gallery_index.h"
 #include "util/clock.h"
 
 namespace lfr::cli {
@@ -56,6 +58,16 @@ void RunCreate(const GalleryArgs& a, Context& ctx) {
   }
 }
 
+// Brings the gallery's sealed index up to date after a change. The change itself is done and
+// the next search catches the index up anyway, so a failure here is a warning, not an error.
+void RefreshIndex(GalleryStore* galleries, int64_t gallery_id, Context& ctx) {
+  auto g = galleries->FindGallery(std::to_string(gallery_id));
+  if (!g.ok()) return;
+  search::GalleryIndexes indexes(galleries, search::DefaultGalleryIndexDir(), {}, /*wait_for_builds=*/true);
+  Status s = indexes.Refresh(*g, CliActor());
+  if (!s.ok()) *ctx.err << "lfr: warning: the gallery's search index was not updated: " << s.message() << "\n";
+}
+
 void RunImport(const GalleryArgs& a, Context& ctx) {
   if (a.folder.empty() == a.csv.empty()) {
     return Fail(ctx, Status::InvalidArgument("give exactly one of a FOLDER or --csv FILE"));
@@ -78,6 +90,7 @@ void RunImport(const GalleryArgs& a, Context& ctx) {
     bar.Finish();
   }
   if (!sum.ok()) return Fail(ctx, sum.status());
+  if (sum->imported > 0) RefreshIndex(galleries, g->id, ctx);
   for (const auto& r : sum->rejections) *ctx.err << "lfr: rejected " << r << "\n";
   for (const auto& w : sum->warnings) *ctx.err << "lfr: warning: " << w << "\n";
   *ctx.err << "lfr: gallery import: imported " << sum->imported << " of " << sum->images << " images into gallery "
@@ -155,6 +168,7 @@ void RunRemoveRecord(const GalleryArgs& a, Context& ctx) {
   if (!galleries) return;
   Status s = galleries->RemoveGalleryRecord(*id, a.reason, CliActor());
   if (!s.ok()) return Fail(ctx, s);
+  if (auto r = galleries->GetGalleryRecord(*id); r.ok()) RefreshIndex(galleries, r->gallery_id, ctx);
   *ctx.out << "removed record " << *id << ": its image and embedding are deleted, its record kept\n";
 }
 
@@ -171,6 +185,8 @@ void RunDelete(const GalleryArgs& a, Context& ctx) {
   if (!g) return;
   Status s = galleries->DeleteGallery(g->id, CliActor());
   if (!s.ok()) return Fail(ctx, s);
+  search::GalleryIndexes indexes(galleries, search::DefaultGalleryIndexDir());
+  if (Status f = indexes.Forget(g->id); !f.ok()) *ctx.err << "lfr: warning: " << f.message() << "\n";
   *ctx.out << "deleted gallery " << g->id << " (" << g->spec.name
            << "): its key, images and embeddings are destroyed; its record and search records are kept\n";
 }
@@ -198,13 +214,28 @@ void RunDue(const GalleryArgs& a, Context& ctx) {
 
 }  // namespace
 
+void RunReindex(const GalleryArgs& a, Context& ctx) {
+  auto store = OpenCliStore(ctx);
+  if (!store) return;
+  GalleryStore* galleries = Galleries(store.get(), ctx);
+  if (!galleries) return;
+  auto g = FindGalleryOrFail(galleries, a.gallery, ctx);
+  if (!g) return;
+  search::GalleryIndexes indexes(galleries, search::DefaultGalleryIndexDir(), {}, /*wait_for_builds=*/true);
+  auto n = indexes.Reindex(*g, CliActor());
+  if (!n.ok()) return Fail(ctx, n.status());
+  *ctx.out << "rebuilt the search index of gallery " << g->id << " (" << g->spec.name << "): " << *n
+           << " faces, sealed in " << indexes.PathFor(g->id).string() << "\n";
+}
+
 void RegisterGalleryCommand(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<GalleryArgs>();
   CLI::App* gal = app.add_subcommand(
       "gallery",
       "Reference galleries for retrospective search (e.g. custody images): create, import, list, show, "
-      "remove a record, delete, list records due for review. Images and embeddings are encrypted with the "
-      "gallery's own key; every import, view and removal is audited.");
+      "remove a record, delete, list records due for review, rebuild the search index. Images, embeddings "
+      "and the search index are encrypted with the gallery's own key; every import, view and removal is "
+      "audited.");
   gal->require_subcommand(1);
 
   CLI::App* create = gal->add_subcommand("create", "Create a gallery");
@@ -261,6 +292,13 @@ void RegisterGalleryCommand(CLI::App& app, Context& ctx) {
   due->add_option("gallery", a->gallery, "Gallery id or name (default: all)");
   due->add_flag("--json", a->json, "JSON output");
   due->callback([a, &ctx] { RunDue(*a, ctx); });
+
+  CLI::App* reindex = gal->add_subcommand(
+      "reindex",
+      "Delete the gallery's sealed search index and rebuild it from its records (e.g. after a search refused "
+      "a tampered index, exit 3). Searches rebuild a missing index by themselves.");
+  reindex->add_option("gallery", a->gallery, "Gallery id or name")->required();
+  reindex->callback([a, &ctx] { RunReindex(*a, ctx); });
 }
 
 }  // namespace lfr::cli

@@ -79,7 +79,10 @@ void RunSearch(const SearchArgs& a, Context& ctx) {
   if (!g) return;
   auto analyzer = OpenGalleryAnalyzer(*g, ctx);
   if (!analyzer) return;
-  RetrospectiveSearch search(galleries, analyzer->analyzer.get(), g->recogniser_id);
+  // The gallery's sealed index ($LFR_HOME/galleries), opened for this search; a missing one
+  // is rebuilt (and a large gallery's approximate index waited for) and saved.
+  search::GalleryIndexes indexes(galleries, search::DefaultGalleryIndexDir(), {}, /*wait_for_builds=*/true);
+  RetrospectiveSearch search(galleries, &indexes, analyzer->analyzer.get(), g->recogniser_id);
   auto out = search.Run(*probe, *g, a.request, CliActor());
   WipeBytes(probe->data(), probe->size());
   if (!out.ok()) return Fail(ctx, out.status());

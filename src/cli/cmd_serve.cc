@@ -19,6 +19,7 @@
 #include "privacy/harden.h"
 #include "privacy/retention.h"
 #include "server/retrospective_service.h"
+#include "video_search/jobs.h"
 #include "server/auth.h"
 #include "server/runner.h"
 #include "server/server.h"
@@ -143,6 +144,8 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   ropts.pipeline.camera.source_policy = std::make_shared<const SourcePolicy>(camera_sources);
   server::PipelineRunner runner(store.get(), &*models, &events, ropts);
   server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id);
+  // Searches of recorded footage for the console (video_search/jobs.h).
+  VideoSearchJobs video_searches(store.get(), &*models, DefaultFootageDir(), SystemClock());
   std::unique_ptr<server::RetrospectiveService> retrospective;
   if (store->galleries() != nullptr) {
     retrospective = std::make_unique<server::RetrospectiveService>(store->galleries(), &*models);
@@ -169,7 +172,8 @@ void RunServe(const ServeArgs& args, Context& ctx) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   auto srv = server::Server::Create(
-      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get(), &*models}, sopts);
+      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get(), &video_searches, &*models},
+      sopts);
   if (!srv.ok()) return Fail(ctx, srv.status());
   if (Status s = (*srv)->Start(); !s.ok()) return Fail(ctx, s);
   const std::string url = std::string((*srv)->tls() ? "https" : "http") + "://" + args.host + ":" +

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/store_common.h"
+#include "cli/watch_common.h"
 #include "footage/deployment_footage.h"
 #include "match/calibration.h"
 #include "match/watchlist.h"
@@ -108,33 +109,6 @@ void PrintSummaryText(std::ostream& o, const std::vector<CameraSummary>& cams) {
     }
     o << "\n";
     o.unsetf(std::ios::floatfield);
-  }
-}
-
-// Models by id ("" = default). Prints the error and sets exit 3 when one is missing.
-bool LocateModels(const ModelStore& store, const std::string& detector_id, const std::string& recogniser_id,
-                  Context& ctx, InstalledModel* det, InstalledModel* rec) {
-  auto d = detector_id.empty() ? store.DefaultFor(ModelRole::kDetector) : store.Locate(detector_id);
-  auto r = recogniser_id.empty() ? store.DefaultFor(ModelRole::kRecogniser) : store.Locate(recogniser_id);
-  for (const auto* m : {&d, &r}) {
-    if (!m->ok()) {
-      *ctx.err << "lfr: " << m->status().message() << "\n";
-      ctx.exit_code = kExitMissingModel;
-      return false;
-    }
-  }
-  *det = *d;
-  *rec = *r;
-  return true;
-}
-
-// Called before any face enters memory: no core dumps, no swapping, so face buffers
-// cannot reach the disk by a side door. What the OS refuses is reported, not fatal.
-void Harden(Context& ctx) {
-  const HardenReport harden = HardenProcess();
-  if (!harden.warnings.empty() && !ctx.quiet) {
-    std::istringstream lines(harden.warnings);
-    for (std::string line; std::getline(lines, line);) *ctx.err << "lfr: warning: " << line << "\n";
   }
 }
 
@@ -237,32 +211,9 @@ void RunWatchFolder(const WatchArgs& args, Context& ctx) {
   if (!LocateModels(*store, args.detector_id, args.recogniser_id, ctx, &det_model, &rec_model)) return;
 
   Harden(ctx);
-  // Enrolment uses the still-image path at full resolution.
-  auto analyzer = FaceAnalyzer::FromStore(*store, det_model.spec->id, rec_model.spec->id);
-  if (!analyzer.ok()) {
-    *ctx.err << "lfr: " << analyzer.status().message() << "\n";
-    ctx.exit_code = kExitMissingModel;
-    return;
-  }
-  Watchlist watchlist;
-  EnrolOptions eopts;
-  auto progress = [&ctx](int done, int total) {
-    if (!ctx.quiet && total >= 100 && (done % 100 == 0 || done == total)) {
-      *ctx.err << "lfr: watchlist: enrolling " << done << "/" << total << " images\n";
-    }
-  };
-  auto report = EnrolImages(*listing, **analyzer, eopts, &watchlist, progress);
-  if (!report.ok()) return Fail(ctx, report.status());
-  analyzer->reset();
-  for (const auto& r : report->rejected) {
-    *ctx.err << "lfr: watchlist: " << r.image.string() << " (" << r.subject << ") rejected: " << r.reason << "\n";
-  }
-  *ctx.err << "lfr: watchlist: enrolled " << report->subjects_enrolled << " of " << listing->size()
-           << " subjects (" << report->images_enrolled << " images, " << report->rejected.size()
-           << " rejected)\n";
-  if (watchlist.subjects() == 0) {
-    return Fail(ctx, Status::InvalidArgument("watchlist " + args.watchlist + ": no subject could be enrolled"));
-  }
+  auto enrolled = EnrolWatchlistFolder(args.watchlist, *listing, *store, det_model, rec_model, ctx);
+  if (!enrolled) return;
+  const Watchlist& watchlist = *enrolled;
 
   auto threshold = ResolveThreshold(args.threshold, rec_model.spec->id, watchlist.subjects());
   if (!threshold.ok()) return Fail(ctx, threshold.status());

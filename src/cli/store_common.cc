@@ -128,7 +128,4 @@ Result<int64_t> ParseId(const std::string& text, const std::string& what) {
   return static_cast<int64_t>(v);
 }
 
-static std::string TimeOrNull(int64_t ms) { return ms > 0 ? FormatUtcMs(ms) : ""; }
-static double Round4(double v) { return std::round(v * 1e4) / 1e4; }
-
 }  // namespace lfr::cli

@@ -1,6 +1,6 @@
 // DET curves (FNIR against FPIR, both on log axes, as NIST and the NPL study draw them):
-// one line per series, written as a PNG (OpenCV drawing) and as an SVG (plain text).
-// Points with a zero rate are drawn at the axis floor. Thread-safe (no shared state).
+// one line per series, written as a PNG and an SVG through eval/line_plot.h. Points with a
+// zero rate are drawn at the axis floor. Thread-safe (no shared state).
 #ifndef LFR_EVAL_DET_PLOT_H_
 #define LFR_EVAL_DET_PLOT_H_
 
@@ -10,6 +10,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "eval/line_plot.h"
 #include "eval/metrics.h"
 #include "util/status.h"
 
@@ -29,6 +30,9 @@ struct DetPlotOptions {
   int width = 900, height = 700;     // PNG pixels / SVG user units
 };
 
+// The DET picture as a line plot (log-log axes, x_min lowered to the smallest FPIR > 0).
+LinePlotOptions DetLinePlot(const std::vector<DetSeries>& series, const DetPlotOptions& options,
+                            std::vector<PlotSeries>* lines);
 // Renders the plot into an 8-bit BGR image of options.width x height.
 cv::Mat RenderDetPng(const std::vector<DetSeries>& series, const DetPlotOptions& options);
 // The SVG document text.

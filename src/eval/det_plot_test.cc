@@ -55,5 +55,27 @@ TEST(DetPlotTest, WritesBothFiles) {
   EXPECT_EQ(WriteDetPlots(dir / "missing-folder" / "det", Series(), {}).code(), Status::Code::kIOError);
 }
 
+TEST(LinePlotTest, LinearAxesAreLabelledEveryStep) {
+  LinePlotOptions o;
+  o.title = "CMC";
+  o.x = {"rank", 1, 20, false, 1};
+  o.y = {"identification rate", 0.9, 1.0, false, 0.01};
+  const std::vector<PlotSeries> s = {{"LFW", {{1, 0.95}, {2, 0.97}, {20, 0.99}}}};
+  const std::string svg = RenderLinePlotSvg(s, o);
+  EXPECT_NE(svg.find(">20<"), std::string::npos);
+  EXPECT_NE(svg.find(">0.95<"), std::string::npos);
+  EXPECT_NE(svg.find(">1<"), std::string::npos);
+  EXPECT_EQ(svg.find(">1e-"), std::string::npos);  // no decade labels on linear axes
+  // The point (1, 0.95) is at the left edge, half way up the plot area.
+  const cv::Mat img = RenderLinePlotPng(s, o);
+  const int y_mid = (50 + (o.height - 70)) / 2;
+  bool coloured = false;
+  for (int dy = -3; dy <= 3; ++dy) {
+    const cv::Vec3b p = img.at<cv::Vec3b>(y_mid + dy, 91);
+    coloured = coloured || p == cv::Vec3b(180, 119, 31);
+  }
+  EXPECT_TRUE(coloured);
+}
+
 }  // namespace
 }  // namespace lfr::eval

@@ -251,6 +251,7 @@ Status CameraWorker::Process(const Frame& frame, int every, size_t backlog) {
           }
           a.fused_score = fused;
           a.threshold = options_.threshold;
+          a.quality = quality_[det];
           a.frame_index = frame.index;
           a.media_time_s = media;
           auto ff = first_frame_.find(id);

@@ -14,7 +14,8 @@ namespace lfr {
 
 class LatencyStats {
  public:
-  explicit LatencyStats(size_t capacity = 20000) : capacity_(capacity) {}
+  LatencyStats() : LatencyStats(20000) {}
+  explicit LatencyStats(size_t capacity) : capacity_(capacity) {}
   void Add(double ms);
   int64_t count() const { return count_; }
   double mean() const { return count_ ? sum_ / count_ : 0.0; }

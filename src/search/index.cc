@@ -1,6 +1,9 @@
 #include "search/index.h"
 
 #include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +16,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexPQFastScan.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
@@ -29,6 +33,7 @@ constexpr char kMagic[8] = {'L', 'F', 'R', 'F', 'I', 'D', 'X', '1'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr uint32_t kKindExact = 1;
 constexpr uint32_t kKindIvfPq = 2;
+constexpr uint32_t kKindPqFastScan = 3;
 constexpr int64_t kChunk = 4096;
 
 Status CheckVectors(int dim, std::span<const int64_t> ids, std::span<const float> vectors) {
@@ -235,10 +240,14 @@ Result<std::unique_ptr<ExactFaceIndex>> ExactFaceIndex::ReadFrom(faiss::IOReader
 }
 
 // =======================================================================================
-// IvfPqRerankFaceIndex
+// RerankFaceIndex
 
-struct IvfPqRerankFaceIndex::Impl {
-  std::unique_ptr<faiss::IndexIVFPQ> ivf;
+struct RerankFaceIndex::Impl {
+  // The proposer: IndexIVFPQ, or IndexIDMap over IndexPQFastScan. `ivf` is the former when
+  // that is the proposer (nullptr otherwise); `pq` is the product quantiser of either.
+  std::unique_ptr<faiss::Index> proposer;
+  faiss::IndexIVFPQ* ivf = nullptr;
+  faiss::ProductQuantizer* pq = nullptr;
   int nprobe = 1;
   int shortlist = 0;
   bool fp16 = false;
@@ -263,12 +272,15 @@ struct IvfPqRerankFaceIndex::Impl {
     for (int j = 0; j < dim; ++j) acc += faiss::decode_fp16(s[j]) * q[j];
     return acc;
   }
+  int64_t DefaultShortlist(Proposer p, int k) const {
+    return p == Proposer::kPqFastScan ? std::max<int64_t>(int64_t{100} * k, 2000) : std::max<int64_t>(16 * k, 256);
+  }
 };
 
 namespace {
-int DefaultPqBytes(int dim) {
-  // The largest of dim/4, dim/8, ... that divides dim (IVFPQ needs M | dim).
-  for (int m = std::max(1, dim / 4); m >= 1; --m) {
+// The largest m <= want that divides dim (PQ needs M | dim).
+int DividingM(int dim, int want) {
+  for (int m = std::clamp(want, 1, dim); m >= 1; --m) {
     if (dim % m == 0) return m;
   }
   return 1;
@@ -280,93 +292,130 @@ int DefaultPqBytes(int dim) {
 int DefaultNprobe(int nlist) { return std::clamp(nlist / 4, std::min(32, nlist), 4096); }
 }  // namespace
 
-IvfPqRerankFaceIndex::IvfPqRerankFaceIndex(int dim, int nlist, const IvfPqOptions& options)
-    : dim_(dim), nlist_(std::max(1, nlist)), impl_(std::make_unique<Impl>()) {
-  int m = options.pq_bytes > 0 ? options.pq_bytes : DefaultPqBytes(dim);
-  if (dim % m != 0) m = DefaultPqBytes(dim);
-  // L2 on unit vectors ranks exactly like inner product; FAISS's IVF-PQ is best tuned for
-  // L2 (k-means cells, residual codes). The re-rank computes the inner product exactly.
-  impl_->ivf = std::make_unique<faiss::IndexIVFPQ>(new faiss::IndexFlatL2(dim), dim, nlist_, m, 8);
-  impl_->ivf->own_fields = true;
-  impl_->ivf->cp.seed = static_cast<int>(options.seed);
-  impl_->ivf->cp.niter = 10;  // k-means iterations for the cells (FAISS default 25)
-  impl_->ivf->pq.cp.seed = static_cast<int>(options.seed + 1);
-  // Training sizes are chosen by BuildFaceIndex (a small gallery trains on all it has):
-  // FAISS's "please provide at least 39 points per centroid" warnings would only be noise.
-  impl_->ivf->cp.min_points_per_centroid = 1;
-  impl_->ivf->pq.cp.min_points_per_centroid = 1;
-  // The PQ codes only order the shortlist, which is re-ranked exactly: 10 k-means iterations
-  // per sub-quantiser (FAISS's default is 25) cost nothing in recall and are 2.5x quicker.
-  impl_->ivf->pq.cp.niter = 10;
-  impl_->ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
-  impl_->nprobe = options.nprobe > 0 ? std::min(options.nprobe, nlist_) : DefaultNprobe(nlist_);
+RerankFaceIndex::RerankFaceIndex(int dim, int nlist, const ApproxOptions& options)
+    : dim_(dim),
+      proposer_(options.proposer),
+      nlist_(options.proposer == Proposer::kIvfPq ? std::max(1, nlist) : 0),
+      impl_(std::make_unique<Impl>()) {
+  if (proposer_ == Proposer::kIvfPq) {
+    const int m = DividingM(dim, options.pq_bytes > 0 ? options.pq_bytes : std::max(1, dim / 4));
+    // L2 on unit vectors ranks exactly like inner product; FAISS's IVF-PQ is best tuned for
+    // L2 (k-means cells, residual codes). The re-rank computes the inner product exactly.
+    auto ivf = std::make_unique<faiss::IndexIVFPQ>(new faiss::IndexFlatL2(dim), dim, nlist_, m, 8);
+    ivf->own_fields = true;
+    ivf->cp.seed = static_cast<int>(options.seed);
+    ivf->cp.niter = 10;  // k-means iterations for the cells (FAISS default 25)
+    ivf->pq.cp.seed = static_cast<int>(options.seed + 1);
+    // Training sizes are chosen by BuildFaceIndex (a small gallery trains on all it has):
+    // FAISS's "please provide at least 39 points per centroid" warnings would only be noise.
+    ivf->cp.min_points_per_centroid = 1;
+    ivf->pq.cp.min_points_per_centroid = 1;
+    // The PQ codes only order the shortlist, which is re-ranked exactly: 10 k-means
+    // iterations per sub-quantiser (FAISS's default is 25) cost nothing in recall and are
+    // 2.5x quicker.
+    ivf->pq.cp.niter = 10;
+    ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
+    impl_->ivf = ivf.get();
+    impl_->pq = &ivf->pq;
+    impl_->proposer = std::move(ivf);
+    impl_->nprobe = options.nprobe > 0 ? std::min(options.nprobe, nlist_) : DefaultNprobe(nlist_);
+  } else {
+    // Two 4-bit sub-quantisers a byte; FAISS fast-scan needs an even count.
+    int m = DividingM(dim, 2 * (options.pq_bytes > 0 ? options.pq_bytes : std::max(1, dim / 16)));
+    while (m > 2 && (m % 2 != 0 || dim % m != 0)) --m;
+    // Inner product: the look-up tables estimate the cosine itself (the reconstruction's
+    // norm varies, so L2 on codes would rank differently).
+    auto* fs = new faiss::IndexPQFastScan(dim, m, 4, faiss::METRIC_INNER_PRODUCT);
+    fs->pq.cp.seed = static_cast<int>(options.seed + 1);
+    fs->pq.cp.niter = 10;
+    fs->pq.cp.min_points_per_centroid = 1;
+    impl_->pq = &fs->pq;
+    auto map = std::make_unique<faiss::IndexIDMap>(fs);
+    map->own_fields = true;
+    impl_->proposer = std::move(map);
+  }
   impl_->shortlist = options.shortlist;
   impl_->fp16 = options.float16_store;
 }
-IvfPqRerankFaceIndex::~IvfPqRerankFaceIndex() = default;
+RerankFaceIndex::~RerankFaceIndex() = default;
 
-Status IvfPqRerankFaceIndex::Train(std::span<const float> vectors) {
+Status RerankFaceIndex::Train(std::span<const float> vectors) {
   const int64_t n = static_cast<int64_t>(vectors.size() / dim_);
-  if (vectors.size() % dim_ != 0 || n < nlist_) {
-    return Status::InvalidArgument("face index: training needs at least nlist (" + std::to_string(nlist_) +
-                                   ") vectors of dimension " + std::to_string(dim_));
+  const int64_t need = proposer_ == Proposer::kIvfPq ? nlist_ : 16;
+  if (vectors.size() % dim_ != 0 || n < need) {
+    return Status::InvalidArgument("face index: training needs at least " + std::to_string(need) +
+                                   " vectors of dimension " + std::to_string(dim_));
   }
   std::unique_lock lock(mu_);
   try {
-    impl_->ivf->train(n, vectors.data());
+    impl_->proposer->train(n, vectors.data());
   } catch (const std::exception& e) {
     return Status::Internal(std::string("face index: FAISS training failed: ") + e.what());
   }
   return Status::Ok();
 }
 
-bool IvfPqRerankFaceIndex::trained() const {
+bool RerankFaceIndex::trained() const {
   std::shared_lock lock(mu_);
-  return impl_->ivf->is_trained;
+  return impl_->proposer->is_trained;
 }
 
-void IvfPqRerankFaceIndex::SetSearchParameters(int nprobe, int shortlist) {
+void RerankFaceIndex::SetSearchParameters(int nprobe, int shortlist) {
   std::unique_lock lock(mu_);
-  if (nprobe > 0) impl_->nprobe = std::min(nprobe, nlist_);
+  if (nprobe > 0 && impl_->ivf) impl_->nprobe = std::min(nprobe, nlist_);
   impl_->shortlist = std::max(0, shortlist);
 }
-int IvfPqRerankFaceIndex::nprobe() const {
+int RerankFaceIndex::nprobe() const {
   std::shared_lock lock(mu_);
-  return impl_->nprobe;
+  return impl_->ivf ? impl_->nprobe : 0;
 }
-int IvfPqRerankFaceIndex::shortlist() const {
+int RerankFaceIndex::shortlist() const {
   std::shared_lock lock(mu_);
   return impl_->shortlist;
 }
 
-int64_t IvfPqRerankFaceIndex::size() const {
+int64_t RerankFaceIndex::size() const {
   std::shared_lock lock(mu_);
   return static_cast<int64_t>(impl_->row_id.size());
 }
 
-std::string IvfPqRerankFaceIndex::Describe() const {
+std::string RerankFaceIndex::Describe() const {
   std::shared_lock lock(mu_);
   std::ostringstream s;
-  s << "IVF-PQ (nlist " << nlist_ << ", " << impl_->ivf->pq.M << " B/face, nprobe " << impl_->nprobe
-    << ") + exact re-rank of " << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist) : "max(16k, 256)")
+  if (impl_->ivf) {
+    s << "IVF-PQ (nlist " << nlist_ << ", " << impl_->pq->M << " B/face, nprobe " << impl_->nprobe << ")";
+  } else {
+    s << "PQ fast-scan (" << impl_->pq->M << "x4 bit, " << impl_->pq->M / 2 << " B/face, exhaustive)";
+  }
+  s << " + exact re-rank of "
+    << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist)
+                             : (impl_->ivf ? "max(16k, 256)" : "max(100k, 2000)"))
     << " from " << (impl_->fp16 ? "float16" : "float32") << " vectors";
   return s.str();
 }
 
-int64_t IvfPqRerankFaceIndex::MemoryBytes() const {
+int64_t RerankFaceIndex::MemoryBytes() const {
   std::shared_lock lock(mu_);
   const int64_t n = static_cast<int64_t>(impl_->row_id.size());
-  const int64_t codes = n * (impl_->ivf->code_size + 8);           // inverted lists: code + id
-  const int64_t direct = n * 32;                                   // id -> list hash map
-  const int64_t centroids = int64_t{nlist_} * dim_ * 4 + 256 * dim_ * 4;
+  const faiss::ProductQuantizer& pq = *impl_->pq;
+  int64_t proposer = 0;
+  if (impl_->ivf) {
+    proposer = n * (impl_->ivf->code_size + 8)           // inverted lists: code + id
+               + n * 32                                  // id -> list hash map
+               + int64_t{nlist_} * dim_ * 4;             // cells
+  } else {
+    proposer = (n + 31) / 32 * 32 * pq.M / 2             // packed 4-bit codes
+               + n * 8;                                  // id map
+  }
+  proposer += static_cast<int64_t>(pq.centroids.size()) * 4;
   const int64_t store = n * dim_ * (impl_->fp16 ? 2 : 4) + n * 8 + n * 32;  // rows, row_id, row_of
-  return codes + direct + centroids + store;
+  return proposer + store;
 }
 
-Status IvfPqRerankFaceIndex::Add(std::span<const int64_t> ids, std::span<const float> vectors) {
+Status RerankFaceIndex::Add(std::span<const int64_t> ids, std::span<const float> vectors) {
   LFR_RETURN_IF_ERROR(CheckVectors(dim_, ids, vectors));
   std::unique_lock lock(mu_);
-  if (!impl_->ivf->is_trained) return Status::FailedPrecondition("face index: IVF-PQ index is not trained");
+  if (!impl_->proposer->is_trained) return Status::FailedPrecondition("face index: the index is not trained");
   for (int64_t id : ids) {
     if (impl_->row_of.count(id)) {
       return Status::InvalidArgument("face index: id " + std::to_string(id) + " is already in the index");
@@ -374,7 +423,7 @@ Status IvfPqRerankFaceIndex::Add(std::span<const int64_t> ids, std::span<const f
   }
   if (ids.empty()) return Status::Ok();
   try {
-    impl_->ivf->add_with_ids(static_cast<int64_t>(ids.size()), vectors.data(), ids.data());
+    impl_->proposer->add_with_ids(static_cast<int64_t>(ids.size()), vectors.data(), ids.data());
   } catch (const std::exception& e) {
     return Status::Internal(std::string("face index: FAISS add failed: ") + e.what());
   }
@@ -391,7 +440,7 @@ Status IvfPqRerankFaceIndex::Add(std::span<const int64_t> ids, std::span<const f
   return Status::Ok();
 }
 
-Result<int64_t> IvfPqRerankFaceIndex::Remove(std::span<const int64_t> ids) {
+Result<int64_t> RerankFaceIndex::Remove(std::span<const int64_t> ids) {
   std::unique_lock lock(mu_);
   std::vector<int64_t> present;
   for (int64_t id : ids) {
@@ -401,8 +450,15 @@ Result<int64_t> IvfPqRerankFaceIndex::Remove(std::span<const int64_t> ids) {
   present.erase(std::unique(present.begin(), present.end()), present.end());
   if (present.empty()) return int64_t{0};
   try {
-    faiss::IDSelectorArray sel(present.size(), present.data());
-    impl_->ivf->remove_ids(sel);
+    // IVF: the direct map finds each id's list. Fast-scan: one pass over the codes, which
+    // FAISS compacts in order (the id map follows), overwriting the removed faces' codes.
+    if (impl_->ivf) {
+      faiss::IDSelectorArray sel(present.size(), present.data());
+      impl_->proposer->remove_ids(sel);
+    } else {
+      faiss::IDSelectorBatch sel(present.size(), present.data());
+      impl_->proposer->remove_ids(sel);
+    }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("face index: FAISS remove failed: ") + e.what());
   }
@@ -433,27 +489,31 @@ Result<int64_t> IvfPqRerankFaceIndex::Remove(std::span<const int64_t> ids) {
   return static_cast<int64_t>(present.size());
 }
 
-bool IvfPqRerankFaceIndex::Contains(int64_t id) const {
+bool RerankFaceIndex::Contains(int64_t id) const {
   std::shared_lock lock(mu_);
   return impl_->row_of.count(id) > 0;
 }
 
-Result<std::vector<SearchHit>> IvfPqRerankFaceIndex::Search(std::span<const float> query, int k) const {
+Result<std::vector<SearchHit>> RerankFaceIndex::Search(std::span<const float> query, int k) const {
   LFR_RETURN_IF_ERROR(CheckQuery(dim_, query, k));
   std::shared_lock lock(mu_);
   const int64_t n = static_cast<int64_t>(impl_->row_id.size());
   std::vector<SearchHit> hits;
   if (n == 0) return hits;
   const int64_t want = impl_->shortlist > 0 ? std::max<int64_t>(impl_->shortlist, k)
-                                            : std::max<int64_t>(int64_t{16} * k, 256);
+                                            : impl_->DefaultShortlist(proposer_, k);
   const int64_t kk = std::min(want, n);
   std::vector<float> d(kk);
   std::vector<int64_t> l(kk);
-  faiss::SearchParametersIVF params;
-  params.nprobe = impl_->nprobe;
   try {
     SingleThreadedOmp one_thread;
-    impl_->ivf->search(1, query.data(), kk, d.data(), l.data(), &params);
+    if (impl_->ivf) {
+      faiss::SearchParametersIVF params;
+      params.nprobe = impl_->nprobe;
+      impl_->ivf->search(1, query.data(), kk, d.data(), l.data(), &params);
+    } else {
+      impl_->proposer->search(1, query.data(), kk, d.data(), l.data());
+    }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("face index: FAISS search failed: ") + e.what());
   }
@@ -469,7 +529,7 @@ Result<std::vector<SearchHit>> IvfPqRerankFaceIndex::Search(std::span<const floa
   return hits;
 }
 
-Status IvfPqRerankFaceIndex::ForEach(const VectorSink& sink) const {
+Status RerankFaceIndex::ForEach(const VectorSink& sink) const {
   std::shared_lock lock(mu_);
   const int64_t n = static_cast<int64_t>(impl_->row_id.size());
   std::vector<float> buf;
@@ -488,15 +548,15 @@ Status IvfPqRerankFaceIndex::ForEach(const VectorSink& sink) const {
   return Status::Ok();
 }
 
-Status IvfPqRerankFaceIndex::WriteTo(faiss::IOWriter* w) const {
+Status RerankFaceIndex::WriteTo(faiss::IOWriter* w) const {
   std::shared_lock lock(mu_);
-  WritePod(w, kKindIvfPq);
+  WritePod(w, proposer_ == Proposer::kIvfPq ? kKindIvfPq : kKindPqFastScan);
   WritePod(w, int32_t{dim_});
   WritePod(w, int32_t{nlist_});
   WritePod(w, int32_t{impl_->nprobe});
   WritePod(w, int32_t{impl_->shortlist});
   WritePod(w, uint8_t{impl_->fp16});
-  faiss::write_index(impl_->ivf.get(), w);
+  faiss::write_index(impl_->proposer.get(), w);
   const uint64_t n = impl_->row_id.size();
   WritePod(w, n);
   (*w)(impl_->row_id.data(), sizeof(int64_t), n);
@@ -508,31 +568,44 @@ Status IvfPqRerankFaceIndex::WriteTo(faiss::IOWriter* w) const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<IvfPqRerankFaceIndex>> IvfPqRerankFaceIndex::ReadFrom(faiss::IOReader* r, int dim) {
+Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IOReader* r, int dim, Proposer proposer) {
   int32_t nlist = 0, nprobe = 0, shortlist = 0;
   uint8_t fp16 = 0;
+  const bool ivf_kind = proposer == Proposer::kIvfPq;
   if (!ReadPod(r, &nlist) || !ReadPod(r, &nprobe) || !ReadPod(r, &shortlist) || !ReadPod(r, &fp16) ||
-      nlist < 1 || nprobe < 1 || shortlist < 0 || fp16 > 1) {
-    return Status::Corrupt("face index blob: bad IVF-PQ header");
+      (ivf_kind && (nlist < 1 || nprobe < 1)) || shortlist < 0 || fp16 > 1) {
+    return Status::Corrupt("face index blob: bad header");
   }
   std::unique_ptr<faiss::Index> raw(faiss::read_index(r));
-  auto* ivf = dynamic_cast<faiss::IndexIVFPQ*>(raw.get());
-  if (!ivf || ivf->d != dim || static_cast<int32_t>(ivf->nlist) != nlist || !ivf->is_trained) {
-    return Status::Corrupt("face index blob: not an IVF-PQ index of dimension " + std::to_string(dim));
-  }
-  raw.release();
-  IvfPqOptions o;
+  ApproxOptions o;
+  o.proposer = proposer;
   o.nprobe = nprobe;
   o.shortlist = shortlist;
   o.float16_store = fp16 != 0;
-  auto out = std::make_unique<IvfPqRerankFaceIndex>(dim, nlist, o);
+  auto out = std::make_unique<RerankFaceIndex>(dim, nlist, o);
   Impl& m = *out->impl_;
-  m.ivf.reset(ivf);
-  m.ivf->own_fields = true;
-  if (m.ivf->direct_map.type != faiss::DirectMap::Hashtable) m.ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
+  if (ivf_kind) {
+    auto* ivf = dynamic_cast<faiss::IndexIVFPQ*>(raw.get());
+    if (!ivf || ivf->d != dim || static_cast<int32_t>(ivf->nlist) != nlist || !ivf->is_trained) {
+      return Status::Corrupt("face index blob: not an IVF-PQ index of dimension " + std::to_string(dim));
+    }
+    if (ivf->direct_map.type != faiss::DirectMap::Hashtable) ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
+    m.ivf = ivf;
+    m.pq = &ivf->pq;
+  } else {
+    auto* map = dynamic_cast<faiss::IndexIDMap*>(raw.get());
+    auto* fs = map ? dynamic_cast<faiss::IndexPQFastScan*>(map->index) : nullptr;
+    if (!fs || map->d != dim || !fs->is_trained || fs->metric_type != faiss::METRIC_INNER_PRODUCT) {
+      return Status::Corrupt("face index blob: not a PQ fast-scan index of dimension " + std::to_string(dim));
+    }
+    map->own_fields = true;
+    m.ivf = nullptr;
+    m.pq = &fs->pq;
+  }
+  m.proposer = std::move(raw);
   uint64_t n = 0;
-  if (!ReadPod(r, &n) || n != static_cast<uint64_t>(m.ivf->ntotal)) {
-    return Status::Corrupt("face index blob: re-rank store does not match the IVF-PQ index");
+  if (!ReadPod(r, &n) || n != static_cast<uint64_t>(m.proposer->ntotal)) {
+    return Status::Corrupt("face index blob: re-rank store does not match the proposer");
   }
   m.row_id.resize(n);
   if ((*r)(m.row_id.data(), sizeof(int64_t), n) != n) return Status::Corrupt("face index blob: truncated");
@@ -577,10 +650,10 @@ Result<std::unique_ptr<FaceIndex>> BuildFaceIndex(int dim, const VectorSource& s
   // Pass 1: count, fill an exact index while the count stays below exact_below, and keep a
   // uniform reservoir sample for training in case it does not.
   auto exact = std::make_unique<ExactFaceIndex>(dim);
-  const int64_t reservoir_cap = options.ivf.train_size > 0 ? options.ivf.train_size : 8192 * 32;
+  const int64_t reservoir_cap = options.approx.train_size > 0 ? options.approx.train_size : 8192 * 32;
   std::vector<float> sample;
   int64_t n = 0;
-  std::mt19937_64 rng(options.ivf.seed);
+  std::mt19937_64 rng(options.approx.seed);
   Status s = source([&](std::span<const int64_t> ids, std::span<const float> vectors) -> Status {
     if (vectors.size() != ids.size() * static_cast<size_t>(dim)) {
       return Status::InvalidArgument("face index: source gave a chunk of the wrong length");
@@ -609,10 +682,12 @@ Result<std::unique_ptr<FaceIndex>> BuildFaceIndex(int dim, const VectorSource& s
     return std::unique_ptr<FaceIndex>(std::move(exact));
   }
   // Pass 2: train on the sample, then add everything.
-  const int nlist = options.ivf.nlist > 0 ? options.ivf.nlist : ChooseNlist(n);
-  auto ivf = std::make_unique<IvfPqRerankFaceIndex>(dim, nlist, options.ivf);
-  int64_t train_n = options.ivf.train_size > 0 ? options.ivf.train_size
-                                               : std::max<int64_t>(int64_t{32} * nlist, 20000);
+  const ApproxOptions& ao = options.approx;
+  const int nlist = ao.proposer != Proposer::kIvfPq ? 0 : ao.nlist > 0 ? ao.nlist : ChooseNlist(n);
+  auto ivf = std::make_unique<RerankFaceIndex>(dim, nlist, ao);
+  int64_t train_n = ao.train_size > 0 ? ao.train_size
+                    : ao.proposer == Proposer::kIvfPq ? std::max<int64_t>(int64_t{32} * nlist, 20000)
+                                                      : 65536;
   train_n = std::min<int64_t>(train_n, static_cast<int64_t>(sample.size() / dim));
   s = ivf->Train({sample.data(), static_cast<size_t>(train_n * dim)});
   sodium_memzero(sample.data(), sample.size() * sizeof(float));
@@ -664,6 +739,166 @@ Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex& index, const SecretB
   return sealed;
 }
 
+namespace {
+
+// The index after the plaintext's magic and version, from any reader.
+Result<std::unique_ptr<FaceIndex>> ReadIndex(faiss::IOReader* r) {
+  char magic[8];
+  uint32_t version = 0, kind = 0;
+  int32_t dim = 0;
+  if ((*r)(magic, 1, 8) != 8 || std::memcmp(magic, kMagic, 8) != 0 || !ReadPod(r, &version) ||
+      version != kFormatVersion || !ReadPod(r, &kind) || !ReadPod(r, &dim) || dim < 1 || dim > 65536) {
+    return Status::Corrupt("face index blob: not an OpenLFR face index of a known format");
+  }
+  try {
+    if (kind == kKindExact) {
+      auto idx = ExactFaceIndex::ReadFrom(r, dim);
+      if (!idx.ok()) return idx.status();
+      return std::unique_ptr<FaceIndex>(std::move(*idx));
+    }
+    if (kind == kKindIvfPq || kind == kKindPqFastScan) {
+      auto idx = RerankFaceIndex::ReadFrom(r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan);
+      if (!idx.ok()) return idx.status();
+      return std::unique_ptr<FaceIndex>(std::move(*idx));
+    }
+  } catch (const std::exception& e) {
+    return Status::Corrupt(std::string("face index blob: malformed: ") + e.what());
+  }
+  return Status::Corrupt("face index blob: unknown index kind " + std::to_string(kind));
+}
+
+constexpr size_t kStreamChunk = size_t{1} << 20;
+using StreamState = crypto_secretstream_xchacha20poly1305_state;
+
+// faiss::IOWriter that seals what it is given in kStreamChunk pieces (secretstream, the aad
+// bound to every piece) and writes them to a file descriptor; Finish seals the last piece
+// with the FINAL tag. The plaintext buffer is wiped after each piece.
+struct SealingWriter : faiss::IOWriter {
+  SealingWriter(int fd, const SecretBytes& key, std::string_view aad) : fd(fd), aad(aad) {
+    uint8_t header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(&st, header, key.data());
+    Put(header, sizeof(header));
+    plain.reserve(kStreamChunk);
+    out.resize(kStreamChunk + crypto_secretstream_xchacha20poly1305_ABYTES);
+  }
+  ~SealingWriter() override {
+    sodium_memzero(plain.data(), plain.capacity());
+    sodium_memzero(&st, sizeof(st));
+  }
+  size_t operator()(const void* ptr, size_t size, size_t nitems) override {
+    const auto* p = static_cast<const uint8_t*>(ptr);
+    size_t left = size * nitems;
+    while (left > 0 && error.empty()) {
+      const size_t n = std::min(left, kStreamChunk - plain.size());
+      plain.insert(plain.end(), p, p + n);
+      p += n;
+      left -= n;
+      if (plain.size() == kStreamChunk) Push(0);
+    }
+    if (!error.empty()) throw faiss::FaissException(error);
+    return nitems;
+  }
+  void Push(unsigned char tag) {
+    unsigned long long len = 0;
+    crypto_secretstream_xchacha20poly1305_push(&st, out.data(), &len, plain.data(), plain.size(),
+                                               reinterpret_cast<const unsigned char*>(aad.data()), aad.size(), tag);
+    sodium_memzero(plain.data(), plain.size());
+    plain.clear();
+    Put(out.data(), static_cast<size_t>(len));
+  }
+  void Put(const uint8_t* p, size_t n) {
+    while (n > 0 && error.empty()) {
+      const ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        error = std::string("writing the sealed index: ") + std::strerror(errno);
+        return;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+  int fd;
+  std::string aad;
+  StreamState st{};
+  std::vector<uint8_t> plain, out;
+  std::string error;
+};
+
+// faiss::IOReader over a file sealed by SealingWriter: opens one piece at a time. A piece
+// that fails authentication, or a stream that ends before its FINAL piece, throws.
+struct OpeningReader : faiss::IOReader {
+  OpeningReader(int fd, const SecretBytes& key, std::string_view aad) : fd(fd), aad(aad) {
+    uint8_t header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    if (Get(header, sizeof(header)) != sizeof(header) ||
+        crypto_secretstream_xchacha20poly1305_init_pull(&st, header, key.data()) != 0) {
+      bad = true;
+    }
+    in.resize(kStreamChunk + crypto_secretstream_xchacha20poly1305_ABYTES);
+    plain.resize(kStreamChunk);
+  }
+  ~OpeningReader() override {
+    sodium_memzero(plain.data(), plain.size());
+    sodium_memzero(&st, sizeof(st));
+  }
+  size_t operator()(void* ptr, size_t size, size_t nitems) override {
+    if (size == 0) return 0;
+    auto* p = static_cast<uint8_t*>(ptr);
+    size_t want = size * nitems, got = 0;
+    while (got < want) {
+      if (pos == have) {
+        if (final || !Pull()) break;
+      }
+      const size_t n = std::min(want - got, have - pos);
+      std::memcpy(p + got, plain.data() + pos, n);
+      pos += n;
+      got += n;
+    }
+    return got / size;
+  }
+  bool Pull() {
+    if (bad) throw faiss::FaissException("sealed index failed authentication");
+    const size_t n = Get(in.data(), in.size());
+    unsigned long long len = 0;
+    unsigned char tag = 0;
+    if (n < crypto_secretstream_xchacha20poly1305_ABYTES ||
+        crypto_secretstream_xchacha20poly1305_pull(&st, plain.data(), &len, &tag, in.data(), n,
+                                                   reinterpret_cast<const unsigned char*>(aad.data()),
+                                                   aad.size()) != 0) {
+      bad = true;
+      throw faiss::FaissException("sealed index failed authentication");
+    }
+    have = static_cast<size_t>(len);
+    pos = 0;
+    final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    return true;
+  }
+  size_t Get(uint8_t* p, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::read(fd, p + got, n - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  }
+  // The whole stream was read and authentic: the FINAL piece seen and nothing after it.
+  bool Complete() {
+    if (bad || !final || pos != have) return false;
+    uint8_t extra;
+    return Get(&extra, 1) == 0;
+  }
+  int fd;
+  std::string aad;
+  StreamState st{};
+  std::vector<uint8_t> in, plain;
+  size_t have = 0, pos = 0;
+  bool final = false, bad = false;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> sealed, const SecretBytes& key,
                                                        std::string_view aad) {
   auto plain = Open(key, sealed, aad);
@@ -672,28 +907,36 @@ Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> 
                            "another key): refusing it");
   }
   SpanReader r(plain->span());
-  char magic[8];
-  uint32_t version = 0, kind = 0;
-  int32_t dim = 0;
-  if (r(magic, 1, 8) != 8 || std::memcmp(magic, kMagic, 8) != 0 || !ReadPod(&r, &version) ||
-      version != kFormatVersion || !ReadPod(&r, &kind) || !ReadPod(&r, &dim) || dim < 1 || dim > 65536) {
-    return Status::Corrupt("face index blob: not an OpenLFR face index of a known format");
-  }
+  return ReadIndex(&r);
+}
+
+Status SealFaceIndexToFd(const FaceIndex& index, const SecretBytes& key, std::string_view aad, int fd) {
+  SealingWriter w(fd, key, aad);
   try {
-    if (kind == kKindExact) {
-      auto idx = ExactFaceIndex::ReadFrom(&r, dim);
-      if (!idx.ok()) return idx.status();
-      return std::unique_ptr<FaceIndex>(std::move(*idx));
-    }
-    if (kind == kKindIvfPq) {
-      auto idx = IvfPqRerankFaceIndex::ReadFrom(&r, dim);
-      if (!idx.ok()) return idx.status();
-      return std::unique_ptr<FaceIndex>(std::move(*idx));
-    }
+    w(kMagic, 1, sizeof(kMagic));
+    WritePod(&w, kFormatVersion);
+    LFR_RETURN_IF_ERROR(index.WriteTo(&w));
+    w.Push(crypto_secretstream_xchacha20poly1305_TAG_FINAL);
   } catch (const std::exception& e) {
-    return Status::Corrupt(std::string("face index blob: malformed: ") + e.what());
+    return Status::IOError(std::string("face index: sealing failed: ") + e.what());
   }
-  return Status::Corrupt("face index blob: unknown index kind " + std::to_string(kind));
+  if (!w.error.empty()) return Status::IOError(w.error);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndexFd(int fd, const SecretBytes& key, std::string_view aad) {
+  OpeningReader r(fd, key, aad);
+  Result<std::unique_ptr<FaceIndex>> out = Status::Corrupt("face index");
+  try {
+    out = ReadIndex(&r);
+  } catch (const std::exception&) {
+    out = Status::Corrupt("face index");
+  }
+  if (!out.ok() || !r.Complete()) {
+    return Status::Corrupt("sealed face index failed authentication (tampered, truncated, or sealed under "
+                           "another key): refusing it");
+  }
+  return out;
 }
 
 // =======================================================================================

@@ -4,11 +4,17 @@
 //
 //   ExactFaceIndex        FAISS IndexFlatIP inside IndexIDMap2: every probe is compared with
 //                         every face. Exact; cost grows linearly with the gallery.
-//   IvfPqRerankFaceIndex  FAISS IndexIVFPQ (an inverted file over k-means cells, product-
-//                         quantised codes) proposes a shortlist that is re-ranked exactly
-//                         against the original vectors, kept beside it in memory (float32,
-//                         or float16 when asked). Approximate: a true neighbour outside the
-//                         probed cells is missed; scores of returned hits are exact.
+//   RerankFaceIndex       A quantised proposer puts forward a shortlist that is re-ranked
+//                         exactly against the original vectors, kept beside it in memory
+//                         (float32, or float16 when asked). Two proposers:
+//                          - PQ fast-scan (the default): FAISS IndexPQFastScan, 4-bit product
+//                            codes scanned exhaustively with SIMD look-up tables. No cells, so
+//                            no true neighbour is out of reach; it is missed only when its
+//                            coarse score falls outside the shortlist.
+//                          - IVF-PQ: FAISS IndexIVFPQ (k-means cells, 8-bit product codes),
+//                            only nprobe cells scanned. Misses true neighbours outside them;
+//                            kept for comparison (`lfr bench search --index ivf-pq`).
+//                         Approximate; scores of returned hits are exact.
 //   ManagedFaceIndex      Thread-safe holder of the current index: chooses exact or
 //                         approximate by size (BuildFaceIndex), rebuilds in a background
 //                         thread and swaps the result in, applying adds/removes made meanwhile.
@@ -21,7 +27,7 @@
 //
 // Ownership: an index owns copies of the vectors given to Add; callers keep theirs.
 //
-// Thread-safety: ExactFaceIndex and IvfPqRerankFaceIndex are internally locked with a
+// Thread-safety: ExactFaceIndex and RerankFaceIndex are internally locked with a
 // reader/writer lock: any number of concurrent Search/Contains/size calls, while Add/Remove
 // take the lock exclusively (searches wait for a write to finish, and see it all or not at
 // all). ManagedFaceIndex adds the background rebuild on top with the same guarantees.
@@ -107,6 +113,7 @@ class FaceIndex {
 
  private:
   friend Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex&, const SecretBytes&, std::string_view);
+  friend Status SealFaceIndexToFd(const FaceIndex&, const SecretBytes&, std::string_view, int);
   friend class ManagedFaceIndex;
   // Writes the plaintext serialisation (format tag first). Only SealFaceIndex calls it.
   virtual Status WriteTo(faiss::IOWriter* w) const = 0;
@@ -140,28 +147,42 @@ class ExactFaceIndex final : public FaceIndex {
 };
 
 // ---------------------------------------------------------------------------------------
-struct IvfPqOptions {
-  int nlist = 0;           // k-means cells; 0 = chosen from the build size (~sqrt(n), <= 4096)
-  int pq_bytes = 0;        // bytes per face code (sub-quantisers of 8 bits); 0 = dim / 4
-  int nprobe = 0;          // cells visited per probe; 0 = nlist / 4 (at least min(32, nlist))
-  int shortlist = 0;       // candidates re-ranked exactly; 0 = max(16 * k, 256)
-  bool float16_store = false;  // keep the re-rank vectors as float16 (half the memory)
-  int64_t train_size = 0;  // vectors used to train; 0 = min(n, max(32 * nlist, 20000))
-  uint64_t seed = 1234;    // sampling and k-means seed (builds are reproducible)
+enum class Proposer {
+  kPqFastScan,  // exhaustive 4-bit PQ fast-scan (default)
+  kIvfPq,       // IVF cells + 8-bit PQ, nprobe cells scanned
 };
 
-class IvfPqRerankFaceIndex final : public FaceIndex {
+struct ApproxOptions {
+  Proposer proposer = Proposer::kPqFastScan;
+  int pq_bytes = 0;        // bytes per face code; 0 = dim / 16 (fast-scan: 2 sub-quantisers of 4
+                           // bits a byte, 8 dimensions each) or dim / 4 (IVF-PQ: one 8-bit
+                           // sub-quantiser a byte)
+  int shortlist = 0;       // candidates re-ranked exactly; 0 = the proposer's default
+                           // (fast-scan max(100 k, 2000); IVF-PQ max(16 k, 256)), measured
+                           // by `lfr bench search` (docs/PERFORMANCE.md)
+  bool float16_store = false;  // keep the re-rank vectors as float16 (half the memory)
+  int64_t train_size = 0;  // vectors used to train; 0 = min(n, 65536) (IVF: >= 32 * nlist)
+  uint64_t seed = 1234;    // sampling and k-means seed (builds are reproducible)
+  // IVF-PQ only.
+  int nlist = 0;           // k-means cells; 0 = chosen from the build size (~sqrt(n), <= 4096)
+  int nprobe = 0;          // cells visited per probe; 0 = nlist / 4 (at least min(32, nlist))
+};
+
+class RerankFaceIndex final : public FaceIndex {
  public:
   // An untrained index; Train before Add (Add on an untrained index: FailedPrecondition).
-  IvfPqRerankFaceIndex(int dim, int nlist, const IvfPqOptions& options);
-  ~IvfPqRerankFaceIndex() override;
+  // nlist is used by the IVF-PQ proposer only.
+  RerankFaceIndex(int dim, int nlist, const ApproxOptions& options);
+  ~RerankFaceIndex() override;
 
-  // Trains the cells and the product quantiser on n = vectors.size() / dim unit vectors
-  // (InvalidArgument if n < nlist or any vector is not unit-norm).
+  // Trains the proposer (IVF cells and/or the product quantiser) on n = vectors.size() / dim
+  // unit vectors (InvalidArgument if n < nlist, or n < 16 for fast-scan).
   Status Train(std::span<const float> vectors);
   bool trained() const;
+  Proposer proposer() const { return proposer_; }
   int nlist() const { return nlist_; }
-  // Search parameters; may be changed at any time (takes the write lock).
+  // Search parameters; may be changed at any time (takes the write lock). nprobe <= 0 keeps
+  // the current one (ignored by fast-scan); shortlist 0 = the proposer's default.
   void SetSearchParameters(int nprobe, int shortlist);
   int nprobe() const;
   int shortlist() const;
@@ -176,27 +197,29 @@ class IvfPqRerankFaceIndex final : public FaceIndex {
   Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const override;
   Status ForEach(const VectorSink& sink) const override;
 
-  static Result<std::unique_ptr<IvfPqRerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim);
+  static Result<std::unique_ptr<RerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim, Proposer proposer);
 
  private:
   Status WriteTo(faiss::IOWriter* w) const override;
   struct Impl;
   const int dim_;
+  const Proposer proposer_;
   const int nlist_;
   std::unique_ptr<Impl> impl_;
   mutable std::shared_mutex mu_;
 };
 
 // ---------------------------------------------------------------------------------------
-// Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it an
-// IvfPqRerankFaceIndex. Below it the exact scan costs <= ~8 ms per probe on an idle 2-core
-// machine (128-d), so nothing justifies losing recall; above it the exact cost grows
-// linearly (docs/PERFORMANCE.md, `lfr bench search` and `lfr bench match`).
-constexpr int64_t kDefaultExactBelow = 200000;
+// Below this many faces BuildFaceIndex makes an ExactFaceIndex, at or above it the
+// approximate RerankFaceIndex (PQ fast-scan). Measured with EdgeFace (512-d) by `lfr bench
+// search` (docs/PERFORMANCE.md): at 100,000 faces the fast-scan index answers ~8x faster than
+// the exact scan at recall@20 0.994; below it the exact scan costs at most ~51 M
+// multiply-adds per probe (a few ms on an idle core) and nothing justifies losing recall.
+constexpr int64_t kDefaultExactBelow = 100000;
 
 struct FaceIndexOptions {
   int64_t exact_below = kDefaultExactBelow;
-  IvfPqOptions ivf;
+  ApproxOptions approx;
 };
 
 // Builds the index for all vectors the source gives (calls it once for an exact index,
@@ -220,6 +243,15 @@ Result<std::vector<uint8_t>> SealFaceIndex(const FaceIndex& index, const SecretB
 // truncated, other key or aad) or the content is not a face index of a known format.
 Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndex(std::span<const uint8_t> sealed,
                                                        const SecretBytes& key, std::string_view aad);
+
+// The same, streamed to and from a file descriptor in sealed 1 MiB pieces (libsodium
+// secretstream, the aad bound to every piece, a FINAL tag on the last): neither the whole
+// plaintext nor the whole ciphertext is ever in memory, so a 10M-face index (~11 GB) can be
+// saved and opened beside itself on a 24 GB machine. Each plaintext piece is wiped. Opening
+// gives Corrupt for a tampered, truncated, extended or foreign stream (other key or aad);
+// sealing gives IOError when the descriptor cannot be written.
+Status SealFaceIndexToFd(const FaceIndex& index, const SecretBytes& key, std::string_view aad, int fd);
+Result<std::unique_ptr<FaceIndex>> OpenSealedFaceIndexFd(int fd, const SecretBytes& key, std::string_view aad);
 
 // ---------------------------------------------------------------------------------------
 // The index a gallery searches: holds the current FaceIndex, rebuilds in the background and

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <cmath>
 #include <future>
 #include <random>
@@ -124,11 +128,23 @@ double RecallAtK(const FaceIndex& approx, const FaceIndex& exact, const FaceSet&
 FaceIndexOptions SmallIvf(int64_t exact_below = 1000) {
   FaceIndexOptions o;
   o.exact_below = exact_below;
-  o.ivf.nlist = 128;
+  o.approx.proposer = Proposer::kIvfPq;
+  o.approx.nlist = 128;
   // Half the cells: a 12,000-face gallery has only ~90 faces per cell, so its exact top-20
   // spreads over many cells (measured recall@20: 0.947 at nprobe 32, 0.996 at 64).
-  o.ivf.nprobe = 64;
-  o.ivf.train_size = 10000;
+  o.approx.nprobe = 64;
+  o.approx.train_size = 10000;
+  return o;
+}
+
+// The default approximate index as it ships: exhaustive 4-bit PQ fast-scan, 8 B codes at
+// 128-d, its default shortlist (2,000 for k = 20: the codes choose which 2,000 of the 15,000
+// faces are re-ranked).
+FaceIndexOptions SmallFastScan(int64_t exact_below = 1000) {
+  FaceIndexOptions o;
+  o.exact_below = exact_below;
+  o.approx.proposer = Proposer::kPqFastScan;
+  o.approx.train_size = 10000;
   return o;
 }
 
@@ -136,6 +152,51 @@ SecretBytes TestKey(uint8_t fill) {
   SecretBytes k(kKeyBytes);
   std::fill(k.data(), k.data() + k.size(), fill);
   return k;
+}
+
+// Recall@20 of the approximate index built with these options, against exact search, on a
+// face-like gallery of 15,000; the returned scores are exact.
+void ExpectRecallAt20(const FaceIndexOptions& o) {
+  const int dim = 128, people = 3000;
+  auto s = MakeFaces(people, 5, dim, 7);
+  auto approx = BuildFaceIndex(dim, s.ids, s.faces, o);
+  ASSERT_TRUE(approx.ok()) << approx.status().ToString();
+  ASSERT_NE(dynamic_cast<RerankFaceIndex*>(approx->get()), nullptr);
+  ExactFaceIndex exact(dim);
+  ASSERT_TRUE(exact.Add(s.ids, s.faces).ok());
+  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99) << (*approx)->Describe();
+  const auto q = Probe(s, 11, 77);
+  auto a = (*approx)->Search(q, 5);
+  auto e = exact.Search(q, 5);
+  ASSERT_TRUE(a.ok() && e.ok());
+  ASSERT_EQ(a->size(), 5u);
+  EXPECT_EQ((*a)[0].id, (*e)[0].id);
+  EXPECT_NEAR((*a)[0].score, (*e)[0].score, 1e-5);
+}
+
+// Built (and trained) on half the gallery, the other half added later in chunks, a third
+// removed in three calls: recall@20 stays at 99 % of exact.
+void ExpectIncrementalKeepsRecall(const FaceIndexOptions& o) {
+  const int dim = 128, people = 3000;
+  auto s = MakeFaces(people, 5, dim, 8);
+  const size_t half = s.ids.size() / 2;
+  auto approx = BuildFaceIndex(dim, std::span(s.ids).first(half), std::span(s.faces).first(half * dim), o);
+  ASSERT_TRUE(approx.ok());
+  ExactFaceIndex exact(dim);
+  ASSERT_TRUE(exact.Add(std::span(s.ids).first(half), std::span(s.faces).first(half * dim)).ok());
+  for (size_t i = half; i < s.ids.size(); i += 1000) {
+    const size_t m = std::min<size_t>(1000, s.ids.size() - i);
+    ASSERT_TRUE((*approx)->Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
+    ASSERT_TRUE(exact.Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<int64_t> gone;
+    for (size_t i = round; i < s.ids.size(); i += 9) gone.push_back(s.ids[i]);
+    ASSERT_TRUE((*approx)->Remove(gone).ok());
+    ASSERT_TRUE(exact.Remove(gone).ok());
+  }
+  EXPECT_EQ((*approx)->size(), exact.size());
+  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99) << (*approx)->Describe();
 }
 
 TEST(FaceIndexExact, MatchesBruteForceOnRandomUnitVectors) {
@@ -229,9 +290,35 @@ TEST(FaceIndexIvfPq, RemovedIdsAreNeverReturned) {
   auto s = MakeFaces(2000, 5, 64, 5);
   auto built = BuildFaceIndex(64, s.ids, s.faces, SmallIvf());
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  ASSERT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(built->get()), nullptr);
+  ASSERT_NE(dynamic_cast<RerankFaceIndex*>(built->get()), nullptr);
   ExpectRemovedNeverReturned(**built, s);
 }
+
+TEST(FaceIndexFastScan, RemovedIdsAreNeverReturned) {
+  auto s = MakeFaces(2000, 5, 64, 5);
+  auto built = BuildFaceIndex(64, s.ids, s.faces, SmallFastScan());
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  auto* r = dynamic_cast<RerankFaceIndex*>(built->get());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->proposer(), Proposer::kPqFastScan);
+  ExpectRemovedNeverReturned(**built, s);
+}
+
+TEST(FaceIndexFastScan, IsTheDefaultAboveTheThreshold) {
+  auto s = MakeFaces(300, 4, 32, 6);
+  FaceIndexOptions o;
+  o.exact_below = 1000;
+  auto big = BuildFaceIndex(32, s.ids, s.faces, o);
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  auto* r = dynamic_cast<RerankFaceIndex*>(big->get());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->proposer(), Proposer::kPqFastScan);
+  EXPECT_NE(r->Describe().find("PQ fast-scan"), std::string::npos) << r->Describe();
+}
+
+TEST(FaceIndexFastScan, RecallAt20IsAtLeast99PercentOfExactOnFaceLikeData) { ExpectRecallAt20(SmallFastScan()); }
+
+TEST(FaceIndexFastScan, IncrementalAddAndRemoveKeepRecall) { ExpectIncrementalKeepsRecall(SmallFastScan()); }
 
 TEST(FaceIndexBuild, ChoosesExactBelowTheThresholdAndIvfPqAbove) {
   auto s = MakeFaces(300, 4, 32, 6);
@@ -240,10 +327,10 @@ TEST(FaceIndexBuild, ChoosesExactBelowTheThresholdAndIvfPqAbove) {
   EXPECT_NE(dynamic_cast<ExactFaceIndex*>(small->get()), nullptr);
   EXPECT_EQ((*small)->size(), 1200);
   FaceIndexOptions o = SmallIvf(1200);
-  o.ivf.nlist = 16;
+  o.approx.nlist = 16;
   auto big = BuildFaceIndex(32, s.ids, s.faces, o);
   ASSERT_TRUE(big.ok()) << big.status().ToString();
-  EXPECT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(big->get()), nullptr);
+  EXPECT_NE(dynamic_cast<RerankFaceIndex*>(big->get()), nullptr);
   EXPECT_EQ((*big)->size(), 1200);
   // A duplicate id in the source is refused either way.
   auto ids = s.ids;
@@ -252,46 +339,9 @@ TEST(FaceIndexBuild, ChoosesExactBelowTheThresholdAndIvfPqAbove) {
   EXPECT_EQ(BuildFaceIndex(32, ids, s.faces, o).status().code(), Status::Code::kInvalidArgument);
 }
 
-TEST(FaceIndexIvfPq, RecallAt20IsAtLeast99PercentOfExactOnFaceLikeData) {
-  const int dim = 128, people = 3000;
-  auto s = MakeFaces(people, 5, dim, 7);
-  auto approx = BuildFaceIndex(dim, s.ids, s.faces, SmallIvf());
-  ASSERT_TRUE(approx.ok()) << approx.status().ToString();
-  ASSERT_NE(dynamic_cast<IvfPqRerankFaceIndex*>(approx->get()), nullptr);
-  ExactFaceIndex exact(dim);
-  ASSERT_TRUE(exact.Add(s.ids, s.faces).ok());
-  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
-  // Scores of returned hits are exact (re-ranked from the stored vectors).
-  const auto q = Probe(s, 11, 77);
-  auto a = (*approx)->Search(q, 5);
-  auto e = exact.Search(q, 5);
-  ASSERT_TRUE(a.ok() && e.ok());
-  ASSERT_EQ(a->size(), 5u);
-  EXPECT_EQ((*a)[0].id, (*e)[0].id);
-  EXPECT_NEAR((*a)[0].score, (*e)[0].score, 1e-5);
-}
+TEST(FaceIndexIvfPq, RecallAt20IsAtLeast99PercentOfExactOnFaceLikeData) { ExpectRecallAt20(SmallIvf()); }
 
-TEST(FaceIndexIvfPq, IncrementalAddAndRemoveKeepRecall) {
-  const int dim = 128, people = 3000;
-  auto s = MakeFaces(people, 5, dim, 8);
-  const size_t half = s.ids.size() / 2;
-  // Built (and trained) on the first half only; the second half arrives later.
-  auto approx = BuildFaceIndex(dim, std::span(s.ids).first(half), std::span(s.faces).first(half * dim), SmallIvf());
-  ASSERT_TRUE(approx.ok());
-  ExactFaceIndex exact(dim);
-  ASSERT_TRUE(exact.Add(std::span(s.ids).first(half), std::span(s.faces).first(half * dim)).ok());
-  for (size_t i = half; i < s.ids.size(); i += 1000) {
-    const size_t m = std::min<size_t>(1000, s.ids.size() - i);
-    ASSERT_TRUE((*approx)->Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
-    ASSERT_TRUE(exact.Add(std::span(s.ids).subspan(i, m), std::span(s.faces).subspan(i * dim, m * dim)).ok());
-  }
-  std::vector<int64_t> gone;
-  for (size_t i = 0; i < s.ids.size(); i += 3) gone.push_back(s.ids[i]);
-  ASSERT_TRUE((*approx)->Remove(gone).ok());
-  ASSERT_TRUE(exact.Remove(gone).ok());
-  EXPECT_EQ((*approx)->size(), exact.size());
-  EXPECT_GE(RecallAtK(**approx, exact, s, people, 200, 20), 0.99);
-}
+TEST(FaceIndexIvfPq, IncrementalAddAndRemoveKeepRecall) { ExpectIncrementalKeepsRecall(SmallIvf()); }
 
 TEST(FaceIndexSeal, RoundTripKeepsResultsForEachKind) {
   const int dim = 64;
@@ -300,12 +350,14 @@ TEST(FaceIndexSeal, RoundTripKeepsResultsForEachKind) {
   std::vector<std::unique_ptr<FaceIndex>> indexes;
   indexes.push_back(std::make_unique<ExactFaceIndex>(dim));
   ASSERT_TRUE(indexes[0]->Add(s.ids, s.faces).ok());
-  for (bool fp16 : {false, true}) {
-    auto o = SmallIvf();
-    o.ivf.float16_store = fp16;
-    auto b = BuildFaceIndex(dim, s.ids, s.faces, o);
-    ASSERT_TRUE(b.ok());
-    indexes.push_back(std::move(*b));
+  for (bool fast_scan : {false, true}) {
+    for (bool fp16 : {false, true}) {
+      auto o = fast_scan ? SmallFastScan() : SmallIvf();
+      o.approx.float16_store = fp16;
+      auto b = BuildFaceIndex(dim, s.ids, s.faces, o);
+      ASSERT_TRUE(b.ok());
+      indexes.push_back(std::move(*b));
+    }
   }
   for (auto& index : indexes) {
     ASSERT_TRUE(index->Remove(std::vector<int64_t>{s.ids[3], s.ids[10]}).ok());
@@ -363,6 +415,64 @@ TEST(FaceIndexSeal, TamperedWrongKeyOrWrongAadIsRefusedAsCorrupt) {
   auto sealed_junk = Seal(key, junk, "gallery:1:index");
   ASSERT_TRUE(sealed_junk.ok());
   EXPECT_EQ(OpenSealedFaceIndex(*sealed_junk, key, "gallery:1:index").status().code(), Status::Code::kCorrupt);
+}
+
+// The streamed form (sealed 1 MiB pieces into a file descriptor): an index of several
+// pieces round-trips; a flipped byte in any piece, a truncated or extended stream, another
+// key or aad are Corrupt.
+TEST(FaceIndexSeal, StreamedToAFileRoundTripsAndRefusesTamperTruncationAndExtension) {
+  const int dim = 128;
+  auto s = MakeFaces(1000, 3, dim, 21);  // 3000 x 128 floats: ~1.5 MiB, two pieces or more
+  ExactFaceIndex index(dim);
+  ASSERT_TRUE(index.Add(s.ids, s.faces).ok());
+  const SecretBytes key = TestKey(5);
+  char path[] = "/tmp/lfr-sealed-index-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SealFaceIndexToFd(index, key, "gallery:1:index:3", fd).ok());
+  ::close(fd);
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(bytes.size(), size_t{3000} * dim * 4);
+  const auto* first = reinterpret_cast<const char*>(s.faces.data() + 7 * dim);
+  EXPECT_EQ(bytes.find(std::string(first, 64)), std::string::npos);  // no plaintext vector
+  auto open = [&](const std::string& content, const SecretBytes& k, const char* aad) {
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << content;
+    }
+    const int rfd = ::open(path, O_RDONLY);
+    auto r = OpenSealedFaceIndexFd(rfd, k, aad);
+    ::close(rfd);
+    return r;
+  };
+  auto good = open(bytes, key, "gallery:1:index:3");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ((*good)->size(), 3000);
+  for (int p = 0; p < 10; ++p) {
+    const auto q = Probe(s, p * 31, 900 + p);
+    auto a = index.Search(q, 10);
+    auto b = (*good)->Search(q, 10);
+    ASSERT_TRUE(a.ok() && b.ok());
+    for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ((*a)[i].id, (*b)[i].id);
+  }
+  for (size_t pos : {size_t{5}, size_t{100}, bytes.size() / 2, bytes.size() - 3}) {
+    std::string bad = bytes;
+    bad[pos] ^= 0x01;
+    EXPECT_EQ(open(bad, key, "gallery:1:index:3").status().code(), Status::Code::kCorrupt) << pos;
+  }
+  EXPECT_EQ(open(bytes.substr(0, bytes.size() - 100), key, "gallery:1:index:3").status().code(),
+            Status::Code::kCorrupt);
+  // Cut at a piece boundary: the FINAL piece is missing.
+  EXPECT_EQ(open(bytes.substr(0, 24 + (size_t{1} << 20) + 17), key, "gallery:1:index:3").status().code(),
+            Status::Code::kCorrupt);
+  EXPECT_EQ(open(bytes + "x", key, "gallery:1:index:3").status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(open(bytes, TestKey(6), "gallery:1:index:3").status().code(), Status::Code::kCorrupt);
+  EXPECT_EQ(open(bytes, key, "gallery:1:index:4").status().code(), Status::Code::kCorrupt);
+  ::unlink(path);
 }
 
 TEST(FaceIndexManaged, BackgroundRebuildSwapsInAndKeepsWritesMadeMeanwhile) {
@@ -427,7 +537,7 @@ TEST(FaceIndexManaged, CrossingTheThresholdRebuildsAsIvfPqByItself) {
   const int dim = 64;
   auto s = MakeFaces(600, 5, dim, 13);  // 3000 faces
   FaceIndexOptions o = SmallIvf(2000);
-  o.ivf.nlist = 32;
+  o.approx.nlist = 32;
   ManagedFaceIndex managed(dim, o);
   // Concurrent searches while faces are added in chunks.
   std::atomic<bool> stop{false};

@@ -151,34 +151,13 @@ Result<SearchOutcome> RetrospectiveSearch::Run(const std::string& probe_bytes, c
   std::vector<float> probe(face.embedding.ptr<float>(), face.embedding.ptr<float>() + face.embedding.cols);
   const ProbeFace& searched = out.faces[pick - 1];
 
-  // Exact search over the gallery's live records.
-  auto gallery_embeddings = store_->LoadGalleryEmbeddings(gallery.id, by);
-  if (!gallery_embeddings.ok()) {
-    wipe();
-    WipeBytes(probe.data(), probe.size() * sizeof(float));
-    return gallery_embeddings.status();
-  }
-  // The FAISS exact index (search/index.h) over the opened embeddings; ids are record ids.
-  std::vector<int64_t> ids;
-  std::vector<float> vectors;
-  ids.reserve(gallery_embeddings->size());
-  vectors.reserve(gallery_embeddings->size() * probe.size());
-  std::map<int64_t, std::string> references;
-  for (const GalleryEmbedding& g : *gallery_embeddings) {
-    if (g.embedding.size() != probe.size() * sizeof(float)) continue;
-    const auto* v = reinterpret_cast<const float*>(g.embedding.data());
-    ids.push_back(g.record_id);
-    vectors.insert(vectors.end(), v, v + probe.size());
-    references[g.record_id] = g.reference;
-  }
-  gallery_embeddings->clear();  // SecretBytes wipe themselves
-  search::ExactFaceIndex index(static_cast<int>(probe.size()));
-  Status added = index.Add(ids, vectors);
-  WipeBytes(vectors.data(), vectors.size() * sizeof(float));
+  // The gallery's index (search/gallery_index.h): in memory, or opened from its sealed file,
+  // or rebuilt; brought up to date with the live records first.
+  auto index = indexes_->Get(gallery, static_cast<int>(probe.size()), by);
   std::vector<search::SearchHit> hits;
-  Status searched_ok = added;
-  if (added.ok() && !ids.empty()) {
-    auto h = index.Search(probe, request.top);
+  Status searched_ok = index.status();
+  if (index.ok() && (*index)->size() > 0) {
+    auto h = (*index)->Search(probe, request.top);
     if (h.ok()) hits = std::move(h).value();
     else searched_ok = h.status();
   }
@@ -186,6 +165,11 @@ Result<SearchOutcome> RetrospectiveSearch::Run(const std::string& probe_bytes, c
     wipe();
     WipeBytes(probe.data(), probe.size() * sizeof(float));
     return searched_ok;
+  }
+  std::map<int64_t, std::string> references;
+  for (const auto& h : hits) {
+    auto r = store_->GetGalleryRecord(h.id);
+    if (r.ok() && !r->removed) references[h.id] = r->reference;
   }
 
   SearchInput in;
@@ -198,8 +182,9 @@ Result<SearchOutcome> RetrospectiveSearch::Run(const std::string& probe_bytes, c
   in.probe_quality = searched.quality.score;
   in.probe_warnings = Join(searched.warnings);
   for (size_t r = 0; r < hits.size(); ++r) {
+    if (!references.count(hits[r].id)) continue;  // removed since the index was brought up to date
     SearchCandidate c;
-    c.rank = static_cast<int>(r + 1);
+    c.rank = static_cast<int>(in.candidates.size() + 1);
     c.record_id = hits[r].id;
     c.reference = references[c.record_id];
     c.score = hits[r].score;

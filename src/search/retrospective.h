@@ -19,11 +19,12 @@
 //    turned more than kReliableYawDeg. The largest face is searched unless the request
 //    names another. Several faces are not an error: the choice is reported.
 //
-// Candidates: cosine similarity of the searched face's embedding to every live record of the
-// gallery, the `top` best in descending order (ties by smaller record id): an exact search
-// with FAISS (search/index.h ExactFaceIndex) over the gallery's embeddings, opened for this
-// search and wiped after it. (The sealed, persisted approximate index for large galleries,
-// ManagedFaceIndex, is not wired in yet.)
+// Candidates: cosine similarity of the searched face's embedding to the live records of the
+// gallery, the `top` best in descending order (ties by smaller record id), from the gallery's
+// index (search/gallery_index.h GalleryIndexes: exact below kDefaultExactBelow faces, the
+// approximate RerankFaceIndex above, whose scores are exact and whose recall@20 is measured
+// in docs/PERFORMANCE.md), brought up to date with the gallery before it is searched: a
+// removed record is never a candidate. A tampered sealed index is refused (Corrupt).
 //
 // Ownership: the stores and the analyzer must outlive the service. Thread-safety: not
 // thread-safe (the analyzer is not); one service per thread.
@@ -38,6 +39,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "search/gallery_index.h"
 #include "store/gallery_store.h"
 #include "vision/analyzer.h"
 
@@ -82,17 +84,21 @@ std::vector<std::string> ProbeWarnings(const QualityReport& q);
 
 class RetrospectiveSearch {
  public:
-  RetrospectiveSearch(GalleryStore* store, FaceAnalyzer* analyzer, std::string recogniser_id)
-      : store_(store), analyzer_(analyzer), recogniser_id_(std::move(recogniser_id)) {}
+  // indexes: the gallery indexes to search (kept by the caller: the server keeps them in
+  // memory between searches, the CLI opens the sealed one for one search).
+  RetrospectiveSearch(GalleryStore* store, search::GalleryIndexes* indexes, FaceAnalyzer* analyzer,
+                      std::string recogniser_id)
+      : store_(store), indexes_(indexes), analyzer_(analyzer), recogniser_id_(std::move(recogniser_id)) {}
 
   // Analyses the probe and searches the gallery, recording the search (see above).
   // FailedPrecondition for a deleted gallery; InvalidArgument for bad input (see above)
-  // or a recogniser that is not the gallery's.
+  // or a recogniser that is not the gallery's; Corrupt for a tampered sealed index.
   Result<SearchOutcome> Run(const std::string& probe_bytes, const Gallery& gallery, const SearchRequest& request,
                             const Actor& by);
 
  private:
   GalleryStore* store_;
+  search::GalleryIndexes* indexes_;
   FaceAnalyzer* analyzer_;
   std::string recogniser_id_;
 };

@@ -45,6 +45,7 @@ struct Api {
   const ServerOptions* options;
   Router* http;                  // where routes are declared (cpp-httplib-shaped)
   RetrospectiveService* retrospective = nullptr;  // may be null (503)
+  VideoSearchJobs* video_searches = nullptr;      // may be null (503)
   const ModelStore* models = nullptr;              // may be null (footage export: 503)
 
   // Declares an authenticated route: the session cookie must be valid (else 401), the role
@@ -65,6 +66,7 @@ void RegisterAlertRoutes(Api& api);
 void RegisterPublicRoutes(Api& api);
 void RegisterSystemRoutes(Api& api);  // GET /api/system (api_system.cc)
 void RegisterRetrospectiveRoutes(Api& api);  // galleries and searches (api_retrospective.cc)
+void RegisterVideoSearchRoutes(Api& api);    // searches of recorded footage (api_video_search.cc)
 void RegisterFootageRoutes(Api& api);  // recorded footage: timeline, playback, export (api_footage.cc)
 
 // Whether a model catalogue licence ("research-only", "CC-BY-NC-4.0", …) forbids

@@ -205,6 +205,7 @@ void RegisterGalleryRoutes(Api& api) {
               if (Status s = api.store->galleries()->DeleteGallery(g->id, c.actor); !s.ok()) {
                 return SendStatus(res, s);
               }
+              if (api.retrospective) (void)api.retrospective->GalleryDeleted(g->id);
               SendJson(res, 200, {{"deleted", true}, {"gallery", g->id}});
             });
   api.Route("POST", R"(/api/gallery-records/(\d+)/removal)", Permission::kManageGalleries,
@@ -222,6 +223,8 @@ void RegisterGalleryRoutes(Api& api) {
               }
               auto r = galleries->GetGalleryRecord(*id);
               if (!r.ok()) return SendStatus(res, r.status());
+              // The face leaves the index in memory now (searches also check the version).
+              if (api.retrospective) (void)api.retrospective->GalleryChanged(r->gallery_id, c.actor);
               SendJson(res, 200, GalleryRecordJson(*r));
             });
 }

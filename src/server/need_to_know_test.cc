@@ -99,7 +99,9 @@ TEST_F(NeedToKnowTest, OperatorsSeeNothingOfPlannedOrClosedDeploymentsByTheOpenA
   AuditQuery q;
   q.action = "watchlist.view_image";
   q.actor = "olly";
-  for (const AuditEvent& e : *store_->ListAudit(q)) {
+  auto views = store_->ListAudit(q);  // held: a range-for over *temporary would dangle
+  ASSERT_TRUE(views.ok());
+  for (const AuditEvent& e : *views) {
     EXPECT_NE(e.target, "entry:" + std::to_string(planned.entry));
   }
 }

@@ -53,7 +53,9 @@ class RetrospectiveApiTest : public lfr::testing::ApiFixture {
     ApiFixture::SetUp();
   }
   void BeforeServer() override {
-    service_ = std::make_unique<RetrospectiveService>(store_->galleries(), models_.get());
+    // Gallery indexes in this test's own folder (each test's store starts at gallery 1).
+    service_ = std::make_unique<RetrospectiveService>(store_->galleries(), models_.get(),
+                                                      lfr::testing::TempDir("retro-api-index"));
     retrospective_service_ = service_.get();
   }
 

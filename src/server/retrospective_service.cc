@@ -20,7 +20,7 @@ Result<SearchOutcome> RetrospectiveService::Search(const std::string& probe_byte
   std::lock_guard<std::mutex> lock(mu_);
   auto analyzer = AnalyzerFor(gallery);
   if (!analyzer.ok()) return analyzer.status();
-  RetrospectiveSearch search(store_, (*analyzer)->analyzer.get(), gallery.recogniser_id);
+  RetrospectiveSearch search(store_, &indexes_, (*analyzer)->analyzer.get(), gallery.recogniser_id);
   return search.Run(probe_bytes, gallery, request, by);
 }
 
@@ -30,8 +30,21 @@ Result<GalleryImportSummary> RetrospectiveService::Import(const Gallery& gallery
   std::lock_guard<std::mutex> lock(mu_);
   auto analyzer = AnalyzerFor(gallery);
   if (!analyzer.ok()) return analyzer.status();
-  return ImportGalleryItems(store_, gallery, (*analyzer)->analyzer.get(), (*analyzer)->verify_threshold, items,
-                            source, by);
+  auto sum = ImportGalleryItems(store_, gallery, (*analyzer)->analyzer.get(), (*analyzer)->verify_threshold, items,
+                                source, by);
+  if (sum.ok() && sum->imported > 0) {
+    // The import is committed; the next search catches the index up if this fails.
+    (void)GalleryChanged(gallery.id, by);
+  }
+  return sum;
 }
+
+Status RetrospectiveService::GalleryChanged(int64_t gallery_id, const Actor& by) {
+  auto g = store_->FindGallery(std::to_string(gallery_id));
+  if (!g.ok()) return g.status();
+  return indexes_.Refresh(*g, by);
+}
+
+Status RetrospectiveService::GalleryDeleted(int64_t gallery_id) { return indexes_.Forget(gallery_id); }
 
 }  // namespace lfr::server

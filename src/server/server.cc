@@ -69,6 +69,7 @@ Server::Server(const ServerDeps& deps, ServerOptions options)
       runner_(deps.runner),
       enrolment_(deps.enrolment),
       retrospective_(deps.retrospective),
+      video_searches_(deps.video_searches),
       models_(deps.models),
       options_(std::move(options)),
       events_(deps.events != nullptr ? deps.events : &own_events_),
@@ -102,7 +103,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const Ser
   s->impl_->metrics_allow = *networks;
   s->router_ = std::make_unique<Router>();
   s->impl_->api = Api{s->store_, s->clock_, s->runner_, s->enrolment_, s->events_, &s->sessions_,
-                      &s->throttle_, &s->options_, s->router_.get(), s->retrospective_, s->models_};
+                      &s->throttle_, &s->options_, s->router_.get(), s->retrospective_,
+                      s->video_searches_, s->models_};
   s->RegisterRoutes();
   Server* self = s.get();
   HttpTransport::Hooks hooks;
@@ -169,6 +171,7 @@ void Server::RegisterRoutes() {
   RegisterPublicRoutes(api);
   RegisterSystemRoutes(api);
   RegisterRetrospectiveRoutes(api);
+  RegisterVideoSearchRoutes(api);
   RegisterFootageRoutes(api);
   RegisterTransportRoutes();
 }

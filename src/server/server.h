@@ -51,6 +51,10 @@
 #include "util/clock.h"
 #include "util/status.h"
 
+namespace lfr {
+class VideoSearchJobs;  // video_search/jobs.h
+}  // namespace lfr
+
 namespace lfr::server {
 
 class Router;
@@ -115,6 +119,7 @@ struct ServerDeps {
   EnrolmentService* enrolment = nullptr; // null: uploading photos answers 503
   EventBus* events = nullptr;            // null: the server keeps its own bus
   RetrospectiveService* retrospective = nullptr;  // null: searches and gallery imports answer 503
+  VideoSearchJobs* video_searches = nullptr;      // null: searches of recorded footage answer 503
   const ModelStore* models = nullptr;    // null: footage export answers 503 (detector, recogniser)
 };
 
@@ -175,6 +180,7 @@ class Server {
   LiveRunner* runner_;
   EnrolmentService* enrolment_;
   RetrospectiveService* retrospective_;
+  VideoSearchJobs* video_searches_;
   const ModelStore* models_;
   ServerOptions options_;
   EventBus own_events_;

@@ -72,6 +72,7 @@ struct Gallery {
   int64_t deleted_ms = 0;
   std::string deleted_by;
   int64_t records = 0;              // live (committed, not removed) records
+  int64_t index_version = 0;        // bumped by every import commit and record removal
 };
 
 struct GalleryRecord {
@@ -194,6 +195,12 @@ class GalleryStore {
   // Opened embeddings of the live records, for searching (audited "gallery.load").
   virtual Result<std::vector<GalleryEmbedding>> LoadGalleryEmbeddings(int64_t gallery_id,
                                                                        const Actor& by) = 0;
+  // The ids of the live records (no face data is opened; not audited), ascending.
+  virtual Result<std::vector<int64_t>> ListGalleryRecordIds(int64_t gallery_id) = 0;
+  // The key that seals the gallery's search index (search/gallery_index.h): a subkey derived
+  // from the gallery's data key (crypto_kdf), so the index key opens no image or record.
+  // FailedPrecondition once the gallery is deleted (the key was destroyed with it).
+  virtual Result<SecretBytes> GalleryIndexKey(int64_t gallery_id) = 0;
   // Deletes the record's face data now; keeps its metadata with who, when and why.
   // InvalidArgument for a blank reason; FailedPrecondition if already removed.
   virtual Status RemoveGalleryRecord(int64_t record_id, const std::string& reason, const Actor& by) = 0;

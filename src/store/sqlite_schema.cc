@@ -301,7 +301,15 @@ CREATE TABLE footage_keys(
 );
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}};
+// Version 7. The gallery's index version (issue 10): bumped in the same transaction as every
+// change to the gallery's live records (import commit, record removal), so a gallery's
+// sealed search index (search/gallery_index.h), which records the version it reflects, is
+// known to be current or stale without reading the records.
+constexpr const char* kV7 = R"sql(
+ALTER TABLE galleries ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}};
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include <sodium.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -198,6 +200,8 @@ class SqliteStore : public Store, public GalleryStore {
   Result<GalleryRecord> GetGalleryRecord(int64_t record_id) override;
   Result<SecretBytes> GetGalleryRecordImage(int64_t record_id, const Actor& by) override;
   Result<std::vector<GalleryEmbedding>> LoadGalleryEmbeddings(int64_t gallery_id, const Actor& by) override;
+  Result<std::vector<int64_t>> ListGalleryRecordIds(int64_t gallery_id) override;
+  Result<SecretBytes> GalleryIndexKey(int64_t gallery_id) override;
   Status RemoveGalleryRecord(int64_t record_id, const std::string& reason, const Actor& by) override;
   Result<std::vector<GalleryRecord>> ListDueGalleryRecords(std::optional<int64_t> gallery_id,
                                                            int64_t now_ms) override;
@@ -1613,7 +1617,7 @@ constexpr const char* kGalleryColumns =
     "id, name, purpose, legal_basis, owner, review_days, reviewers_required, search_retention_days, "
     "recogniser_id, created_ms, created_by, deleted_ms, deleted_by, "
     "(SELECT count(*) FROM gallery_records r WHERE r.gallery_id = galleries.id AND r.staged = 0 "
-    "AND r.removed = 0)";
+    "AND r.removed = 0), index_version";
 
 constexpr const char* kGalleryRecordColumns =
     "id, gallery_id, reference, capture_date, source, added_by, added_ms, review_due_ms, quality, "
@@ -1643,6 +1647,7 @@ Gallery GalleryFromRow(const Stmt& st) {
   g.deleted = g.deleted_ms != 0;
   g.deleted_by = st.Text(12);
   g.records = st.Int(13);
+  g.index_version = st.Int(14);
   return g;
 }
 
@@ -2004,6 +2009,7 @@ Result<int64_t> SqliteStore::CommitGalleryImport(int64_t import_id, const std::s
     if (!n.ok()) return n.status();
     LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_records SET staged = 0 WHERE import_id = ?").Bind(import_id).Run());
     LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_imports SET state = 'committed' WHERE id = ?").Bind(import_id).Run());
+    LFR_RETURN_IF_ERROR(Sql("UPDATE galleries SET index_version = index_version + 1 WHERE id = ?").Bind(**gid).Run());
     extra["import"] = import_id;
     extra["records_added"] = *n;
     LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.import", GalleryLabel(**gid), extra));
@@ -2094,6 +2100,32 @@ Result<std::vector<GalleryEmbedding>> SqliteStore::LoadGalleryEmbeddings(int64_t
   });
 }
 
+Result<std::vector<int64_t>> SqliteStore::ListGalleryRecordIds(int64_t gallery_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto g = LiveGallery(gallery_id, "list the gallery's records");
+  if (!g.ok()) return g.status();
+  Stmt st = Sql("SELECT id FROM gallery_records WHERE gallery_id = ? AND staged = 0 AND removed = 0 ORDER BY id");
+  st.Bind(gallery_id);
+  std::vector<int64_t> out;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+    out.push_back(st.Int(0));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<SecretBytes> SqliteStore::GalleryIndexKey(int64_t gallery_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto key = GalleryKey(gallery_id);
+  if (!key.ok()) return key.status();
+  SecretBytes sub(kKeyBytes);
+  static const char kContext[crypto_kdf_CONTEXTBYTES] = {'l', 'f', 'r', 'g', 'i', 'd', 'x', '1'};
+  if (crypto_kdf_derive_from_key(sub.data(), sub.size(), 1, kContext, key->data()) != 0) {
+    return Status::Internal("deriving the gallery's index key failed");
+  }
+  return sub;
+}
+
 Status SqliteStore::RemoveGalleryRecord(int64_t record_id, const std::string& reason, const Actor& by) {
   LFR_RETURN_IF_ERROR(CheckText(reason, "field 'reason'", text_limits::kReason, TextKind::kMultiLine));
   if (Blank(reason)) return Status::InvalidArgument("removing a gallery record needs a reason");
@@ -2107,6 +2139,8 @@ Status SqliteStore::RemoveGalleryRecord(int64_t record_id, const std::string& re
     LFR_RETURN_IF_ERROR(Sql("UPDATE gallery_records SET removed = 1, removed_ms = ?, removed_by = ?, "
                             "removal_reason = ? WHERE id = ?")
                             .Bind(clock_->NowMs()).Bind(by.name).Bind(reason).Bind(record_id).Run());
+    LFR_RETURN_IF_ERROR(
+        Sql("UPDATE galleries SET index_version = index_version + 1 WHERE id = ?").Bind(r->gallery_id).Run());
     LFR_RETURN_IF_ERROR(AppendAudit(by, "gallery.remove_record", "grecord:" + std::to_string(record_id),
                                     json{{"gallery", r->gallery_id}, {"reference", r->reference}, {"reason", reason}}));
     return Status::Ok();

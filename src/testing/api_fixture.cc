@@ -96,7 +96,8 @@ void ApiFixture::SetUp() {
   server::ServerOptions o;
   o.port = 0;
   o.recogniser_id = "mobilefacenet-arcface";
-  auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr, retrospective_service_, models_for_server_}, o);
+  auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr, retrospective_service_,
+                                   video_searches_, models_for_server_}, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   server_ = std::move(s).value();
   ASSERT_TRUE(server_->Start().ok());

@@ -71,6 +71,8 @@ class ApiFixture : public StoreFixture {
   server::EnrolmentService* enrolment_service_ = nullptr;
   // The server's searches and gallery imports: none unless a test sets it before SetUp().
   server::RetrospectiveService* retrospective_service_ = nullptr;
+  // The server's searches of recorded footage: none unless a test sets it in BeforeServer().
+  VideoSearchJobs* video_searches_ = nullptr;
   // The server's models (footage export): none unless a test sets them before SetUp().
   const ModelStore* models_for_server_ = nullptr;
   std::unique_ptr<server::Server> server_;

@@ -228,6 +228,7 @@ const routes = {
   users: pageUsers,
   search: pageSearch,
   footage: pageFootage,
+  galleries: pageGalleries,
 };
 
 function route() {
@@ -1067,3 +1068,185 @@ async function pageFootage(id) {
     h('div', { class: 'actions' }, play, exp)), out), video);
 }
 
+// ---- galleries ----------------------------------------------------------------------------
+//
+// A supervisor manages retrospective search's reference galleries: creates one (purpose,
+// legal basis, owner, review period, one or two reviewers, how long search records are
+// kept), uploads images (each file one record, its name the record reference) and sees
+// what was refused and why and which faces look like someone already held, lists the
+// records (those past their review date first marked), removes a record with a reason
+// (its face data is deleted), and deletes a gallery. Other roles that may read galleries
+// see the list and each gallery's terms.
+
+async function pageGalleries(id) {
+  if (!can('read galleries')) return render(errorBox(new Error('your role may not see galleries')));
+  if (id) return pageGallery(id);
+  const galleries = (await api('GET', '/api/galleries')).galleries;
+  const nodes = [h('h1', {}, 'Galleries'),
+    h('p', { class: 'muted' }, 'Reference images held lawfully for retrospective search, each under its own key. A search result is an intelligence lead, never an identification.')];
+  const rows = galleries.map((g) => h('tr', { 'data-gallery': g.id },
+    h('td', {}, h('a', { href: `#/galleries/${g.id}` }, g.name)), h('td', {}, g.purpose), h('td', {}, g.legal_basis), h('td', {}, g.owner),
+    h('td', {}, g.records), h('td', {}, g.reviewers_required === 2 ? 'two' : 'one'), h('td', {}, g.recogniser),
+    h('td', {}, g.deleted ? `deleted ${fmtTime(g.deleted_at)}` : fmtTime(g.created))));
+  nodes.push(h('div', { class: 'card' }, galleries.length
+    ? h('div', { class: 'table-wrap' }, h('table', { id: 'galleries' },
+      h('tr', {}, ['Gallery', 'Purpose', 'Legal basis', 'Owner', 'Records', 'Reviewers', 'Recogniser', 'Created'].map((t) => h('th', {}, t))), rows))
+    : h('p', { class: 'muted' }, 'No gallery yet.')));
+  if (can('manage galleries')) nodes.push(galleryForm());
+  render(...nodes);
+}
+
+function galleryForm() {
+  const err = h('p', { class: 'error', role: 'alert', id: 'gallery-error' });
+  const field = (name, label, attrs) => [h('label', { for: 'g-' + name }, label), h('input', Object.assign({ id: 'g-' + name, name }, attrs || {}))];
+  const form = h('form', { class: 'grid', id: 'gallery-form' },
+    ...field('name', 'Name', { required: true }),
+    ...field('purpose', 'Purpose', { required: true }),
+    ...field('legal_basis', 'Legal basis', { required: true }),
+    ...field('owner', 'Owner (accountable officer)', { required: true }),
+    ...field('review_days', 'Review each record after (days)', { type: 'number', min: 1, max: 36500, value: 365 }),
+    h('label', { for: 'g-reviewers' }, 'Independent reviewers per search'),
+    h('select', { id: 'g-reviewers', name: 'reviewers_required' }, h('option', { value: 1 }, 'one'), h('option', { value: 2 }, 'two')),
+    ...field('search_retention_days', 'Keep search records (days)', { type: 'number', min: 1, max: 36500, value: 365 }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'gallery-create' }, 'Create gallery'), err));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const f = new FormData(form);
+    const body = {};
+    for (const [k, v] of f.entries()) body[k] = ['review_days', 'reviewers_required', 'search_retention_days'].includes(k) ? Number(v) : v;
+    try {
+      const g = await api('POST', '/api/galleries', body);
+      toast(`Gallery ${g.name} created`);
+      location.hash = `#/galleries/${g.id}`;
+    } catch (e) { err.textContent = e.message; }
+  });
+  return h('div', { class: 'card' }, h('h2', {}, 'New gallery'), form);
+}
+
+async function pageGallery(id) {
+  const g = await api('GET', `/api/galleries/${id}`);
+  const records = h('div', { class: 'card', id: 'gallery-records' });
+  const summary = h('div', { id: 'import-summary' });
+  const nodes = [h('p', {}, h('a', { href: '#/galleries' }, '← Galleries')),
+    h('h1', {}, `Gallery ${g.name}`),
+    h('div', { class: 'card', id: 'gallery-terms' }, h('dl', { class: 'terms' },
+      [['Purpose', g.purpose], ['Legal basis', g.legal_basis], ['Owner', g.owner], ['Recogniser', g.recogniser],
+        ['Records', g.records], ['Review each record after', `${g.review_days} days`],
+        ['Reviewers per search', g.reviewers_required === 2 ? 'two, independent' : 'one'],
+        ['Search records kept', `${g.search_retention_days} days`], ['Created', `${fmtTime(g.created)} by ${g.created_by}`],
+        g.deleted ? ['Deleted', `${fmtTime(g.deleted_at)} by ${g.deleted_by}`] : null].filter(Boolean)
+        .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])))];
+  if (!can('manage galleries') || g.deleted) return render(...nodes);
+  const refresh = () => galleryRecords(g, records).catch((e) => records.replaceChildren(errorBox(e)));
+  nodes.push(galleryImport(g, summary, refresh), summary, records, galleryDelete(g));
+  render(...nodes);
+  await refresh();
+}
+
+function galleryImport(g, summary, onImported) {
+  const err = h('p', { class: 'error', role: 'alert', id: 'import-error' });
+  const files = h('input', { type: 'file', id: 'import-files', name: 'images', accept: 'image/*', multiple: true, required: true });
+  const form = h('form', { class: 'grid', id: 'import-form' },
+    h('label', { for: 'import-files' }, 'Images (each file one record; its name is the reference)'), files,
+    h('label', { for: 'import-date' }, 'Capture date'), h('input', { id: 'import-date', name: 'capture_date', type: 'date' }),
+    h('label', { for: 'import-source' }, 'Source'), h('input', { id: 'import-source', name: 'source', placeholder: 'e.g. custody suite, PND extract' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'import-submit' }, 'Import'), err));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const body = new FormData(form);
+    if (!body.get('capture_date')) body.delete('capture_date');
+    const button = $('#import-submit');
+    button.disabled = true;
+    summary.replaceChildren(h('p', { class: 'muted' }, 'Importing…'));
+    try {
+      const r = await api('POST', `/api/galleries/${g.id}/import`, body);
+      summary.replaceChildren(h('div', { class: 'card' },
+        h('p', { id: 'import-counts' }, `${r.imported} of ${r.images} image(s) imported; ${r.rejected.length} refused; ${r.possible_duplicates} possible duplicate(s).`),
+        r.rejected.length ? h('ul', { id: 'import-rejected' }, r.rejected.map((x) => h('li', { class: 'warning' }, x))) : '',
+        r.warnings.length ? h('ul', { id: 'import-warnings' }, r.warnings.map((x) => h('li', { class: 'warning' }, x))) : ''));
+      toast(`${r.imported} record(s) imported`);
+      form.reset();
+      await onImported();
+    } catch (e) {
+      summary.replaceChildren();
+      err.textContent = e.message;
+    } finally { button.disabled = false; }
+  });
+  return h('div', { class: 'card' }, h('h2', {}, 'Import images'), form);
+}
+
+// The gallery's records, newest first; a record past its review date is marked, and the
+// "due for review" filter shows only those.
+async function galleryRecords(g, into) {
+  const list = (await api('GET', `/api/galleries/${g.id}/records?removed=1`)).records;
+  const now = Date.now();
+  const due = (r) => !r.removed && r.review_due && new Date(r.review_due).getTime() <= now;
+  const onlyDue = h('input', { type: 'checkbox', id: 'records-due' });
+  const table = h('table', { id: 'records' });
+  const fill = () => {
+    const shown = list.filter((r) => !onlyDue.checked || due(r));
+    table.replaceChildren(
+      h('tr', {}, ['Reference', 'Capture date', 'Source', 'Added', 'Review due', 'Quality', 'Possible duplicate of', 'Status', ''].map((t) => h('th', {}, t))),
+      ...shown.map((r) => galleryRecordRow(r, due(r), () => galleryRecords(g, into))));
+  };
+  onlyDue.addEventListener('change', fill);
+  fill();
+  const live = list.filter((r) => !r.removed).length;
+  into.replaceChildren(h('h2', {}, `Records (${live} held, ${list.length - live} removed)`),
+    h('label', { class: 'inline' }, onlyDue, ` only those past their review date (${list.filter(due).length})`),
+    list.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, 'No record yet.'));
+}
+
+function galleryRecordRow(r, isDue, onChanged) {
+  const status = h('td', { class: 'status' }, r.removed ? `removed ${fmtTime(r.removed_at)} by ${r.removed_by}: ${r.removal_reason}` : (isDue ? h('span', { class: 'warning' }, 'review due') : 'held'));
+  const action = h('td', {});
+  if (!r.removed) {
+    action.append(h('button', {
+      type: 'button', class: 'secondary remove',
+      onclick: () => {
+        const reason = h('input', { class: 'removal-reason', placeholder: 'Reason for removal (recorded)', required: true });
+        const err = h('span', { class: 'error', role: 'alert' });
+        const confirm = h('button', {
+          type: 'button', class: 'danger confirm-remove',
+          onclick: async () => {
+            if (!reason.value.trim()) { err.textContent = 'Give the reason for the removal.'; return; }
+            try {
+              await api('POST', `/api/gallery-records/${r.id}/removal`, { reason: reason.value });
+              toast(`Record ${r.reference} removed: its face data is deleted`);
+              await onChanged();
+            } catch (e) { err.textContent = e.message; }
+          },
+        }, 'Remove record');
+        action.replaceChildren(reason, confirm, err);
+        reason.focus();
+      },
+    }, 'Remove…'));
+  }
+  return h('tr', { 'data-reference': r.reference, class: r.removed ? 'removed' : '' },
+    h('td', {}, r.reference), h('td', {}, r.capture_date || '—'), h('td', {}, r.source || '—'), h('td', {}, `${fmtTime(r.added)} by ${r.added_by}`),
+    h('td', {}, fmtTime(r.review_due)), h('td', {}, r.quality === null || r.quality === undefined ? '—' : Number(r.quality).toFixed(2)),
+    h('td', {}, r.possible_duplicate_of ? `record ${r.possible_duplicate_of} (score ${Number(r.duplicate_score).toFixed(3)})` : '—'),
+    status, action);
+}
+
+function galleryDelete(g) {
+  const err = h('p', { class: 'error', role: 'alert' });
+  const box = h('div', { class: 'card', id: 'gallery-delete' }, h('h2', {}, 'Delete the gallery'),
+    h('p', { class: 'muted' }, 'Deleting destroys the gallery key: every image and embedding becomes unreadable at once. Search records follow their retention period.'));
+  const confirmName = h('input', { id: 'delete-confirm', placeholder: `type ${g.name} to confirm` });
+  box.append(confirmName, h('button', {
+    type: 'button', class: 'danger', id: 'gallery-delete-submit',
+    onclick: async () => {
+      err.textContent = '';
+      if (confirmName.value !== g.name) { err.textContent = `Type the gallery's name (${g.name}) to confirm.`; return; }
+      try {
+        await api('DELETE', `/api/galleries/${g.id}`);
+        toast(`Gallery ${g.name} deleted`);
+        location.hash = '#/galleries';
+      } catch (e) { err.textContent = e.message; }
+    },
+  }, 'Delete gallery'), err);
+  return box;
+}

@@ -7,7 +7,8 @@
 // that survives the page's live updates; the same operator on a phone (390x844) decides
 // the alert there, and the desktop page shows that decision in place; the supervisor
 // closes the deployment; an auditor opens the report (styled under the strict CSP) and
-// checks its counts and verifies the audit chain; an investigator drops a real LFW still on
+// checks its counts and verifies the audit chain; the supervisor creates a gallery, uploads
+// real LFW images, sees a possible duplicate flagged and removes it; an investigator drops a real LFW still on
 // the Search page, sees its quality and the same person's gallery record at rank 1, compares
 // them side by side and records a review decision. No page is reloaded where a person would
 // not reload it. The supervisor also reviews the stage camera's recorded footage: plays the
@@ -337,17 +338,42 @@ try {
   await snap(auditor, 'auditor-audit-filtered');
   await auditor.context().close();
 
-  // 6. Investigator: a retrospective search. The gallery (real LFW images: one of Abel
-  //    Pacheco and four other people) is created and imported with the CLI, as a force
-  //    loads its custody images; the probe is another image of Abel Pacheco.
-  const galleryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfr-e2e-gallery-'));
+  // 6. Supervisor: a gallery for retrospective search, made in the console: real LFW images
+  //    (Abel Pacheco twice, four other people). The second image of Abel Pacheco is flagged
+  //    as a possible duplicate of the first; the supervisor removes it with a reason.
   const lfwFile = (person, n) => path.join(lfw, person, `${person}_${String(n).padStart(4, '0')}.jpg`);
-  for (const [person, n] of [['Abel_Pacheco', 1], ['AJ_Cook', 1], ['AJ_Lamas', 1], ['Aaron_Eckhart', 1], ['Aaron_Guiel', 1]]) {
-    fs.copyFileSync(lfwFile(person, n), path.join(galleryDir, path.basename(lfwFile(person, n))));
-  }
-  run('gallery', 'create', 'custody', '--purpose', 'identify suspects from stills', '--legal-basis', 'PACE s.64A', '--owner', 'DI Example');
-  run('gallery', 'import', 'custody', galleryDir);
-  fs.rmSync(galleryDir, { recursive: true, force: true });
+  const sup2 = await login('supervisor');
+  await sup2.click('#nav a[href="#/galleries"]');
+  await sup2.waitForSelector('#gallery-form');
+  await sup2.fill('#g-name', 'custody');
+  await sup2.fill('#g-purpose', 'identify suspects from stills');
+  await sup2.fill('#g-legal_basis', 'PACE s.64A');
+  await sup2.fill('#g-owner', 'DI Example');
+  await sup2.click('#gallery-create');
+  await sup2.waitForSelector('#import-form');
+  await sup2.waitForSelector('#gallery-records:has-text("No record yet")');
+  await sup2.waitForSelector('#gallery-terms dd:text-is("PACE s.64A")');
+  await sup2.setInputFiles('#import-files', [['Abel_Pacheco', 1], ['Abel_Pacheco', 2], ['AJ_Cook', 1], ['AJ_Lamas', 1], ['Aaron_Eckhart', 1], ['Aaron_Guiel', 1]]
+    .map(([person, n]) => lfwFile(person, n)));
+  await sup2.fill('#import-source', 'custody suite');
+  await sup2.click('#import-submit');
+  await sup2.waitForSelector('#import-counts:has-text("6 of 6 image(s) imported")');
+  const warnings = await sup2.textContent('#import-warnings');
+  if (!warnings.includes('Abel_Pacheco')) fail(`no possible-duplicate warning for the two images of Abel Pacheco: ${warnings}`);
+  await sup2.waitForSelector('#records tr[data-reference="Abel_Pacheco_0002"]');
+  const held = await sup2.$$eval('#records tr[data-reference]', (rows) => rows.length);
+  if (held !== 6) fail(`the records table shows ${held} records, expected 6`);
+  await snap(sup2, 'supervisor-gallery-imported');
+  await sup2.click('#records tr[data-reference="Abel_Pacheco_0002"] button.remove');
+  await sup2.fill('#records tr[data-reference="Abel_Pacheco_0002"] .removal-reason', 'duplicate of Abel_Pacheco_0001');
+  await sup2.click('#records tr[data-reference="Abel_Pacheco_0002"] .confirm-remove');
+  await sup2.waitForSelector('#records tr.removed[data-reference="Abel_Pacheco_0002"]');
+  await sup2.waitForSelector('#gallery-records h2:has-text("5 held, 1 removed")');
+  await snap(sup2, 'supervisor-gallery-record-removed');
+  await sup2.context().close();
+
+  // 7. Investigator: a retrospective search of that gallery; the probe is another image of
+  //    Abel Pacheco.
   const inv = await login('investigator');
   await inv.waitForSelector('#search-form');
   if (await inv.isVisible('#nav a[href="#/deployments"]')) fail('an investigator sees the Deployments page');
