@@ -17,6 +17,7 @@
 #include "testing/cli_run.h"
 #include "testing/shared.h"
 #include "util/paths.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr::cli {
 namespace {

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "testing/cli_run.h"
 #include "testing/shared.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr::cli {
 namespace {

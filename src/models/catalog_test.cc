@@ -11,6 +11,7 @@
 #include "models/catalog_data.h"
 #include "testing/cli_run.h"
 #include "testing/shared.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr {
 namespace {

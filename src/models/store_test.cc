@@ -10,6 +10,7 @@
 
 #include "testing/shared.h"
 #include "util/paths.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr {
 namespace {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "testing/shared.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 extern char** environ;
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "util/paths.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr::testing {
 namespace fs = std::filesystem;

@@ -1,6 +1,7 @@
 #include "util/paths.h"
 
 #include <cstdlib>
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr {
 namespace fs = std::filesystem;

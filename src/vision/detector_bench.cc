@@ -13,6 +13,7 @@
 #include "models/store.h"
 #include "util/paths.h"
 #include "vision/detector.h"
+#include "build_info.h"  // LFR_SOURCE_DIR
 
 namespace lfr {
 namespace {
