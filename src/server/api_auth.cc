@@ -87,13 +87,7 @@ void RegisterAuthRoutes(Api& api) {
     auto caller = api.Authenticate(req, res, false);
     if (!caller) return;
     nlohmann::json perms = nlohmann::json::array();
-    for (Permission p : {Permission::kManageUsers, Permission::kReadDeployments,
-                         Permission::kManageDeployments, Permission::kViewWatchlist,
-                         Permission::kViewFaceImages, Permission::kReadAlerts,
-                         Permission::kDecideAlerts, Permission::kCorrectDecisions,
-                         Permission::kReadReports, Permission::kReadAudit, Permission::kReadGalleries,
-                         Permission::kManageGalleries, Permission::kSearchGalleries,
-                         Permission::kReviewCandidates, Permission::kReadSearches}) {
+    for (Permission p : kAllPermissions) {
       if (caller->can(p)) perms.push_back(PermissionName(p));
     }
     SendJson(res, 200, {{"user", caller->actor.name},

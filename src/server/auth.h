@@ -14,6 +14,7 @@
 #define LFR_SERVER_AUTH_H_
 
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -171,6 +172,17 @@ enum class Permission {
   kReadSearches,         // search records (investigators: their own, see above)
   kReviewFootage,        // recorded footage: timeline, playback (audited), redacted export
 };
+// Every permission, in declaration order (what /api/me lists a caller's from).
+inline constexpr Permission kAllPermissions[] = {
+    Permission::kManageUsers,     Permission::kReadDeployments, Permission::kManageDeployments,
+    Permission::kViewWatchlist,   Permission::kViewFaceImages,  Permission::kReadAlerts,
+    Permission::kDecideAlerts,    Permission::kCorrectDecisions, Permission::kReadReports,
+    Permission::kReadAudit,       Permission::kReadGalleries,   Permission::kManageGalleries,
+    Permission::kSearchGalleries, Permission::kReviewCandidates, Permission::kReadSearches,
+    Permission::kReviewFootage};
+static_assert(static_cast<int>(kAllPermissions[std::size(kAllPermissions) - 1]) + 1 ==
+                  static_cast<int>(std::size(kAllPermissions)),
+              "kAllPermissions lists every Permission, the last one last");
 bool Allows(Role role, Permission permission);
 const char* PermissionName(Permission p);
 

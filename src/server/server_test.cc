@@ -344,6 +344,16 @@ TEST_F(ServerTest, RoleByEndpointMatrixFollowsTheOpenApiDescription) {
       {"manage galleries", Permission::kManageGalleries}, {"search galleries", Permission::kSearchGalleries},
       {"review candidates", Permission::kReviewCandidates}, {"read searches", Permission::kReadSearches},
       {"review and export recorded footage", Permission::kReviewFootage}};
+  // What the console shows each role (its menu) is /api/me's list: exactly what it may do.
+  for (const auto& [user, role] : roles) {
+    std::set<std::string> listed, allowed;
+    const json me = json::parse(clients.at(user).Get("/api/me")->body);
+    for (const auto& p : me["permissions"]) listed.insert(p);
+    for (const auto& [name, p] : perms) {
+      if (Allows(role, p)) allowed.insert(name);
+    }
+    EXPECT_EQ(listed, allowed) << user;
+  }
   int checked = 0;
   for (const auto& [path, ops] : spec["paths"].items()) {
     for (const auto& [method, op] : ops.items()) {
