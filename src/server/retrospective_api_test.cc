@@ -54,8 +54,8 @@ class RetrospectiveApiTest : public lfr::testing::ApiFixture {
   }
   void BeforeServer() override {
     // Gallery indexes in this test's own folder (each test's store starts at gallery 1).
-    service_ = std::make_unique<RetrospectiveService>(store_->galleries(), models_.get(),
-                                                      lfr::testing::TempDir("retro-api-index"));
+    index_dir_ = lfr::testing::TempDir("retro-api-index");
+    service_ = std::make_unique<RetrospectiveService>(store_->galleries(), models_.get(), index_dir_);
     retrospective_service_ = service_.get();
   }
 
@@ -111,7 +111,7 @@ class RetrospectiveApiTest : public lfr::testing::ApiFixture {
     return out;
   }
 
-  fs::path lfw_;
+  fs::path lfw_, index_dir_;
   std::unique_ptr<ModelStore> models_;
   std::unique_ptr<RetrospectiveService> service_;
 };
@@ -278,6 +278,40 @@ TEST_F(RetrospectiveApiTest, BadSearchInputIsRefusedWithItsReasonAndRecordsNothi
   ASSERT_EQ(r->status, 201) << r->body;
   EXPECT_EQ(BodyJson(r)["face_searched"], 2);
   EXPECT_FALSE(BodyJson(r).contains("notice"));
+}
+
+// A gallery's sealed index file that fails authentication (here: another gallery's index put
+// in its place, as a swapped or edited file would) is refused: 500 naming the file and the
+// deliberate rebuild, no search recorded, and the file is left as it is (it may be evidence).
+TEST_F(RetrospectiveApiTest, ASwappedIndexFileIsRefusedWith500AndRecordsNothing) {
+  ApiClient sue = Login("sue");
+  ApiClient ivy = Login("ivy");
+  CustodyGallery(sue);
+  const std::string probe = ReadFileBytes(Lfw(kPairs[0].name, kPairs[0].probe));
+  auto r = Search(ivy, probe, "custody", "OP-1", "robbery");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const fs::path first = index_dir_ / "gallery-1.index";
+  ASSERT_TRUE(fs::exists(first)) << "the first search saves gallery 1's sealed index";
+  const int64_t other = CustodyGallery(sue, 1, "other");
+  ASSERT_EQ(other, 2);
+  const fs::path swapped = index_dir_ / "gallery-2.index";
+  ASSERT_FALSE(fs::exists(swapped)) << "gallery 2 has not been searched yet";
+  fs::copy_file(first, swapped);
+  const std::string planted = ReadFileBytes(swapped);
+  const size_t searches_before = store_->galleries()->ListSearches(std::nullopt, 100)->size();
+  const size_t runs_before = AuditOf("search.run").size();
+
+  r = Search(ivy, probe, "other", "OP-2", "robbery");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500) << r->body;
+  EXPECT_THAT(ErrorOf(r), HasSubstr("gallery-2.index"));
+  EXPECT_THAT(ErrorOf(r), HasSubstr("lfr gallery reindex"));
+  EXPECT_EQ(store_->galleries()->ListSearches(std::nullopt, 100)->size(), searches_before);
+  EXPECT_EQ(AuditOf("search.run").size(), runs_before);
+  EXPECT_EQ(ReadFileBytes(swapped), planted) << "a refused index file is never silently replaced";
+  // Gallery 1's own index still serves.
+  r = Search(ivy, probe, "custody", "OP-3", "robbery");
+  EXPECT_EQ(r->status, 201) << r->body;
 }
 
 TEST_F(RetrospectiveApiTest, GalleryManagementAndItsBadInput) {
