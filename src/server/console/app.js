@@ -1065,7 +1065,84 @@ async function pageFootage(id) {
   h('div', { class: 'card' }, h('form', { class: 'grid', id: 'footage-form', onsubmit: (ev) => ev.preventDefault() },
     h('label', { for: 'fx-camera' }, 'Camera'), cam, h('label', { for: 'fx-from' }, 'From'), from, h('label', { for: 'fx-to' }, 'To'), to,
     h('label', { for: 'fx-subject' }, 'Subject left unblurred'), subject, h('label', { for: 'fx-reason' }, 'Reason for the export'), reason,
-    h('div', { class: 'actions' }, play, exp)), out), video);
+    h('div', { class: 'actions' }, play, exp)), out), video,
+  can('manage deployments') ? videoSearchCard(id, t0, t1, (camera, startMs, endMs) => {
+    const c = t.cameras.find((x) => x.name === camera);
+    if (!c) return;
+    choose(c, startMs, endMs);
+    play.click();
+    video.scrollIntoView({ block: 'nearest' });
+  }) : '');
+}
+
+// Forensic search of the deployment's recorded footage for its watchlist entries
+// (POST /api/deployments/ID/video-searches, a background job polled once a second). The
+// answer lists appearances of listed people only; "Show" plays the appearance's range
+// above (an audited view). `showRange(camera name, start ms, end ms)`.
+function videoSearchCard(id, t0, t1, showRange) {
+  const localSec = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000); return d.toISOString().slice(0, 19); };
+  const from = h('input', { id: 'vs-from', type: 'datetime-local', step: '1', value: localSec(t0) });
+  const to = h('input', { id: 'vs-to', type: 'datetime-local', step: '1', value: localSec(t1 + 1000) });
+  const status = h('p', { id: 'vs-status', class: 'muted' });
+  const results = h('div', { id: 'vs-results' });
+  const cancel = h('button', { type: 'button', id: 'vs-cancel', class: 'secondary', hidden: true }, 'Cancel');
+  let current = null;
+  const card = h('div', { class: 'card', id: 'video-search' });
+  const describe = (j) => {
+    const p = j.progress;
+    if (j.status === 'running') return `Searching: ${p.seconds_done} of ${p.seconds_total} s of video (${p.segments_done} of ${j.segments} segments, ${j.cameras} camera(s))…`;
+    if (j.status === 'completed') return `Search ${j.id} completed: ${p.seconds_done} s of video in ${p.elapsed_s} s, ${j.appearance_count} appearance(s) of listed people at threshold ${j.threshold}.`;
+    if (j.status === 'failed') return `Search ${j.id} failed: ${j.error}`;
+    return `Search ${j.id} was cancelled.`;
+  };
+  const show = (j) => {
+    status.textContent = describe(j);
+    status.className = j.status === 'failed' ? 'error' : 'muted';
+    cancel.hidden = j.status !== 'running';
+    if (j.status !== 'completed') return results.replaceChildren();
+    if (!j.appearances.length) return results.replaceChildren(h('p', { id: 'vs-none' }, 'No listed person appears in this range.'));
+    results.replaceChildren(h('table', { id: 'vs-table' },
+      h('tr', {}, ...['Entry', 'Camera', 'From', 'To', 'Best score', ''].map((x) => h('th', {}, x))),
+      ...j.appearances.map((a) => h('tr', { 'data-entry': a.entry_reference },
+        h('td', {}, a.entry_reference), h('td', {}, a.camera), h('td', {}, fmtTime(a.start)), h('td', {}, fmtTime(a.end)),
+        h('td', {}, String(a.best.score)),
+        h('td', {}, h('button', { type: 'button', class: 'secondary vs-show', onclick: () => showRange(a.camera, a.start_utc_ms - 2000, a.end_utc_ms + 2000) }, 'Show'))))));
+  };
+  const poll = async (sid) => {
+    current = sid;
+    for (;;) {
+      if (!card.isConnected || current !== sid) return;  // the page changed or another search took over
+      let j;
+      try { j = await api('GET', `/api/deployments/${id}/video-searches/${sid}`); } catch (e) { status.replaceChildren(errorBox(e)); return; }
+      if (!card.isConnected || current !== sid) return;
+      show(j);
+      if (j.status !== 'running') return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  const start = h('button', { type: 'button', id: 'vs-start', onclick: async () => {
+    start.disabled = true;
+    try {
+      const j = await api('POST', `/api/deployments/${id}/video-searches`, { from: isoSec(new Date(from.value).getTime()), to: isoSec(new Date(to.value).getTime()) });
+      toast('Search of the recorded footage started (recorded in the audit log)');
+      show(j);
+      await poll(j.id);
+    } catch (e) { status.replaceChildren(errorBox(e)); } finally { start.disabled = false; }
+  } }, 'Search footage');
+  cancel.onclick = async () => {
+    try { await api('DELETE', `/api/deployments/${id}/video-searches/${current}`); toast('Search cancelled'); poll(current); } catch (e) { status.replaceChildren(errorBox(e)); }
+  };
+  card.append(h('h2', {}, 'Search this footage for the watchlist'),
+    h('p', { class: 'muted' }, 'Finds when the people on this deployment\'s watchlist appear in its recorded footage. Faces that match nobody are not kept.'),
+    h('form', { class: 'grid', onsubmit: (ev) => ev.preventDefault() },
+      h('label', { for: 'vs-from' }, 'From'), from, h('label', { for: 'vs-to' }, 'To'), to, h('div', { class: 'actions' }, start, cancel)),
+    status, results);
+  // The latest search of this deployment, if any (running: follow it; finished: show it).
+  api('GET', `/api/deployments/${id}/video-searches`).then((l) => {
+    const last = (l.video_searches || [])[0];
+    if (last && current === null) poll(last.id);
+  }).catch(() => {});
+  return card;
 }
 
 // ---- galleries ----------------------------------------------------------------------------

@@ -12,7 +12,8 @@
 // the Search page, sees its quality and the same person's gallery record at rank 1, compares
 // them side by side and records a review decision. No page is reloaded where a person would
 // not reload it. The supervisor also reviews the stage camera's recorded footage: plays the
-// alert's range from the timeline and exports it redacted. Screenshots of every page go to artifacts/e2e/.
+// alert's range from the timeline, exports it redacted, and searches the footage for the
+// watchlist and plays an appearance. Screenshots of every page go to artifacts/e2e/.
 //
 // Run by ctest (ConsoleE2E) with LFR_BINARY, LFR_DATA and LFR_MODEL_MIRROR set. Exits
 // non-zero on the first failed step, printing what it expected.
@@ -287,6 +288,18 @@ try {
   if (!/^[0-9a-f]{64}$/.test(sha)) fail(`the export's manifest shows no SHA-256: ${sha}`);
   if (!/^\/api\/footage-exports\//.test(await page.getAttribute('#fx-download', 'href'))) fail('no download link for the export');
   await snap(page, 'supervisor-footage-exported');
+  // ... and searches the recorded footage for the watchlist: Miranda (E2E-2) appears; a
+  //     click on the appearance plays its range.
+  await page.click('#vs-start');
+  await page.waitForSelector('#vs-status:has-text("completed")', { timeout: 180000 });
+  await page.waitForSelector('#vs-table tr[data-entry="E2E-2"]');
+  const before = await page.getAttribute('#footage-video', 'src');
+  await page.click('#vs-table tr[data-entry="E2E-2"] button.vs-show');
+  await page.waitForFunction((old) => {
+    const v = document.querySelector('#footage-video');
+    return v && v.src !== old && v.readyState >= 2 && v.videoWidth === 640;
+  }, before, { timeout: 30000 });
+  await snap(page, 'supervisor-footage-searched');
 
   // 4. Supervisor closes the deployment (shreds).
   await page.goto(deploymentUrl);
