@@ -26,6 +26,8 @@
 #include <faiss/utils/fp16.h>
 #include <omp.h>
 
+#include "search/pq4_scan.h"
+
 namespace lfr::search {
 namespace {
 
@@ -248,6 +250,11 @@ struct RerankFaceIndex::Impl {
   std::unique_ptr<faiss::Index> proposer;
   faiss::IndexIVFPQ* ivf = nullptr;
   faiss::ProductQuantizer* pq = nullptr;
+  // Fast-scan only: the id map and the codes it holds (scanned by pq4_scan.h when chosen).
+  faiss::IndexIDMap* id_map = nullptr;
+  faiss::IndexPQFastScan* fast_scan = nullptr;
+  ScanKernel scan = ScanKernel::kFaiss;  // resolved: kAvx2 or kFaiss
+  int scan_threads = 0;                  // 0 = by size (ScanThreadsFor)
   int nprobe = 1;
   int shortlist = 0;
   bool fp16 = false;
@@ -332,10 +339,13 @@ RerankFaceIndex::RerankFaceIndex(int dim, int nlist, const ApproxOptions& option
     impl_->pq = &fs->pq;
     auto map = std::make_unique<faiss::IndexIDMap>(fs);
     map->own_fields = true;
+    impl_->fast_scan = fs;
+    impl_->id_map = map.get();
     impl_->proposer = std::move(map);
   }
   impl_->shortlist = options.shortlist;
   impl_->fp16 = options.float16_store;
+  impl_->scan = ResolveScanKernel(ScanKernel::kAuto);
 }
 RerankFaceIndex::~RerankFaceIndex() = default;
 
@@ -374,6 +384,30 @@ int RerankFaceIndex::shortlist() const {
   return impl_->shortlist;
 }
 
+void RerankFaceIndex::SetScan(ScanKernel kernel, int threads) {
+  std::unique_lock lock(mu_);
+  impl_->scan = ResolveScanKernel(kernel);
+  impl_->scan_threads = std::max(0, threads);
+}
+
+namespace {
+// Our kernel needs FAISS's 32-row blocks of 4-bit codes and a uint16 sum that cannot overflow.
+bool Avx2ScanUsable(const faiss::IndexPQFastScan* fs) {
+  return fs != nullptr && fs->bbs == 32 && fs->ksub == 16 && Pq4ScanSupports(static_cast<int>(fs->M2));
+}
+}  // namespace
+
+ScanKernel RerankFaceIndex::scan_kernel() const {
+  std::shared_lock lock(mu_);
+  return impl_->scan == ScanKernel::kAvx2 && Avx2ScanUsable(impl_->fast_scan) ? ScanKernel::kAvx2
+                                                                            : ScanKernel::kFaiss;
+}
+
+int RerankFaceIndex::ScanThreadsFor(int64_t n) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return n >= kParallelScanFrom ? std::min(cores, 2) : 1;
+}
+
 int64_t RerankFaceIndex::size() const {
   std::shared_lock lock(mu_);
   return static_cast<int64_t>(impl_->row_id.size());
@@ -385,7 +419,13 @@ std::string RerankFaceIndex::Describe() const {
   if (impl_->ivf) {
     s << "IVF-PQ (nlist " << nlist_ << ", " << impl_->pq->M << " B/face, nprobe " << impl_->nprobe << ")";
   } else {
-    s << "PQ fast-scan (" << impl_->pq->M << "x4 bit, " << impl_->pq->M / 2 << " B/face, exhaustive)";
+    const bool ours = impl_->scan == ScanKernel::kAvx2 && Avx2ScanUsable(impl_->fast_scan);
+    const int64_t n = static_cast<int64_t>(impl_->row_id.size());
+    const int threads = impl_->scan_threads > 0 ? impl_->scan_threads : ScanThreadsFor(n);
+    s << "PQ fast-scan (" << impl_->pq->M << "x4 bit, " << impl_->pq->M / 2 << " B/face, exhaustive, "
+      << (ours ? "AVX2 scan" + (threads > 1 ? " on " + std::to_string(threads) + " threads" : std::string())
+               : std::string("FAISS scan"))
+      << ")";
   }
   s << " + exact re-rank of "
     << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist)
@@ -511,6 +551,18 @@ Result<std::vector<SearchHit>> RerankFaceIndex::Search(std::span<const float> qu
       faiss::SearchParametersIVF params;
       params.nprobe = impl_->nprobe;
       impl_->ivf->search(1, query.data(), kk, d.data(), l.data(), &params);
+    } else if (impl_->scan == ScanKernel::kAvx2 && Avx2ScanUsable(impl_->fast_scan)) {
+      // FAISS makes the probe's quantised look-up table; our kernel scans the codes.
+      const faiss::IndexPQFastScan& fs = *impl_->fast_scan;
+      std::vector<uint8_t> lut(fs.M2 * fs.ksub);
+      float normalizers[2];
+      fs.compute_quantized_LUT(1, query.data(), lut.data(), normalizers);
+      const int threads = impl_->scan_threads > 0 ? impl_->scan_threads : ScanThreadsFor(n);
+      const std::vector<Pq4Hit> top =
+          Pq4TopKAvx2({fs.codes.get(), static_cast<int64_t>(fs.ntotal), static_cast<int>(fs.M2)}, lut.data(), kk,
+                      threads);
+      std::fill(l.begin(), l.end(), -1);
+      for (size_t i = 0; i < top.size(); ++i) l[i] = impl_->id_map->id_map[top[i].row];
     } else {
       impl_->proposer->search(1, query.data(), kk, d.data(), l.data());
     }
@@ -601,6 +653,8 @@ Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IORead
     map->own_fields = true;
     m.ivf = nullptr;
     m.pq = &fs->pq;
+    m.fast_scan = fs;
+    m.id_map = map;
   }
   m.proposer = std::move(raw);
   uint64_t n = 0;
