@@ -32,7 +32,9 @@ namespace lfr::search {
 namespace {
 
 constexpr char kMagic[8] = {'L', 'F', 'R', 'F', 'I', 'D', 'X', '1'};
-constexpr uint32_t kFormatVersion = 1;
+// 2: fast-scan codes are known good. Version 1 fast-scan blobs may hold codes scrambled by
+// FAISS 1.7.3's remove_ids (RerankFaceIndex::Remove), so they are re-encoded on opening.
+constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kKindExact = 1;
 constexpr uint32_t kKindIvfPq = 2;
 constexpr uint32_t kKindPqFastScan = 3;
@@ -496,8 +498,22 @@ Result<int64_t> RerankFaceIndex::Remove(std::span<const int64_t> ids) {
       faiss::IDSelectorArray sel(present.size(), present.data());
       impl_->proposer->remove_ids(sel);
     } else {
-      faiss::IDSelectorBatch sel(present.size(), present.data());
-      impl_->proposer->remove_ids(sel);
+      // Not FAISS 1.7.3's IndexFastScan::remove_ids: its element accessors disagree with its
+      // own packing beyond 16 sub-quantisers, so it scrambled the codes of every face after
+      // the first removed one (512-d: 64 sub-quantisers), and it left stale codes in the last
+      // block that a later add ORs into. The last face moves into each hole instead.
+      faiss::IndexPQFastScan& fs = *impl_->fast_scan;
+      std::vector<int64_t>& id_map = impl_->id_map->id_map;
+      const std::unordered_set<int64_t> gone(present.begin(), present.end());
+      std::vector<int64_t> rows;
+      for (int64_t r = 0; r < fs.ntotal; ++r) {
+        if (gone.count(id_map[r])) rows.push_back(r);
+      }
+      const int64_t n = Pq4SwapRemove(fs.codes.get(), fs.ntotal, static_cast<int>(fs.M2), rows, &id_map);
+      fs.ntotal = n;
+      fs.ntotal2 = (n + 31) / 32 * 32;
+      fs.codes.resize(fs.ntotal2 * fs.M2 / 2);
+      impl_->id_map->ntotal = n;
     }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("face index: FAISS remove failed: ") + e.what());
@@ -620,7 +636,8 @@ Status RerankFaceIndex::WriteTo(faiss::IOWriter* w) const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IOReader* r, int dim, Proposer proposer) {
+Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IOReader* r, int dim, Proposer proposer,
+                                                                    bool recode) {
   int32_t nlist = 0, nprobe = 0, shortlist = 0;
   uint8_t fp16 = 0;
   const bool ivf_kind = proposer == Proposer::kIvfPq;
@@ -647,7 +664,7 @@ Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IORead
   } else {
     auto* map = dynamic_cast<faiss::IndexIDMap*>(raw.get());
     auto* fs = map ? dynamic_cast<faiss::IndexPQFastScan*>(map->index) : nullptr;
-    if (!fs || map->d != dim || !fs->is_trained || fs->metric_type != faiss::METRIC_INNER_PRODUCT) {
+    if (!fs || map->d != dim || !fs->is_trained || fs->metric_type != faiss::METRIC_INNER_PRODUCT || fs->bbs != 32) {
       return Status::Corrupt("face index blob: not a PQ fast-scan index of dimension " + std::to_string(dim));
     }
     map->own_fields = true;
@@ -677,6 +694,20 @@ Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IORead
     if (!m.row_of.emplace(m.row_id[i], static_cast<int64_t>(i)).second) {
       return Status::Corrupt("face index blob: duplicate id");
     }
+  }
+  if (recode && !ivf_kind) {
+    // Encode the codes afresh from the re-rank store (same quantiser, so the same codes for
+    // faces never moved by a removal), in the store's row order.
+    m.id_map->reset();
+    std::vector<float> chunk;
+    for (uint64_t i = 0; i < n; i += kChunk) {
+      const uint64_t c = std::min<uint64_t>(kChunk, n - i);
+      chunk.resize(c * dim);
+      for (uint64_t j = 0; j < c; ++j) m.Row(static_cast<int64_t>(i + j), dim, chunk.data() + j * dim);
+      m.id_map->add_with_ids(static_cast<int64_t>(c), chunk.data(), m.row_id.data() + i);
+    }
+    sodium_memzero(chunk.data(), chunk.size() * sizeof(float));
+    out->recoded_on_open_ = true;
   }
   return out;
 }
@@ -801,7 +832,7 @@ Result<std::unique_ptr<FaceIndex>> ReadIndex(faiss::IOReader* r) {
   uint32_t version = 0, kind = 0;
   int32_t dim = 0;
   if ((*r)(magic, 1, 8) != 8 || std::memcmp(magic, kMagic, 8) != 0 || !ReadPod(r, &version) ||
-      version != kFormatVersion || !ReadPod(r, &kind) || !ReadPod(r, &dim) || dim < 1 || dim > 65536) {
+      version < 1 || version > kFormatVersion || !ReadPod(r, &kind) || !ReadPod(r, &dim) || dim < 1 || dim > 65536) {
     return Status::Corrupt("face index blob: not an OpenLFR face index of a known format");
   }
   try {
@@ -811,7 +842,8 @@ Result<std::unique_ptr<FaceIndex>> ReadIndex(faiss::IOReader* r) {
       return std::unique_ptr<FaceIndex>(std::move(*idx));
     }
     if (kind == kKindIvfPq || kind == kKindPqFastScan) {
-      auto idx = RerankFaceIndex::ReadFrom(r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan);
+      auto idx = RerankFaceIndex::ReadFrom(r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan,
+                                           /*recode=*/version < 2);
       if (!idx.ok()) return idx.status();
       return std::unique_ptr<FaceIndex>(std::move(*idx));
     }

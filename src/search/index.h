@@ -211,7 +211,11 @@ class RerankFaceIndex final : public FaceIndex {
   Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const override;
   Status ForEach(const VectorSink& sink) const override;
 
-  static Result<std::unique_ptr<RerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim, Proposer proposer);
+  // recode: re-encode the fast-scan codes from the re-rank store (blobs of format 1).
+  static Result<std::unique_ptr<RerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim, Proposer proposer,
+                                                           bool recode = false);
+  // True when opening re-encoded the codes (a blob of an older format): save it again.
+  bool recoded_on_open() const { return recoded_on_open_; }
 
  private:
   Status WriteTo(faiss::IOWriter* w) const override;
@@ -219,6 +223,7 @@ class RerankFaceIndex final : public FaceIndex {
   const int dim_;
   const Proposer proposer_;
   const int nlist_;
+  bool recoded_on_open_ = false;
   std::unique_ptr<Impl> impl_;
   mutable std::shared_mutex mu_;
 };

@@ -4,8 +4,6 @@
 #include <cstring>
 #include <thread>
 
-#include <faiss/impl/pq4_fast_scan.h>
-
 #include "search/pq4_scan_internal.h"
 
 namespace lfr::search {
@@ -43,12 +41,49 @@ ScanKernel ResolveScanKernel(ScanKernel requested) {
 
 bool Pq4ScanSupports(int nsq) { return nsq >= 2 && nsq <= 256 && nsq % 2 == 0; }
 
+namespace {
+// Byte of (row, sq) in the packed codes and whether the code is its high nibble: block
+// row / 32, then the pair sq / 2 (32 bytes), then sq's half (16 bytes); within it, rows v and
+// v + 16 share byte 2v (v < 8) or 2(v - 8) + 1 (v >= 8), v low and v + 16 high.
+int64_t CodeByte(int nsq, int64_t row, int sq, bool* high) {
+  const int64_t r = row % kBlock;
+  const int64_t v = r % 16;
+  *high = r >= 16;
+  return row / kBlock * 16 * nsq + (sq / 2) * 32 + (sq % 2) * 16 + (v < 8 ? 2 * v : 2 * (v - 8) + 1);
+}
+}  // namespace
+
+uint8_t Pq4GetCode(const Pq4Packed& codes, int64_t row, int sq) {
+  bool high = false;
+  const uint8_t b = codes.codes[CodeByte(codes.nsq, row, sq, &high)];
+  return high ? b >> 4 : b & 15;
+}
+
+void Pq4SetCode(uint8_t* codes, int nsq, int64_t row, int sq, uint8_t code) {
+  bool high = false;
+  uint8_t& b = codes[CodeByte(nsq, row, sq, &high)];
+  b = high ? static_cast<uint8_t>((b & 0x0f) | (code << 4)) : static_cast<uint8_t>((b & 0xf0) | (code & 15));
+}
+
+int64_t Pq4SwapRemove(uint8_t* codes, int64_t n, int nsq, std::span<const int64_t> rows, std::vector<int64_t>* ids) {
+  const Pq4Packed view{codes, n, nsq};
+  for (size_t i = rows.size(); i-- > 0;) {
+    const int64_t r = rows[i], last = n - 1;  // rows above r are gone already: last survives
+    if (r != last) {
+      for (int m = 0; m < nsq; ++m) Pq4SetCode(codes, nsq, r, m, Pq4GetCode(view, last, m));
+      (*ids)[r] = (*ids)[last];
+    }
+    for (int m = 0; m < nsq; ++m) Pq4SetCode(codes, nsq, last, m, 0);
+    --n;
+  }
+  ids->resize(n);
+  return n;
+}
+
 void Pq4ScoresReference(const Pq4Packed& codes, const uint8_t* lut, uint16_t* out) {
   for (int64_t i = 0; i < codes.n; ++i) {
     uint32_t s = 0;
-    for (int m = 0; m < codes.nsq; ++m) {
-      s += lut[m * 16 + faiss::pq4_get_packed_element(codes.codes, kBlock, codes.nsq, i, m)];
-    }
+    for (int m = 0; m < codes.nsq; ++m) s += lut[m * 16 + Pq4GetCode(codes, i, m)];
     out[i] = static_cast<uint16_t>(s);
   }
 }

@@ -31,6 +31,7 @@
 #define LFR_SEARCH_PQ4_SCAN_H_
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -68,9 +69,21 @@ ScanKernel ResolveScanKernel(ScanKernel requested);
 // nsq entries of at most 255 must not overflow).
 bool Pq4ScanSupports(int nsq);
 
-// Every row's score, out[0..n). The reference is plain C++ reading the codes with FAISS's own
-// accessor (faiss::pq4_get_packed_element), for tests; the AVX2 one requires
-// CpuSupportsAvx2() and Pq4ScanSupports(nsq).
+// Sub-quantiser sq's 4-bit code of a row, read from / written into the packed layout above.
+// (FAISS 1.7.3's own pq4_get/set_packed_element disagree with its pq4_pack_codes for
+// nsq > 16 — so its IndexFastScan::remove_ids scrambles 512-d x 64 codes; see Pq4SwapRemove.)
+uint8_t Pq4GetCode(const Pq4Packed& codes, int64_t row, int sq);
+void Pq4SetCode(uint8_t* codes, int nsq, int64_t row, int sq, uint8_t code);
+
+// Removes rows (ascending, unique, each < n) from n packed rows: from the highest down, each
+// is overwritten by the current last row, whose codes are then zeroed (FAISS's add ORs new
+// codes into the last block, so vacated codes must be 0), and ids (one per row, e.g.
+// IndexIDMap::id_map) follows the same moves and shrinks to the new n, which is returned.
+// The caller then trims the code buffer to ceil(n / 32) blocks. Cost: O(rows.size() * nsq).
+int64_t Pq4SwapRemove(uint8_t* codes, int64_t n, int nsq, std::span<const int64_t> rows, std::vector<int64_t>* ids);
+
+// Every row's score, out[0..n). The reference is plain C++ over Pq4GetCode, for tests; the
+// AVX2 one requires CpuSupportsAvx2() and Pq4ScanSupports(nsq).
 void Pq4ScoresReference(const Pq4Packed& codes, const uint8_t* lut, uint16_t* out);
 void Pq4ScoresAvx2(const Pq4Packed& codes, const uint8_t* lut, uint16_t* out);
 

@@ -203,7 +203,9 @@ TEST(Pq4Scan, KernelSumsTheLargestLutWithoutOverflow) {
       Pq4ScoresReference(p, lut.data(), want.data());
       Pq4ScoresAvx2(p, lut.data(), got.data());
       EXPECT_EQ(got, want) << "nsq " << nsq;
-      if (full) EXPECT_EQ(got[0], 255 * nsq);
+      if (full) {
+        EXPECT_EQ(got[0], 255 * nsq);
+      }
     }
   }
   EXPECT_TRUE(Pq4ScanSupports(256));
@@ -301,7 +303,9 @@ TEST(Pq4Scan, IndexUsesTheChosenScanAndBothGiveTheSameHits) {
   ASSERT_NE(orr, nullptr);
   const ScanKernel expect = CpuSupportsAvx2() ? ScanKernel::kAvx2 : ScanKernel::kFaiss;
   EXPECT_EQ(orr->scan_kernel(), expect);
-  if (expect == ScanKernel::kAvx2) EXPECT_NE(orr->Describe().find("AVX2 scan"), std::string::npos);
+  if (expect == ScanKernel::kAvx2) {
+    EXPECT_NE(orr->Describe().find("AVX2 scan"), std::string::npos);
+  }
 
   for (int threads : {0, 1, 2}) {
     orr->SetScan(ScanKernel::kAuto, threads);
@@ -328,6 +332,126 @@ TEST(Pq4Scan, ScanThreadsGrowWithTheGallery) {
   EXPECT_EQ(RerankFaceIndex::ScanThreadsFor(RerankFaceIndex::kParallelScanFrom - 1), 1);
   EXPECT_EQ(RerankFaceIndex::ScanThreadsFor(RerankFaceIndex::kParallelScanFrom),
             std::thread::hardware_concurrency() >= 2 ? 2 : 1);
+}
+
+}  // namespace
+}  // namespace lfr::search
+
+namespace lfr::search {
+namespace {
+
+TEST(Pq4Scan, SwapRemoveEqualsRepackingTheSurvivors) {
+  // 64 sub-quantisers (512-d EdgeFace codes): where FAISS 1.7.3's own element accessors go
+  // wrong. Removing rows must give exactly what packing the survivors afresh gives (the last
+  // row moved into each hole, vacated codes zero).
+  const int nsq = 64, n = 1000;
+  std::mt19937_64 rng(3);
+  std::vector<uint8_t> flat(static_cast<size_t>(n) * nsq / 2);
+  for (auto& c : flat) c = static_cast<uint8_t>(rng());
+  auto pack = [&](const std::vector<uint8_t>& f, int64_t rows, int64_t capacity_rows) {
+    std::vector<uint8_t> p(capacity_rows * nsq / 2, 0);
+    faiss::pq4_pack_codes(f.data(), rows, nsq, (rows + 31) / 32 * 32, 32, nsq, p.data());
+    return p;
+  };
+  std::vector<uint8_t> packed = pack(flat, n, 1024);
+  for (int64_t i = 0; i < n; i += 97) {  // the accessor reads what pq4_pack_codes wrote
+    for (int m = 0; m < nsq; ++m) {
+      ASSERT_EQ(Pq4GetCode({packed.data(), n, nsq}, i, m), (flat[i * nsq / 2 + m / 2] >> (4 * (m % 2))) & 15);
+    }
+  }
+  std::vector<int64_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = 10 * i;
+  const std::vector<int64_t> rows = {0, 5, 31, 32, 500, 998, 999};
+  const int64_t left = Pq4SwapRemove(packed.data(), n, nsq, rows, &ids);
+  ASSERT_EQ(left, n - static_cast<int64_t>(rows.size()));
+  ASSERT_EQ(static_cast<int64_t>(ids.size()), left);
+  // The same moves on the flat codes: 999 and 998 go, 997 -> 500, 996 -> 32, ...
+  std::vector<uint8_t> f = flat;
+  std::vector<int64_t> want_ids(n);
+  for (int i = 0; i < n; ++i) want_ids[i] = 10 * i;
+  int64_t m = n;
+  for (size_t i = rows.size(); i-- > 0;) {
+    const int64_t last = --m;
+    if (rows[i] != last) {
+      std::copy_n(f.begin() + last * nsq / 2, nsq / 2, f.begin() + rows[i] * nsq / 2);
+      want_ids[rows[i]] = want_ids[last];
+    }
+  }
+  want_ids.resize(left);
+  EXPECT_EQ(ids, want_ids);
+  EXPECT_EQ(packed, pack(f, left, 1024));  // codes and zeroed padding alike
+}
+
+// A probe equal to a gallery face finds it at rank 1 from a short shortlist only if its code
+// is right: after removals (FAISS 1.7.3's remove_ids scrambled the codes of 512-d faces) and
+// after adds into the last block that removals left partly empty.
+TEST(Pq4Scan, FacesStayFindableAfterRemovalsAndAddsAt512d) {
+  const int dim = 512, n = 3000;
+  const auto v = Vectors(n + 200, dim, true, 31);
+  std::vector<int64_t> ids(n + 200);
+  for (int i = 0; i < n + 200; ++i) ids[i] = 3 * i + 1;
+  FaceIndexOptions o;
+  o.exact_below = 100;
+  o.approx.train_size = 2000;
+  o.approx.shortlist = 20;
+  auto built = BuildFaceIndex(dim, std::span(ids).first(n), std::span(v).first(static_cast<size_t>(n) * dim), o);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  FaceIndex& index = **built;
+  std::vector<int64_t> gone;
+  for (int i = 7; i < n; i += 5) gone.push_back(ids[i]);
+  ASSERT_EQ(*index.Remove(gone), static_cast<int64_t>(gone.size()));
+  // Added after the removals: their codes land in the block the removals left part empty.
+  ASSERT_TRUE(index.Add(std::span(ids).subspan(n, 200), std::span(v).subspan(static_cast<size_t>(n) * dim)).ok());
+  const std::set<int64_t> removed(gone.begin(), gone.end());
+  int checked = 0, found = 0;
+  for (int i = 0; i < n + 200; i += 13) {
+    if (removed.count(ids[i])) continue;
+    auto hits = index.Search(std::span(v).subspan(static_cast<size_t>(i) * dim, dim), 1);
+    ASSERT_TRUE(hits.ok());
+    ++checked;
+    found += !hits->empty() && (*hits)[0].id == ids[i];
+  }
+  EXPECT_GE(found, checked - 1) << "of " << checked << "; " << index.Describe();
+}
+
+// A blob of format 1 (before the removal fix) is opened with its codes re-encoded from the
+// re-rank store, and says so (GalleryIndexes then saves it again); a current one is not.
+TEST(Pq4Scan, IndexOfTheOlderFormatIsReencodedOnOpening) {
+  const int dim = 128, n = 2000;
+  const auto v = Vectors(n, dim, true, 41);
+  std::vector<int64_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = i + 100;
+  FaceIndexOptions o;
+  o.exact_below = 100;
+  o.approx.train_size = 2000;
+  auto built = BuildFaceIndex(dim, ids, v, o);
+  ASSERT_TRUE(built.ok());
+  SecretBytes key(kKeyBytes);
+  std::fill(key.data(), key.data() + key.size(), 7);
+  auto sealed = SealFaceIndex(**built, key, "test");
+  ASSERT_TRUE(sealed.ok());
+  auto current = OpenSealedFaceIndex(*sealed, key, "test");
+  ASSERT_TRUE(current.ok());
+  EXPECT_FALSE(dynamic_cast<RerankFaceIndex&>(**current).recoded_on_open());
+  // The same blob marked format 1 (the u32 after the 8-byte magic).
+  auto plain = Open(key, *sealed, "test");
+  ASSERT_TRUE(plain.ok());
+  std::vector<uint8_t> bytes(plain->data(), plain->data() + plain->size());
+  ASSERT_EQ(bytes[8], 2);
+  bytes[8] = 1;
+  auto old_blob = Seal(key, bytes, "test");
+  ASSERT_TRUE(old_blob.ok());
+  auto old = OpenSealedFaceIndex(*old_blob, key, "test");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(dynamic_cast<RerankFaceIndex&>(**old).recoded_on_open());
+  EXPECT_EQ((*old)->size(), n);
+  for (int i = 0; i < n; i += 101) {
+    auto a = (*old)->Search(std::span(v).subspan(static_cast<size_t>(i) * dim, dim), 10);
+    auto b = (*current)->Search(std::span(v).subspan(static_cast<size_t>(i) * dim, dim), 10);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size());
+    for (size_t j = 0; j < a->size(); ++j) EXPECT_EQ((*a)[j].id, (*b)[j].id);
+  }
 }
 
 }  // namespace
