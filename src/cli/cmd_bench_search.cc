@@ -55,6 +55,8 @@ struct SearchBenchArgs {
   int pq_bytes = 0;
   std::string nprobe = "0";
   std::string shortlist = "0";
+  std::string scan = "auto";
+  std::string scan_threads = "0";
   int64_t flat_max_mib = 8192;
   int64_t float16_from = 5000000;
   int threads = 2;
@@ -279,7 +281,8 @@ struct ProbeOutcome {
 
 void RunSearchBench(const SearchBenchArgs& a, Context& ctx) {
   std::vector<int64_t> sizes;
-  std::vector<int> nprobes, shortlists;
+  std::vector<int> nprobes, shortlists, scan_threads;
+  std::vector<search::ScanKernel> scans;
   try {
     std::stringstream ss(a.sizes);
     for (std::string s; std::getline(ss, s, ',');) {
@@ -293,9 +296,28 @@ void RunSearchBench(const SearchBenchArgs& a, Context& ctx) {
     for (std::string s; std::getline(sl, s, ',');) {
       if (!s.empty()) shortlists.push_back(std::stoi(s));
     }
+    std::stringstream st(a.scan_threads);
+    for (std::string s; std::getline(st, s, ',');) {
+      if (!s.empty()) scan_threads.push_back(std::stoi(s));
+    }
   } catch (const std::exception&) {
-    return Fail(ctx, Status::InvalidArgument("--sizes/--nprobe/--shortlist: expected N,N,... (e.g. 100000,1000000)"));
+    return Fail(ctx, Status::InvalidArgument(
+                         "--sizes/--nprobe/--shortlist/--scan-threads: expected N,N,... (e.g. 100000,1000000)"));
   }
+  {
+    std::stringstream sc(a.scan);
+    for (std::string s; std::getline(sc, s, ',');) {
+      if (s == "auto") scans.push_back(search::ScanKernel::kAuto);
+      else if (s == "avx2") scans.push_back(search::ScanKernel::kAvx2);
+      else if (s == "faiss") scans.push_back(search::ScanKernel::kFaiss);
+      else if (!s.empty()) return Fail(ctx, Status::InvalidArgument("--scan: each must be auto, avx2 or faiss, not '" + s + "'"));
+    }
+  }
+  for (int t : scan_threads) {
+    if (t < 0 || t > 64) return Fail(ctx, Status::InvalidArgument("--scan-threads: each must be 0..64"));
+  }
+  if (scans.empty()) scans.push_back(search::ScanKernel::kAuto);
+  if (scan_threads.empty()) scan_threads.push_back(0);
   for (int sl : shortlists) {
     if (sl < 0 || sl > 100000) return Fail(ctx, Status::InvalidArgument("--shortlist: each must be 0..100000"));
   }
@@ -474,8 +496,24 @@ void RunSearchBench(const SearchBenchArgs& a, Context& ctx) {
     const double build = Seconds(t0);
     const double rss_growth = RssMiB() - rss0;
     auto* approx = dynamic_cast<search::RerankFaceIndex*>(built->get());
-    for (int np : nprobes) for (int sl : shortlists) {
+    // The FAISS scan has no threads of its own: one row for it whatever --scan-threads says.
+    struct ScanRow {
+      search::ScanKernel kernel;
+      int threads;
+    };
+    std::vector<ScanRow> scan_rows;
+    std::set<std::pair<search::ScanKernel, int>> seen;
+    for (search::ScanKernel sk : scans) {
+      for (int t : scan_threads) {
+        const search::ScanKernel used = search::ResolveScanKernel(sk);
+        const int threads = used == search::ScanKernel::kFaiss ? 0 : t;
+        if (seen.insert({used, threads}).second) scan_rows.push_back({sk, threads});
+      }
+    }
+    if (!approx || approx->proposer() != search::Proposer::kPqFastScan) scan_rows.resize(1);
+    for (int np : nprobes) for (int sl : shortlists) for (const ScanRow& sr : scan_rows) {
       if (approx) approx->SetSearchParameters(np, sl);
+      if (approx) approx->SetScan(sr.kernel, sr.threads);
       ProbeOutcome o;
       int64_t hit1 = 0, hit20 = 0, mates = 0;
       for (int64_t q = 0; q < nq; ++q) {
@@ -540,6 +578,14 @@ void RegisterSearchBench(CLI::App* bench, Context& ctx) {
       ->capture_default_str();
   c->add_option("--shortlist", a->shortlist,
                 "Candidates re-ranked exactly, one row each (0 = the index's default)")
+      ->capture_default_str();
+  c->add_option("--scan", a->scan,
+                "Fast-scan only: the scan proposing the shortlist, one row each: auto (OpenLFR's AVX2 kernel "
+                "where the CPU has AVX2, unless LFR_PQ4_SCAN=faiss), avx2, faiss (FAISS's own search), e.g. "
+                "auto,faiss")
+      ->capture_default_str();
+  c->add_option("--scan-threads", a->scan_threads,
+                "Fast-scan AVX2 scan: threads per probe, one row each (0 = by gallery size)")
       ->capture_default_str();
   c->add_option("--flat-max-mib", a->flat_max_mib,
                 "Build the whole-gallery FAISS IndexFlatIP baseline (for its latency) only up to this size; "

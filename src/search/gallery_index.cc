@@ -109,9 +109,11 @@ Result<GalleryIndexes::Entry*> GalleryIndexes::Load(const Gallery& gallery, int 
       return Status::InvalidArgument("gallery " + gallery.spec.name + " holds " + std::to_string((*opened)->dim()) +
                                      "-d embeddings; the probe's is " + std::to_string(dim) + "-d");
     }
+    // An index of an older format was repaired on opening: save it in the current one.
+    const auto* rr = dynamic_cast<const RerankFaceIndex*>(opened->get());
+    e.saved = !(rr && rr->recoded_on_open());
     e.index = std::make_shared<ManagedFaceIndex>(std::move(opened).value(), options_);
     e.version = static_cast<int64_t>(version);
-    e.saved = true;
   } else {
     // Missing: rebuilt from the store. The gallery was read before its embeddings, so the
     // index holds at least what that version had.

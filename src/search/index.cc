@@ -26,11 +26,15 @@
 #include <faiss/utils/fp16.h>
 #include <omp.h>
 
+#include "search/pq4_scan.h"
+
 namespace lfr::search {
 namespace {
 
 constexpr char kMagic[8] = {'L', 'F', 'R', 'F', 'I', 'D', 'X', '1'};
-constexpr uint32_t kFormatVersion = 1;
+// 2: fast-scan codes are known good. Version 1 fast-scan blobs may hold codes scrambled by
+// FAISS 1.7.3's remove_ids (RerankFaceIndex::Remove), so they are re-encoded on opening.
+constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kKindExact = 1;
 constexpr uint32_t kKindIvfPq = 2;
 constexpr uint32_t kKindPqFastScan = 3;
@@ -248,6 +252,11 @@ struct RerankFaceIndex::Impl {
   std::unique_ptr<faiss::Index> proposer;
   faiss::IndexIVFPQ* ivf = nullptr;
   faiss::ProductQuantizer* pq = nullptr;
+  // Fast-scan only: the id map and the codes it holds (scanned by pq4_scan.h when chosen).
+  faiss::IndexIDMap* id_map = nullptr;
+  faiss::IndexPQFastScan* fast_scan = nullptr;
+  ScanKernel scan = ScanKernel::kFaiss;  // resolved: kAvx2 or kFaiss
+  int scan_threads = 0;                  // 0 = by size (ScanThreadsFor)
   int nprobe = 1;
   int shortlist = 0;
   bool fp16 = false;
@@ -332,10 +341,13 @@ RerankFaceIndex::RerankFaceIndex(int dim, int nlist, const ApproxOptions& option
     impl_->pq = &fs->pq;
     auto map = std::make_unique<faiss::IndexIDMap>(fs);
     map->own_fields = true;
+    impl_->fast_scan = fs;
+    impl_->id_map = map.get();
     impl_->proposer = std::move(map);
   }
   impl_->shortlist = options.shortlist;
   impl_->fp16 = options.float16_store;
+  impl_->scan = ResolveScanKernel(ScanKernel::kAuto);
 }
 RerankFaceIndex::~RerankFaceIndex() = default;
 
@@ -374,6 +386,30 @@ int RerankFaceIndex::shortlist() const {
   return impl_->shortlist;
 }
 
+void RerankFaceIndex::SetScan(ScanKernel kernel, int threads) {
+  std::unique_lock lock(mu_);
+  impl_->scan = ResolveScanKernel(kernel);
+  impl_->scan_threads = std::max(0, threads);
+}
+
+namespace {
+// Our kernel needs FAISS's 32-row blocks of 4-bit codes and a uint16 sum that cannot overflow.
+bool Avx2ScanUsable(const faiss::IndexPQFastScan* fs) {
+  return fs != nullptr && fs->bbs == 32 && fs->ksub == 16 && Pq4ScanSupports(static_cast<int>(fs->M2));
+}
+}  // namespace
+
+ScanKernel RerankFaceIndex::scan_kernel() const {
+  std::shared_lock lock(mu_);
+  return impl_->scan == ScanKernel::kAvx2 && Avx2ScanUsable(impl_->fast_scan) ? ScanKernel::kAvx2
+                                                                            : ScanKernel::kFaiss;
+}
+
+int RerankFaceIndex::ScanThreadsFor(int64_t n) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return n >= kParallelScanFrom ? std::min(cores, 2) : 1;
+}
+
 int64_t RerankFaceIndex::size() const {
   std::shared_lock lock(mu_);
   return static_cast<int64_t>(impl_->row_id.size());
@@ -385,7 +421,13 @@ std::string RerankFaceIndex::Describe() const {
   if (impl_->ivf) {
     s << "IVF-PQ (nlist " << nlist_ << ", " << impl_->pq->M << " B/face, nprobe " << impl_->nprobe << ")";
   } else {
-    s << "PQ fast-scan (" << impl_->pq->M << "x4 bit, " << impl_->pq->M / 2 << " B/face, exhaustive)";
+    const bool ours = impl_->scan == ScanKernel::kAvx2 && Avx2ScanUsable(impl_->fast_scan);
+    const int64_t n = static_cast<int64_t>(impl_->row_id.size());
+    const int threads = impl_->scan_threads > 0 ? impl_->scan_threads : ScanThreadsFor(n);
+    s << "PQ fast-scan (" << impl_->pq->M << "x4 bit, " << impl_->pq->M / 2 << " B/face, exhaustive, "
+      << (ours ? "AVX2 scan" + (threads > 1 ? " on " + std::to_string(threads) + " threads" : std::string())
+               : std::string("FAISS scan"))
+      << ")";
   }
   s << " + exact re-rank of "
     << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist)
@@ -456,8 +498,22 @@ Result<int64_t> RerankFaceIndex::Remove(std::span<const int64_t> ids) {
       faiss::IDSelectorArray sel(present.size(), present.data());
       impl_->proposer->remove_ids(sel);
     } else {
-      faiss::IDSelectorBatch sel(present.size(), present.data());
-      impl_->proposer->remove_ids(sel);
+      // Not FAISS 1.7.3's IndexFastScan::remove_ids: its element accessors disagree with its
+      // own packing beyond 16 sub-quantisers, so it scrambled the codes of every face after
+      // the first removed one (512-d: 64 sub-quantisers), and it left stale codes in the last
+      // block that a later add ORs into. The last face moves into each hole instead.
+      faiss::IndexPQFastScan& fs = *impl_->fast_scan;
+      std::vector<int64_t>& id_map = impl_->id_map->id_map;
+      const std::unordered_set<int64_t> gone(present.begin(), present.end());
+      std::vector<int64_t> rows;
+      for (int64_t r = 0; r < fs.ntotal; ++r) {
+        if (gone.count(id_map[r])) rows.push_back(r);
+      }
+      const int64_t n = Pq4SwapRemove(fs.codes.get(), fs.ntotal, static_cast<int>(fs.M2), rows, &id_map);
+      fs.ntotal = n;
+      fs.ntotal2 = (n + 31) / 32 * 32;
+      fs.codes.resize(fs.ntotal2 * fs.M2 / 2);
+      impl_->id_map->ntotal = n;
     }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("face index: FAISS remove failed: ") + e.what());
@@ -511,6 +567,18 @@ Result<std::vector<SearchHit>> RerankFaceIndex::Search(std::span<const float> qu
       faiss::SearchParametersIVF params;
       params.nprobe = impl_->nprobe;
       impl_->ivf->search(1, query.data(), kk, d.data(), l.data(), &params);
+    } else if (impl_->scan == ScanKernel::kAvx2 && Avx2ScanUsable(impl_->fast_scan)) {
+      // FAISS makes the probe's quantised look-up table; our kernel scans the codes.
+      const faiss::IndexPQFastScan& fs = *impl_->fast_scan;
+      std::vector<uint8_t> lut(fs.M2 * fs.ksub);
+      float normalizers[2];
+      fs.compute_quantized_LUT(1, query.data(), lut.data(), normalizers);
+      const int threads = impl_->scan_threads > 0 ? impl_->scan_threads : ScanThreadsFor(n);
+      const std::vector<Pq4Hit> top =
+          Pq4TopKAvx2({fs.codes.get(), static_cast<int64_t>(fs.ntotal), static_cast<int>(fs.M2)}, lut.data(), kk,
+                      threads);
+      std::fill(l.begin(), l.end(), -1);
+      for (size_t i = 0; i < top.size(); ++i) l[i] = impl_->id_map->id_map[top[i].row];
     } else {
       impl_->proposer->search(1, query.data(), kk, d.data(), l.data());
     }
@@ -568,7 +636,8 @@ Status RerankFaceIndex::WriteTo(faiss::IOWriter* w) const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IOReader* r, int dim, Proposer proposer) {
+Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IOReader* r, int dim, Proposer proposer,
+                                                                    bool recode) {
   int32_t nlist = 0, nprobe = 0, shortlist = 0;
   uint8_t fp16 = 0;
   const bool ivf_kind = proposer == Proposer::kIvfPq;
@@ -595,12 +664,14 @@ Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IORead
   } else {
     auto* map = dynamic_cast<faiss::IndexIDMap*>(raw.get());
     auto* fs = map ? dynamic_cast<faiss::IndexPQFastScan*>(map->index) : nullptr;
-    if (!fs || map->d != dim || !fs->is_trained || fs->metric_type != faiss::METRIC_INNER_PRODUCT) {
+    if (!fs || map->d != dim || !fs->is_trained || fs->metric_type != faiss::METRIC_INNER_PRODUCT || fs->bbs != 32) {
       return Status::Corrupt("face index blob: not a PQ fast-scan index of dimension " + std::to_string(dim));
     }
     map->own_fields = true;
     m.ivf = nullptr;
     m.pq = &fs->pq;
+    m.fast_scan = fs;
+    m.id_map = map;
   }
   m.proposer = std::move(raw);
   uint64_t n = 0;
@@ -623,6 +694,20 @@ Result<std::unique_ptr<RerankFaceIndex>> RerankFaceIndex::ReadFrom(faiss::IORead
     if (!m.row_of.emplace(m.row_id[i], static_cast<int64_t>(i)).second) {
       return Status::Corrupt("face index blob: duplicate id");
     }
+  }
+  if (recode && !ivf_kind) {
+    // Encode the codes afresh from the re-rank store (same quantiser, so the same codes for
+    // faces never moved by a removal), in the store's row order.
+    m.id_map->reset();
+    std::vector<float> chunk;
+    for (uint64_t i = 0; i < n; i += kChunk) {
+      const uint64_t c = std::min<uint64_t>(kChunk, n - i);
+      chunk.resize(c * dim);
+      for (uint64_t j = 0; j < c; ++j) m.Row(static_cast<int64_t>(i + j), dim, chunk.data() + j * dim);
+      m.id_map->add_with_ids(static_cast<int64_t>(c), chunk.data(), m.row_id.data() + i);
+    }
+    sodium_memzero(chunk.data(), chunk.size() * sizeof(float));
+    out->recoded_on_open_ = true;
   }
   return out;
 }
@@ -747,7 +832,7 @@ Result<std::unique_ptr<FaceIndex>> ReadIndex(faiss::IOReader* r) {
   uint32_t version = 0, kind = 0;
   int32_t dim = 0;
   if ((*r)(magic, 1, 8) != 8 || std::memcmp(magic, kMagic, 8) != 0 || !ReadPod(r, &version) ||
-      version != kFormatVersion || !ReadPod(r, &kind) || !ReadPod(r, &dim) || dim < 1 || dim > 65536) {
+      version < 1 || version > kFormatVersion || !ReadPod(r, &kind) || !ReadPod(r, &dim) || dim < 1 || dim > 65536) {
     return Status::Corrupt("face index blob: not an OpenLFR face index of a known format");
   }
   try {
@@ -757,7 +842,8 @@ Result<std::unique_ptr<FaceIndex>> ReadIndex(faiss::IOReader* r) {
       return std::unique_ptr<FaceIndex>(std::move(*idx));
     }
     if (kind == kKindIvfPq || kind == kKindPqFastScan) {
-      auto idx = RerankFaceIndex::ReadFrom(r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan);
+      auto idx = RerankFaceIndex::ReadFrom(r, dim, kind == kKindIvfPq ? Proposer::kIvfPq : Proposer::kPqFastScan,
+                                           /*recode=*/version < 2);
       if (!idx.ok()) return idx.status();
       return std::unique_ptr<FaceIndex>(std::move(*idx));
     }

@@ -8,9 +8,10 @@
 //                         exactly against the original vectors, kept beside it in memory
 //                         (float32, or float16 when asked). Two proposers:
 //                          - PQ fast-scan (the default): FAISS IndexPQFastScan, 4-bit product
-//                            codes scanned exhaustively with SIMD look-up tables. No cells, so
-//                            no true neighbour is out of reach; it is missed only when its
-//                            coarse score falls outside the shortlist.
+//                            codes scanned exhaustively with SIMD look-up tables (by OpenLFR's
+//                            AVX2 kernel, search/pq4_scan.h, where the CPU has AVX2; else by
+//                            FAISS). No cells, so no true neighbour is out of reach; it is
+//                            missed only when its coarse score falls outside the shortlist.
 //                          - IVF-PQ: FAISS IndexIVFPQ (k-means cells, 8-bit product codes),
 //                            only nprobe cells scanned. Misses true neighbours outside them;
 //                            kept for comparison (`lfr bench search --index ivf-pq`).
@@ -57,6 +58,7 @@
 #include <vector>
 
 #include "privacy/crypto.h"
+#include "search/pq4_scan.h"
 #include "util/status.h"
 
 namespace faiss {
@@ -186,6 +188,18 @@ class RerankFaceIndex final : public FaceIndex {
   void SetSearchParameters(int nprobe, int shortlist);
   int nprobe() const;
   int shortlist() const;
+  // Fast-scan only: which scan proposes the shortlist (search/pq4_scan.h) and on how many
+  // threads. A new or opened index uses ResolveScanKernel(kAuto): OpenLFR's AVX2 kernel when
+  // the CPU has AVX2 and LFR_PQ4_SCAN is not "faiss", else FAISS's own search. Both give the
+  // same quantised scores, so the same shortlist up to the order of equal scores. threads 0 =
+  // by size (ScanThreadsFor); the FAISS scan is always one thread. Not persisted.
+  void SetScan(ScanKernel kernel, int threads = 0);
+  // The scan a fast-scan Search uses now: kAvx2 or kFaiss (kFaiss for IVF-PQ too).
+  ScanKernel scan_kernel() const;
+  // Threads the AVX2 scan uses by default for n faces: 2 (on a 2+ core machine) from
+  // kParallelScanFrom faces, else 1 (docs/PERFORMANCE.md, "Gallery search").
+  static int ScanThreadsFor(int64_t n);
+  static constexpr int64_t kParallelScanFrom = 2000000;
 
   int dim() const override { return dim_; }
   int64_t size() const override;
@@ -197,7 +211,11 @@ class RerankFaceIndex final : public FaceIndex {
   Result<std::vector<SearchHit>> Search(std::span<const float> query, int k) const override;
   Status ForEach(const VectorSink& sink) const override;
 
-  static Result<std::unique_ptr<RerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim, Proposer proposer);
+  // recode: re-encode the fast-scan codes from the re-rank store (blobs of format 1).
+  static Result<std::unique_ptr<RerankFaceIndex>> ReadFrom(faiss::IOReader* r, int dim, Proposer proposer,
+                                                           bool recode = false);
+  // True when opening re-encoded the codes (a blob of an older format): save it again.
+  bool recoded_on_open() const { return recoded_on_open_; }
 
  private:
   Status WriteTo(faiss::IOWriter* w) const override;
@@ -205,6 +223,7 @@ class RerankFaceIndex final : public FaceIndex {
   const int dim_;
   const Proposer proposer_;
   const int nlist_;
+  bool recoded_on_open_ = false;
   std::unique_ptr<Impl> impl_;
   mutable std::shared_mutex mu_;
 };
