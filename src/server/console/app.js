@@ -1008,7 +1008,7 @@ async function pageFootage(id) {
   const camName = () => (t.cameras.find((c) => String(c.id) === cam.value) || {}).name;
   const fillSubjects = (chosen) => {
     subject.replaceChildren(h('option', { value: '' }, 'none: blur every face'),
-      t.alerts.filter((a) => a.camera === camName()).map((a) => h('option', { value: a.id, selected: String(a.id) === String(chosen) }, `alert ${a.id} — ${a.subject_reference || 'data deleted'} at ${fmtTime(a.time)}`)));
+      ...t.alerts.filter((a) => a.camera === camName()).map((a) => h('option', { value: a.id, selected: String(a.id) === String(chosen) }, `alert ${a.id} — ${a.subject_reference || 'data deleted'} at ${fmtTime(a.time)}`)));
   };
   cam.addEventListener('change', () => fillSubjects());
   const choose = (camera, startMs, endMs, alertId) => {

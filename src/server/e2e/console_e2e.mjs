@@ -274,7 +274,9 @@ try {
     await page.waitForSelector('#footage-timeline, #footage-none');
   }
   await page.click(`.tl-row[data-camera="stage"] .tl-alert[data-alert="${alertId}"]`);
-  if (await page.inputValue('#fx-subject') !== alertId) fail('a click on the alert mark did not choose its subject');
+  if (await page.inputValue('#fx-subject') !== alertId) {
+    fail(`a click on the alert mark did not choose its subject: alert ${alertId}, subject list ${await page.innerHTML('#fx-subject')}, marks ${await page.innerHTML('#footage-timeline')}`);
+  }
   await page.click('#fx-play');
   await page.waitForFunction(() => {
     const v = document.querySelector('#footage-video');
