@@ -1090,8 +1090,9 @@ function videoSearchCard(id, t0, t1, showRange) {
   const card = h('div', { class: 'card', id: 'video-search' });
   const describe = (j) => {
     const p = j.progress;
-    if (j.status === 'running') return `Searching: ${p.seconds_done} of ${p.seconds_total} s of video (${p.segments_done} of ${j.segments} segments, ${j.cameras} camera(s))…`;
-    if (j.status === 'completed') return `Search ${j.id} completed: ${p.seconds_done} s of video in ${p.elapsed_s} s, ${j.appearance_count} appearance(s) of listed people at threshold ${j.threshold}.`;
+    const s1 = (x) => Number(x).toFixed(1);
+    if (j.status === 'running') return `Searching: ${s1(p.seconds_done)} of ${s1(p.seconds_total)} s of video (${p.segments_done} of ${j.segments} segments, ${j.cameras} camera(s))…`;
+    if (j.status === 'completed') return `Search ${j.id} completed: ${s1(p.seconds_done)} s of video in ${s1(p.elapsed_s)} s, ${j.appearance_count} appearance(s) of listed people at threshold ${j.threshold}.`;
     if (j.status === 'failed') return `Search ${j.id} failed: ${j.error}`;
     return `Search ${j.id} was cancelled.`;
   };
