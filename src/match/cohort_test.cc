@@ -121,7 +121,8 @@ TEST(HubCheck, JudgesACandidateAsTheFullForecastWouldAtAnyThreshold) {
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(check.AddEntry(&entries[static_cast<size_t>(i) * kDim], kDim).ok());
   EXPECT_EQ(check.entries(), 10);
   int hubs_seen = 0;
-  for (const std::vector<float>* cand : {&ordinary, &near, &hub}) {
+  const std::vector<float>* candidates[] = {&ordinary, &near, &hub};
+  for (const std::vector<float>* cand : candidates) {
     for (float t : {0.2f, 0.3f, 0.45f, 0.6f}) {
       std::vector<float> all = entries;
       all.insert(all.end(), cand->begin(), cand->end());

@@ -84,7 +84,9 @@ TEST_F(ForecastApiTest, ForecastSaysPlainlyWhenNothingCanBeCheckedAndFlagsAHubAg
   ASSERT_EQ(f["entries"].size(), 3u);
   for (const auto& e : f["entries"]) {
     EXPECT_EQ(e["hub"].get<bool>(), e["reference"] == "HUB-7") << e.dump();
-    if (e["hub"].get<bool>()) EXPECT_THAT(e["reason"].get<std::string>(), HasSubstr("close to many strangers"));
+    if (e["hub"].get<bool>()) {
+      EXPECT_THAT(e["reason"].get<std::string>(), HasSubstr("close to many strangers"));
+    }
   }
   // At 0.6 nobody alerts, but 0 of 300 cannot show a rate below 1 in 1,000.
   EXPECT_EQ(f["faces_alerting"], 0);
