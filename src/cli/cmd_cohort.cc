@@ -12,6 +12,7 @@
 #include "match/calibration.h"
 #include "match/cohort.h"
 #include "privacy/crypto.h"
+#include "store/watchlist_forecast.h"
 #include "util/paths.h"
 
 namespace lfr::cli {
@@ -122,64 +123,33 @@ void RunForecast(const CohortArgs& a, Context& ctx) {
   }
   auto cohort = BackgroundCohort::Load(DefaultCohortPath(HomeDir(), d->recogniser_id), d->recogniser_id);
   if (!cohort.ok()) return Fail(ctx, cohort.status());
-  const std::string spec = a.threshold.empty() ? d->spec.threshold : a.threshold;
-  auto threshold = ResolveThreshold(spec, d->recogniser_id, static_cast<int>(entries->size()));
-  if (!threshold.ok()) return Fail(ctx, threshold.status());
-  // The embeddings are opened only for this comparison (audited as a watchlist load).
-  auto emb = store->LoadEmbeddings(d->id, CliActor());
-  if (!emb.ok()) return Fail(ctx, emb.status());
-  const int dim = cohort->dim();
-  SecretBytes matrix(emb->size() * static_cast<size_t>(dim) * sizeof(float));
-  for (size_t i = 0; i < emb->size(); ++i) {
-    const SecretBytes& e = (*emb)[i].embedding;
-    if (e.size() != static_cast<size_t>(dim) * sizeof(float)) {
-      return Fail(ctx, Status::InvalidArgument("the watchlist's embeddings are not " + std::to_string(dim) +
-                                               "-d like the cohort's (" + cohort->model_id() + ")"));
-    }
-    std::copy(e.data(), e.data() + e.size(), matrix.data() + i * e.size());
-  }
-  auto f = cohort->Forecast(reinterpret_cast<const float*>(matrix.data()), static_cast<int>(emb->size()), dim,
-                            *threshold);
-  if (!f.ok()) return Fail(ctx, f.status());
-  const bool over_cap = f->rate > a.cap;
-  Status audited = store->Audit(CliActor(), "watchlist.forecast", "deployment:" + std::to_string(d->id),
-                                json{{"entries", f->entries.size()}, {"threshold", f->threshold},
-                                     {"cohort", f->cohort_size}, {"faces_alerting", f->faces_alerting},
-                                     {"hubs", f->hubs}}.dump());
-  if (!audited.ok()) return Fail(ctx, audited);
+  auto df = ForecastDeployment(*store, *d, CliActor(), *cohort, a.threshold, a.cap);
+  if (!df.ok()) return Fail(ctx, df.status());
   if (a.json) {
-    json list = json::array();
-    for (const auto& ef : f->entries) {
-      const auto& ee = (*emb)[static_cast<size_t>(ef.index)];
-      list.push_back({{"entry", ee.entry_id}, {"reference", ee.reference}, {"cohort_hits", ef.cohort_hits},
-                      {"rate", ef.rate}, {"top_score", ef.top_score}, {"hubness", ef.hubness},
-                      {"hub_z", ef.hub_z}, {"hub", ef.hub}, {"reason", ef.reason}});
-    }
-    *ctx.out << json{{"deployment", d->id}, {"recogniser", d->recogniser_id}, {"threshold", f->threshold},
-                     {"threshold_spec", spec}, {"cohort_size", f->cohort_size},
-                     {"faces_alerting", f->faces_alerting}, {"rate", f->rate},
-                     {"rate_upper95", f->rate_upper95}, {"cap", a.cap}, {"over_cap", over_cap},
-                     {"hubs", f->hubs}, {"entries", list}}
-                    .dump()
-             << "\n";
+    *ctx.out << ForecastJson(*df).dump() << "\n";
     return;
   }
+  const WatchlistForecast* f = &df->forecast;
+  const bool over_cap = f->rate > a.cap;
   *ctx.out << "deployment " << d->id << " (" << d->spec.name << "): " << f->entries.size()
            << " entries, recogniser " << d->recogniser_id << ", threshold " << std::fixed
-           << std::setprecision(3) << f->threshold << " (" << spec << ")\n"
+           << std::setprecision(3) << f->threshold << " (" << df->threshold_spec << ")\n"
            << "against " << f->cohort_size << " strangers of the background cohort:\n"
            << "ENTRY REFERENCE         HITS   RATE      TOP   HUB_Z\n";
   for (const auto& ef : f->entries) {
-    const auto& ee = (*emb)[static_cast<size_t>(ef.index)];
-    *ctx.out << std::left << std::setw(5) << ee.entry_id << " " << std::setw(16) << ee.reference << std::right
-             << std::setw(6) << ef.cohort_hits << std::setw(8) << std::setprecision(2) << 100.0 * ef.rate << "%"
-             << std::setw(8) << std::setprecision(3) << ef.top_score << std::setw(8) << std::setprecision(1)
-             << ef.hub_z << (ef.hub ? "  HUB: " + ef.reason : "") << "\n";
+    const size_t i = static_cast<size_t>(ef.index);
+    *ctx.out << std::left << std::setw(5) << df->entry_ids[i] << " " << std::setw(16) << df->references[i]
+             << std::right << std::setw(6) << ef.cohort_hits << std::setw(8) << std::setprecision(2)
+             << 100.0 * ef.rate << "%" << std::setw(8) << std::setprecision(3) << ef.top_score << std::setw(8)
+             << std::setprecision(1) << ef.hub_z << (ef.hub ? "  HUB: " + ef.reason : "") << "\n";
   }
   *ctx.out << std::setprecision(2) << "whole watchlist: " << f->faces_alerting << " of " << f->cohort_size
            << " strangers would raise a false alert (" << 100.0 * f->rate << " %, at most "
            << 100.0 * f->rate_upper95 << " % at 95 % confidence); cap " << 100.0 * a.cap << " %"
            << (over_cap ? ": OVER THE CAP" : "") << "\n";
+  if (!over_cap && f->rate_upper95 > a.cap) {
+    *ctx.out << "(a cohort of " << f->cohort_size << " faces cannot show the rate is below the cap at 95 % confidence)\n";
+  }
   if (f->hubs > 0) {
     *ctx.err << "lfr: warning: " << f->hubs
              << " entr" << (f->hubs == 1 ? "y looks" : "ies look")

@@ -45,6 +45,7 @@ struct EvalArgs {
   int enrol_images = 1;
   int reserve = 1;
   bool quality_gate = false;
+  bool no_enrolment_rules = false;
   bool no_fairface = false;
   std::string write_calibration;
   std::string det_plot;
@@ -122,6 +123,7 @@ std::string CommandLine(const EvalArgs& a) {
     if (a.enrol_images != 1) s += " --enrol-images " + std::to_string(a.enrol_images);
     if (a.reserve != 1) s += " --reserve " + std::to_string(a.reserve);
     if (a.quality_gate) s += " --quality-gate";
+    if (a.no_enrolment_rules) s += " --no-enrolment-rules";
     if (a.no_fairface) s += " --no-fairface";
   }
   if (a.no_flip) s += " --no-flip";
@@ -412,6 +414,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   io.reserve = a.reserve;
   io.flip = !a.no_flip;
   io.quality_gate = a.quality_gate;
+  io.enrolment_rules = !a.no_enrolment_rules;
   auto res = RunIdentification(ids, io);
   if (!res.ok()) return Fail(ctx, res.status());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -514,13 +517,23 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   o << "Open-set identification (rank 1), detector " << (*ex)->detector_id() << ", recogniser "
     << (*ex)->recogniser_id() << (io.flip ? " (face + mirror averaged)" : " (face only)")
     << ", seed " << a.seed << ", enrolment images " << a.enrol_images
-    << (io.quality_gate ? ", quality-gated probes" : "") << "\n";
+    << (io.quality_gate ? ", quality-gated probes" : "")
+    << (io.enrolment_rules ? ", enrolment by the product's rules" : ", every enrolment image with a face used") << "\n";
   o << ExclusionLine(*exclusions, excluded, "images");
   o << "images: " << st.images << " (" << st.no_face << " without a detected face; " << st.cached
     << " from cache, " << st.computed << " embedded)\n";
   for (const auto& r : *res) {
     o << "\nwatchlist " << r.watchlist_size << ": " << r.mated_people << " mated people + " << r.filler
       << " filler; failures to enrol " << r.failures_to_enrol << "\n";
+    if (io.enrolment_rules) {
+      o << "  enrolment images the product would refuse: " << r.enrolment_refused;
+      const char* sep = " (";
+      for (const auto& [why, n] : r.enrolment_refusals) {
+        o << sep << why << ": " << n;
+        sep = "; ";
+      }
+      o << (r.enrolment_refusals.empty() ? "" : ")") << "\n";
+    }
     o << "  searches: " << r.mated_searches << " mated (" << r.mated_not_searched << " not searched: no face"
       << (io.quality_gate ? "/quality" : "") << "), " << r.nonmated_searches << " non-mated ("
       << r.nonmated_fairface << " FairFace; " << r.nonmated_not_searched << " not searched)\n";
@@ -690,6 +703,9 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
   identify->add_flag("--quality-gate", ia->quality_gate, "Do not search probes that fail the quality gate");
+  identify->add_flag("--no-enrolment-rules", ia->no_enrolment_rules,
+                     "Enrol every image with a face, not only those `lfr watchlist add` would accept (one usable, "
+                     "central face through the quality gate and its landmark checks): the figures before issue 14");
   identify->add_flag("--no-fairface", ia->no_fairface, "Leave out the FairFace non-mated probes");
   identify->add_option("--write-calibration", ia->write_calibration,
                        "Write the recogniser's calibration table (models/calibration/<id>.json) to this file");

@@ -37,6 +37,7 @@ struct ServeArgs {
   int port = 8080;
   std::string tls_cert, tls_key;
   int max_upload_mb = 10;
+  double false_alert_cap = 1e-3;
   std::string detector_id;
   int working_size = kDefaultWorkingSize;
   int detect_every = kDefaultDetectEvery;
@@ -143,7 +144,7 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   const SourcePolicy camera_sources = SourcePolicyFromEnv({args.camera_dirs, args.camera_allow_loopback});
   ropts.pipeline.camera.source_policy = std::make_shared<const SourcePolicy>(camera_sources);
   server::PipelineRunner runner(store.get(), &*models, &events, ropts);
-  server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id);
+  server::StoreEnrolmentService enrolment(store.get(), &*models, args.detector_id, HomeDir());
   // Searches of recorded footage for the console (video_search/jobs.h).
   VideoSearchJobs video_searches(store.get(), &*models, DefaultFootageDir(), SystemClock());
   std::unique_ptr<server::RetrospectiveService> retrospective;
@@ -159,6 +160,8 @@ void RunServe(const ServeArgs& args, Context& ctx) {
   sopts.max_upload_bytes = static_cast<size_t>(args.max_upload_mb) << 20;
   sopts.camera_sources = camera_sources;
   sopts.recogniser_id = (*rec).spec->id;
+  sopts.cohort_home = HomeDir().string();
+  sopts.false_alert_cap = args.false_alert_cap;
   sopts.max_streams = args.max_streams;
   sopts.max_streams_per_session = args.max_streams_per_session;
   sopts.metrics_allow = args.metrics_allow;
@@ -210,6 +213,9 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--port", args->port, "Port (0 = any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
   cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--false-alert-cap", args->false_alert_cap,
+                  "The force's cap on false alerts per face seen, which the watchlist forecast is checked against")
+      ->check(CLI::Range(1e-9, 1.0))->capture_default_str();
   cmd->add_option("--max-upload-mb", args->max_upload_mb, "Largest request (photo upload) in MiB")
       ->check(CLI::Range(1, 200))->capture_default_str();
   cmd->add_option("--detector", args->detector_id, "Detector model id (default: highest priority installed)");

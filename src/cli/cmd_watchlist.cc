@@ -12,6 +12,8 @@
 #include "eval/progress.h"
 #include "store/enrolment.h"
 #include "store/watchlist_csv.h"
+#include "store/watchlist_forecast.h"
+#include "util/paths.h"
 
 namespace lfr::cli {
 namespace {
@@ -26,6 +28,7 @@ struct WatchlistArgs {
   bool json = false;
   bool all = false;
   bool allow_duplicate = false;
+  std::string accept_hub;  // the supervisor's reason for enrolling a forecast hub
   std::string entry_id;
 };
 
@@ -75,12 +78,28 @@ std::unique_ptr<EnrolSession> StartEnrolment(const std::string& deployment, Cont
     return nullptr;
   }
   session->enroller = std::move(enroller).value();
+  // Every entry is checked against the background cohort for being a hub (or enrolled with
+  // a warning that it was not, when none is installed).
+  if (Status s = session->enroller->SetHubPolicy(HubPolicyFor(*d, HomeDir())); !s.ok()) {
+    Fail(ctx, s);
+    return nullptr;
+  }
   return session;
 }
 
-// A rejection, with how to confirm an exact duplicate.
+// A rejection, with how to confirm an exact duplicate or accept a forecast hub.
 std::string Rejection(const EnrolmentOutcome& o) {
-  return o.exact_duplicate_of ? o.rejection + " (--allow-duplicate)" : o.rejection;
+  if (o.exact_duplicate_of) return o.rejection + " (--allow-duplicate)";
+  if (o.hub_check && o.hub_check->refused) {
+    return o.rejection + " (`lfr watchlist add ... --accept-hub REASON` enrols it anyway, audited)";
+  }
+  return o.rejection;
+}
+
+// Plainly, when entries are not checked for hubs.
+void WarnHubsUnchecked(Context& ctx, const std::string& why) {
+  *ctx.err << "lfr: warning: not checked for hubs (entries that would alert on many strangers): " << why
+           << "\n";
 }
 
 void PrintWarnings(Context& ctx, const std::string& what, const std::vector<std::string>& warnings) {
@@ -90,19 +109,35 @@ void PrintWarnings(Context& ctx, const std::string& what, const std::vector<std:
 void RunAdd(const WatchlistArgs& a, Context& ctx) {
   auto s = StartEnrolment(a.deployment, ctx);
   if (!s) return;
-  auto outcome = s->enroller->Enrol(a.image, a.meta, a.allow_duplicate);
+  auto outcome = s->enroller->Enrol(a.image, a.meta, a.allow_duplicate, a.accept_hub);
   if (!outcome.ok()) return Fail(ctx, outcome.status());
   if (!outcome->entry) {
+    if (outcome->hub_check && outcome->hub_check->refused) {
+      return Fail(ctx, Status::FailedPrecondition(a.image + " (" + a.meta.reference + ") not enrolled: " +
+                                                  Rejection(*outcome)));
+    }
     return Fail(ctx, Status::InvalidArgument(a.image + " (" + a.meta.reference + ") not enrolled: " +
                                              Rejection(*outcome)));
   }
   PrintWarnings(ctx, a.meta.reference, outcome->warnings);
+  if (outcome->hub_check && !outcome->hub_check->checked) WarnHubsUnchecked(ctx, outcome->hub_check->not_checked);
   const WatchlistEntry& e = *outcome->entry;
   if (a.json) {
-    *ctx.out << EntryJson(e, true).dump() << "\n";
+    json j = EntryJson(e, true);
+    if (outcome->hub_check) j["hub_check"] = HubVerdictJson(*outcome->hub_check);
+    *ctx.out << j.dump() << "\n";
   } else {
     *ctx.out << "added entry " << e.id << " (" << e.reference << ") to deployment " << e.deployment_id
              << ", quality " << std::fixed << std::setprecision(2) << e.quality << "\n";
+    if (outcome->hub_check && outcome->hub_check->checked) {
+      const HubVerdict& v = *outcome->hub_check;
+      const EntryForecast& ef = v.forecast.entries[0];
+      *ctx.out << "forecast: " << ef.cohort_hits << " of " << v.forecast.cohort_size
+               << " strangers of the background cohort would alert on it at " << std::setprecision(3)
+               << v.forecast.threshold << (ef.hub ? " (a hub, accepted)" : " (not a hub)") << "; the whole list "
+               << v.forecast.faces_alerting << " (" << std::setprecision(2) << 100.0 * v.forecast.rate
+               << " %, at most " << 100.0 * v.forecast.rate_upper95 << " %)\n";
+    }
   }
 }
 
@@ -117,6 +152,7 @@ void RunImport(const WatchlistArgs& a, Context& ctx) {
   if (!items.ok()) return Fail(ctx, items.status());
   auto s = StartEnrolment(a.deployment, ctx);
   if (!s) return;
+  if (const std::string why = s->enroller->HubCheckMissing(); !why.empty()) WarnHubsUnchecked(ctx, why);
   const int64_t total = static_cast<int64_t>(items->size());
   int64_t enrolled = 0, duplicates = 0;
   std::vector<std::string> rejections, warnings;
@@ -221,17 +257,25 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<WatchlistArgs>();
   CLI::App* wl = app.add_subcommand(
       "watchlist",
-      "A deployment's watchlist: add people (one image each, exactly one usable face), import many, list, "
-      "remove. Images and embeddings are encrypted with the deployment's key.");
+      "A deployment's watchlist: add people (one image each, exactly one usable face, not a hub of the "
+      "background cohort), import many, list, remove, forecast its false alerts. Images and embeddings are "
+      "encrypted with the deployment's key.");
   wl->require_subcommand(1);
 
-  CLI::App* add = wl->add_subcommand("add", "Enrol one person from an image");
+  CLI::App* add = wl->add_subcommand(
+      "add", "Enrol one person from an image. The entry is scored against the background cohort (`lfr cohort "
+             "build`) at the deployment's threshold and refused if it would be a hub, unless --accept-hub; "
+             "without a cohort it is enrolled with a warning that it was not checked");
   add->add_option("deployment", a->deployment, "Deployment id or name")->required();
   add->add_option("image", a->image, "The person's image (one face)")->required();
   AddMetaOptions(add, &a->meta, true);
   add->get_option("--category")->required();
   add->get_option("--reason")->required();
   add->add_flag("--json", a->json, "Print the entry as JSON");
+  add->add_option("--accept-hub", a->accept_hub,
+                  "Enrol the photo even if the forecast says it would be a hub (close to many strangers of the "
+                  "background cohort at the deployment's threshold); REASON is recorded with the entry and audited")
+      ->type_name("REASON");
   add->add_flag("--allow-duplicate", a->allow_duplicate,
                 "Enrol even if the same face (similarity >= 0.98, e.g. the same photo) is already on the "
                 "watchlist under another reference; without it such an image is refused");
@@ -241,7 +285,8 @@ void RegisterWatchlistCommand(CLI::App& app, Context& ctx) {
       "import",
       "Enrol many people: a FOLDER of Name.jpg images (one person each; --category and --reason apply to "
       "all) or --csv FILE with columns image,reference,name,category,reason,image_source. Shows progress, "
-      "then each rejected image with its reason. Exit 0 if any image was enrolled.");
+      "then each rejected image with its reason (forecast hubs included: enrol those one at a time with "
+      "`add --accept-hub`). Exit 0 if any image was enrolled.");
   import->add_option("deployment", a->deployment, "Deployment id or name")->required();
   import->add_option("folder", a->folder, "Folder of Name.jpg images");
   import->add_option("--csv", a->csv, "CSV file (image paths relative to it)");

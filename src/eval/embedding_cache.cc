@@ -11,7 +11,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kMagic[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '1'};
+// Layout 2 records carry the enrolment verdict; a layout-1 file (before it) is read, its
+// verdicts marked unknown, and rewritten as layout 2 (its embeddings are kept).
+constexpr char kMagic1[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '1'};
+constexpr char kMagic[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '2'};
 constexpr uint32_t kRecordMagic = 0x52434546;  // "FECR"
 
 uint64_t Fnv1a(const std::string& bytes) {
@@ -80,6 +83,41 @@ EmbeddingCache::~EmbeddingCache() {
   if (fp_ != nullptr) std::fclose(fp_);
 }
 
+std::string EmbeddingCache::Header(bool layout1) const {
+  std::string header(layout1 ? kMagic1 : kMagic, sizeof(kMagic));
+  Put(&header, static_cast<uint32_t>(config_.size()));
+  header += config_;
+  return header;
+}
+
+std::string EmbeddingCache::Record(const std::string& abs, const Key& key, const ImageResult& r) {
+  // body: path_len u32, path, size u64, mtime i64, found u8, faces i32, det f32, quality
+  // f32, passed u8, verdict u8 (0 unknown, 1 enrolable, 2 refused), refusal_len u32,
+  // refusal, dim u32, flip[dim], plain[dim]. Layout 1 had no verdict and refusal.
+  std::string body;
+  Put(&body, static_cast<uint32_t>(abs.size()));
+  body += abs;
+  Put(&body, key.size);
+  Put(&body, key.mtime_ns);
+  Put(&body, static_cast<uint8_t>(r.found ? 1 : 0));
+  Put(&body, r.faces);
+  Put(&body, r.detector_score);
+  Put(&body, r.quality_score);
+  Put(&body, static_cast<uint8_t>(r.quality_passed ? 1 : 0));
+  Put(&body, static_cast<uint8_t>(!r.enrol_known ? 0 : r.enrolable ? 1 : 2));
+  Put(&body, static_cast<uint32_t>(r.enrol_refusal.size()));
+  body += r.enrol_refusal;
+  Put(&body, static_cast<uint32_t>(r.flip.size()));
+  body.append(reinterpret_cast<const char*>(r.flip.data()), r.flip.size() * sizeof(float));
+  body.append(reinterpret_cast<const char*>(r.plain.data()), r.plain.size() * sizeof(float));
+  std::string rec;
+  Put(&rec, kRecordMagic);
+  Put(&rec, static_cast<uint32_t>(body.size()));
+  rec += body;
+  Put(&rec, Fnv1a(body));
+  return rec;
+}
+
 Status EmbeddingCache::Load() {
   std::string data;
   if (std::FILE* in = std::fopen(file_.c_str(), "rb")) {
@@ -88,15 +126,13 @@ Status EmbeddingCache::Load() {
     while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) data.append(buf, n);
     std::fclose(in);
   }
-  std::string header(kMagic, sizeof(kMagic));
-  Put(&header, static_cast<uint32_t>(config_.size()));
-  header += config_;
+  const std::string header = Header(false), header1 = Header(true);
+  const bool layout1 = data.size() >= header1.size() && data.compare(0, header1.size(), header1) == 0;
   size_t good_end = 0;
-  if (data.size() >= header.size() && data.compare(0, header.size(), header) == 0) {
+  if (layout1 || (data.size() >= header.size() && data.compare(0, header.size(), header) == 0)) {
     size_t pos = header.size();
     good_end = pos;
     while (pos < data.size()) {
-      const size_t start = pos;
       uint32_t magic = 0, len = 0;
       if (!Get(data, &pos, &magic) || magic != kRecordMagic || !Get(data, &pos, &len)) break;
       if (pos + len + sizeof(uint64_t) > data.size()) break;
@@ -105,8 +141,6 @@ Status EmbeddingCache::Load() {
       uint64_t sum = 0;
       Get(data, &pos, &sum);
       if (sum != Fnv1a(body)) break;
-      // body: path_len u32, path, size u64, mtime i64, found u8, faces i32, det f32,
-      // quality f32, passed u8, dim u32, flip[dim], plain[dim]
       size_t p = 0;
       uint32_t path_len = 0;
       if (!Get(body, &p, &path_len) || p + path_len > body.size()) break;
@@ -114,26 +148,50 @@ Status EmbeddingCache::Load() {
       p += path_len;
       Key key;
       ImageResult r;
-      uint8_t found = 0, passed = 0;
-      uint32_t dim = 0;
+      uint8_t found = 0, passed = 0, verdict = 0;
+      uint32_t dim = 0, refusal_len = 0;
       if (!Get(body, &p, &key.size) || !Get(body, &p, &key.mtime_ns) || !Get(body, &p, &found) ||
           !Get(body, &p, &r.faces) || !Get(body, &p, &r.detector_score) ||
-          !Get(body, &p, &r.quality_score) || !Get(body, &p, &passed) || !Get(body, &p, &dim) ||
-          p + 2ULL * dim * sizeof(float) != body.size()) {
+          !Get(body, &p, &r.quality_score) || !Get(body, &p, &passed)) {
         break;
       }
+      if (!layout1) {
+        if (!Get(body, &p, &verdict) || verdict > 2 || !Get(body, &p, &refusal_len) ||
+            p + refusal_len > body.size()) {
+          break;
+        }
+        r.enrol_refusal = body.substr(p, refusal_len);
+        p += refusal_len;
+      }
+      if (!Get(body, &p, &dim) || p + 2ULL * dim * sizeof(float) != body.size()) break;
       r.found = found != 0;
       r.quality_passed = passed != 0;
+      r.enrol_known = verdict != 0;
+      r.enrolable = verdict == 1;
       r.flip.resize(dim);
       r.plain.resize(dim);
       std::memcpy(r.flip.data(), body.data() + p, dim * sizeof(float));
       std::memcpy(r.plain.data(), body.data() + p + dim * sizeof(float), dim * sizeof(float));
       entries_[path] = {key, std::move(r)};
       good_end = pos;
-      (void)start;
     }
   }
-  if (good_end == 0) {
+  if (layout1) {
+    // Upgrade: every good record rewritten in layout 2 (verdict unknown), atomically.
+    const fs::path tmp = file_.string() + ".tmp";
+    std::string out = header;
+    for (const auto& [path, entry] : entries_) out += Record(path, entry.first, entry.second);
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (f == nullptr) return Status::IOError(tmp.string() + ": cannot create cache file");
+    const bool written = std::fwrite(out.data(), 1, out.size(), f) == out.size() && std::fflush(f) == 0;
+    std::fclose(f);
+    std::error_code ec;
+    if (written) fs::rename(tmp, file_, ec);
+    if (!written || ec) {
+      fs::remove(tmp, ec);
+      return Status::IOError(file_.string() + ": cannot upgrade the cache file");
+    }
+  } else if (good_end == 0) {
     // New file, or another layout/config: start it afresh.
     fp_ = std::fopen(file_.c_str(), "wb");
     if (fp_ == nullptr) return Status::IOError(file_.string() + ": cannot create cache file");
@@ -141,8 +199,7 @@ Status EmbeddingCache::Load() {
       return Status::IOError(file_.string() + ": cannot write cache header");
     }
     return Status::Ok();
-  }
-  if (good_end < data.size()) {
+  } else if (good_end < data.size()) {
     // Drop a torn tail so new records follow the last good one.
     std::error_code ec;
     fs::resize_file(file_, good_end, ec);
@@ -174,24 +231,7 @@ Status EmbeddingCache::Insert(const fs::path& image, const ImageResult& r) {
   if (r.flip.size() != r.plain.size()) {
     return Status::InvalidArgument("cache: flip and plain embeddings differ in size");
   }
-  std::string body;
-  Put(&body, static_cast<uint32_t>(abs.size()));
-  body += abs;
-  Put(&body, key.size);
-  Put(&body, key.mtime_ns);
-  Put(&body, static_cast<uint8_t>(r.found ? 1 : 0));
-  Put(&body, r.faces);
-  Put(&body, r.detector_score);
-  Put(&body, r.quality_score);
-  Put(&body, static_cast<uint8_t>(r.quality_passed ? 1 : 0));
-  Put(&body, static_cast<uint32_t>(r.flip.size()));
-  body.append(reinterpret_cast<const char*>(r.flip.data()), r.flip.size() * sizeof(float));
-  body.append(reinterpret_cast<const char*>(r.plain.data()), r.plain.size() * sizeof(float));
-  std::string rec;
-  Put(&rec, kRecordMagic);
-  Put(&rec, static_cast<uint32_t>(body.size()));
-  rec += body;
-  Put(&rec, Fnv1a(body));
+  const std::string rec = Record(abs, key, r);
   std::lock_guard<std::mutex> lock(mu_);
   if (std::fwrite(rec.data(), 1, rec.size(), fp_) != rec.size() || std::fflush(fp_) != 0) {
     return Status::IOError(file_.string() + ": cannot append to cache");

@@ -10,7 +10,9 @@
 // catalogue, which Fetch/Verify enforce), the detector options and the record layout. An
 // entry is keyed by the image's absolute path, size in bytes and modification time (ns);
 // a changed file is simply a miss. Records are appended with a checksum; a torn or corrupt
-// tail (crash mid-write) is ignored and overwritten on the next append.
+// tail (crash mid-write) is ignored and overwritten on the next append. Record layout 2 adds
+// the enrolment verdict; a layout-1 file is upgraded in place when opened (its verdicts
+// unknown, its embeddings kept), so a slow recogniser's cache survives the change.
 //
 // Thread-safety: all methods are safe to call concurrently (internal mutex). Two processes
 // appending to the same file at once is not supported (entries may be lost, never mixed:
@@ -38,6 +40,14 @@ struct ImageResult {
   float detector_score = 0.0f;
   float quality_score = 0.0f;  // QualityReport::score of the central face
   bool quality_passed = false; // the default quality gate
+  // What the product's enrolment would say of this image (match/watchlist.h
+  // PickEnrolmentFace: exactly one usable face, central, through the quality gate and its
+  // landmark-geometry checks): enrolable, or the refusal ("face fails the quality gate: …").
+  // enrol_known is false for results cached before the verdict was recorded (a layout-1
+  // cache file): FaceExtractor then works it out again (detection and quality only).
+  bool enrolable = false;
+  bool enrol_known = true;
+  std::string enrol_refusal;
   std::vector<float> flip;     // unit embedding, face and mirror averaged (the live default)
   std::vector<float> plain;    // unit embedding of the face alone
 };
@@ -68,6 +78,8 @@ class EmbeddingCache {
     int64_t mtime_ns = 0;
   };
   static bool Stat(const std::filesystem::path& p, std::string* abs, Key* key);
+  std::string Header(bool layout1) const;
+  static std::string Record(const std::string& abs, const Key& key, const ImageResult& r);
 
   std::filesystem::path file_;
   std::string config_;

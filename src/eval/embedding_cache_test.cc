@@ -1,5 +1,7 @@
 #include "eval/embedding_cache.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <thread>
 
@@ -18,6 +20,8 @@ ImageResult Sample(float v) {
   r.detector_score = 0.9f;
   r.quality_score = 0.7f;
   r.quality_passed = true;
+  r.enrolable = false;
+  r.enrol_refusal = "2 faces found (need exactly one)";
   r.flip = {v, 1 - v, 0.5f};
   r.plain = {v / 2, 0.25f, -v};
   return r;
@@ -44,6 +48,9 @@ TEST(EmbeddingCacheTest, RoundTripsAcrossReopen) {
   EXPECT_EQ(out.plain, Sample(0.25f).plain);
   EXPECT_EQ(out.faces, 2);
   EXPECT_TRUE(out.quality_passed);
+  EXPECT_FALSE(out.enrolable);
+  EXPECT_EQ(out.enrol_refusal, "2 faces found (need exactly one)");
+  EXPECT_TRUE(out.enrol_known);
   // A relative spelling of the same file hits the same entry.
   // Another configuration (other model hash) is a different file: a miss.
   auto other = EmbeddingCache::Open(dir / "c", "config-2");
@@ -91,6 +98,75 @@ TEST(EmbeddingCacheTest, TornTailIsIgnoredAndOverwritten) {
   ASSERT_TRUE((*c)->Lookup(b, &out));
   EXPECT_EQ(out.flip, Sample(0.3f).flip);
   EXPECT_EQ((*c)->size(), 2u);
+}
+
+// A cache written before the enrolment verdict existed (record layout 1): opened, its
+// embeddings are kept with the verdict unknown, the file is upgraded in place, and a
+// result with the verdict appended later wins.
+TEST(EmbeddingCacheTest, ALayoutOneFileIsUpgradedKeepingItsEmbeddings) {
+  const fs::path dir = lfr::testing::TempDir("cache");
+  const fs::path img = dir / "old.jpg";
+  std::ofstream(img) << "an image cached long ago";
+  fs::path file;
+  {
+    auto c = EmbeddingCache::Open(dir, "cfg-old");
+    ASSERT_TRUE(c.ok());
+    file = (*c)->file();
+  }
+  // Layout 1, byte for byte: magic, config, then one record without verdict and refusal.
+  auto put = [](std::string* s, const auto& v) { s->append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  std::string bytes = "LFRECAC1";
+  put(&bytes, static_cast<uint32_t>(7));
+  bytes += "cfg-old";
+  const std::string abs = fs::absolute(img).lexically_normal().string();
+  struct stat st {};
+  ASSERT_EQ(::stat(abs.c_str(), &st), 0);
+  std::string body;
+  put(&body, static_cast<uint32_t>(abs.size()));
+  body += abs;
+  put(&body, static_cast<uint64_t>(st.st_size));
+  put(&body, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
+  put(&body, static_cast<uint8_t>(1));
+  put(&body, static_cast<int32_t>(1));
+  put(&body, 0.9f);
+  put(&body, 0.7f);
+  put(&body, static_cast<uint8_t>(1));
+  put(&body, static_cast<uint32_t>(2));
+  for (float v : {0.6f, 0.8f, 0.8f, 0.6f}) put(&body, v);
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : body) {
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  put(&bytes, static_cast<uint32_t>(0x52434546));
+  put(&bytes, static_cast<uint32_t>(body.size()));
+  bytes += body;
+  put(&bytes, h);
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+  {
+    auto c = EmbeddingCache::Open(dir, "cfg-old");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ImageResult out;
+    ASSERT_TRUE((*c)->Lookup(img, &out));
+    EXPECT_EQ(out.flip, (std::vector<float>{0.6f, 0.8f}));
+    EXPECT_EQ(out.plain, (std::vector<float>{0.8f, 0.6f}));
+    EXPECT_FALSE(out.enrol_known);
+    out.enrol_known = true;
+    out.enrolable = true;
+    ASSERT_TRUE((*c)->Insert(img, out).ok());
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string head(8, '\0');
+  in.read(head.data(), 8);
+  EXPECT_EQ(head, "LFRECAC2");
+  auto c = EmbeddingCache::Open(dir, "cfg-old");
+  ASSERT_TRUE(c.ok());
+  ImageResult out;
+  ASSERT_TRUE((*c)->Lookup(img, &out));
+  EXPECT_TRUE(out.enrol_known);
+  EXPECT_TRUE(out.enrolable);
+  EXPECT_EQ(out.flip, (std::vector<float>{0.6f, 0.8f}));
+  EXPECT_EQ((*c)->size(), 1u);
 }
 
 TEST(EmbeddingCacheTest, ConcurrentInserts) {

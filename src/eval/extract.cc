@@ -9,6 +9,7 @@
 #include <opencv2/core/base.hpp>
 
 #include "eval/progress.h"
+#include "match/watchlist.h"
 #include "util/secure.h"
 #include "vision/analyzer.h"
 #include "vision/image_io.h"
@@ -49,7 +50,7 @@ Status FaceExtractor::Finish(const ExtractOptions& options) {
   detector_id_ = det.id;
   recogniser_id_ = rec.id;
   dim_ = a.embedder().dim();
-  std::string config = "openlfr-eval-cache v1";
+  std::string config = "openlfr-eval-cache v1";  // names the file: layouts are upgraded in it
   for (const ModelSpec* s : {&det, &rec}) {
     config += "|" + s->id;
     for (const auto& f : s->files) config += ":" + f.sha256;
@@ -98,9 +99,15 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
   std::vector<size_t> todo;
   ExtractStats st;
   st.images = static_cast<int64_t>(paths.size());
+  int64_t verdict_only = 0;  // cached results that only need the enrolment verdict
   for (size_t i = 0; i < paths.size(); ++i) {
     if (cache_ && cache_->Lookup(paths[i], &(*out)[i])) {
       ++st.cached;
+      // Cached before the enrolment verdict was recorded: detection and quality again.
+      if (!(*out)[i].enrol_known) {
+        todo.push_back(i);
+        ++verdict_only;
+      }
     } else {
       todo.push_back(i);
     }
@@ -125,6 +132,31 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
         const size_t i = todo[k];
         Status s;
         auto image = ReadImage(paths[i]);
+        if (image.ok() && !(*out)[i].enrol_known) {
+          // Only the verdict is missing: detect and assess, no embedding (the central face
+          // was embedded when the result was cached, which is all PickEnrolmentFace asks).
+          AnalyzeOptions vopts;
+          vopts.embed = false;
+          int central = -1;
+          ImageResult r = (*out)[i];
+          s = w->analyzer->Analyze(*image, vopts, &w->faces, &central);
+          if (s.ok()) {
+            if (central >= 0 && r.found) w->faces[static_cast<size_t>(central)].embedding = cv::Mat(1, 1, CV_32F, 0.0f);
+            r.enrol_refusal.clear();
+            r.enrolable = PickEnrolmentFace(w->faces, central, EnrolOptions{}, &r.enrol_refusal) >= 0;
+            r.enrol_known = true;
+            if (cache_) s = cache_->Insert(paths[i], r);
+          }
+          if (!s.ok()) {
+            std::lock_guard<std::mutex> lock(err_mu);
+            if (!failed) first_error = s;
+            failed = true;
+            break;
+          }
+          (*out)[i] = std::move(r);
+          bar.Add();
+          continue;
+        }
         ImageResult r;
         if (!image.ok()) {
           s = image.status();
@@ -133,6 +165,8 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
           s = w->analyzer->Analyze(*image, opts, &w->faces, &central);
           if (s.ok()) {
             r.faces = static_cast<int32_t>(w->faces.size());
+            // The product's enrolment verdict on this image (the rules `lfr watchlist add` applies).
+            r.enrolable = PickEnrolmentFace(w->faces, central, EnrolOptions{}, &r.enrol_refusal) >= 0;
             if (central >= 0) {
               const AnalyzedFace& f = w->faces[central];
               r.found = true;
@@ -178,7 +212,7 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
     cv::setNumThreads(saved_threads);
     bar.Finish();
     if (failed) return first_error;
-    st.computed = static_cast<int64_t>(todo.size());
+    st.computed = static_cast<int64_t>(todo.size()) - verdict_only;
   }
   for (const auto& r : *out) st.no_face += r.found ? 0 : 1;
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

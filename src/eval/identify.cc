@@ -81,6 +81,25 @@ nlohmann::json RateToJson(const Rate& r) {
           {"ci95", {ci.lo, ci.hi}}};
 }
 
+std::string RefusalKind(const std::string& why) {
+  // "face fails the quality gate: turned: yaw 52° (> 45°); blurred: ..." -> the gate and
+  // its first reason's kind; "3 faces found (need exactly one)" -> "several faces found".
+  const std::string gate = "face fails the quality gate: ";
+  if (why.rfind(gate, 0) == 0) {
+    std::string first = why.substr(gate.size());
+    first = first.substr(0, first.find(';'));
+    if (first.rfind("implausible landmarks", 0) == 0) return gate + "implausible landmarks";
+    if (first.rfind("eyes ", 0) == 0) return gate + "small face (eyes too close)";
+    const size_t colon = first.find(':');
+    if (colon != std::string::npos) return gate + first.substr(0, colon);
+    std::string kind = first.substr(0, first.find_first_of("0123456789"));
+    while (!kind.empty() && kind.back() == ' ') kind.pop_back();
+    return gate + kind;
+  }
+  if (why.find("faces found") != std::string::npos) return "several faces found";
+  return why.empty() ? "unknown" : why;
+}
+
 Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity>& ids,
                                                   const IdentifyOptions& o) {
   if (o.watchlist_sizes.empty()) return Status::InvalidArgument("no watchlist sizes given");
@@ -138,6 +157,11 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
       for (int j = 0; j < reserve && used < o.enrol_images; ++j) {
         const ImageResult& im = id.images[order[j]].result;
         if (!im.found) continue;
+        if (o.enrolment_rules && !im.enrolable) {
+          ++r.enrolment_refused;
+          ++r.enrolment_refusals[RefusalKind(im.enrol_refusal)];
+          continue;
+        }
         const auto& e = Emb(im, o.flip);
         for (int d = 0; d < dim; ++d) sum[d] += e[d];
         ++used;
@@ -161,6 +185,11 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
       const EvalIdentity& id = ids[others[k]];
       for (const auto& im : id.images) {
         if (!im.result.found) continue;
+        if (o.enrolment_rules && !im.result.enrolable) {
+          ++r.enrolment_refused;
+          ++r.enrolment_refusals[RefusalKind(im.result.enrol_refusal)];
+          continue;
+        }
         const auto& e = Emb(im.result, o.flip);
         gallery.insert(gallery.end(), e.begin(), e.end());
         row_identity.push_back(others[k]);
@@ -307,6 +336,8 @@ nlohmann::json SizeResultToJson(const SizeResult& r) {
   j["mated_people"] = r.mated_people;
   j["filler"] = r.filler;
   j["failures_to_enrol"] = r.failures_to_enrol;
+  j["enrolment_refused"] = r.enrolment_refused;
+  j["enrolment_refusals"] = r.enrolment_refusals;
   j["mated_searches"] = r.mated_searches;
   j["nonmated_searches"] = r.nonmated_searches;
   j["nonmated_fairface_searches"] = r.nonmated_fairface;

@@ -15,6 +15,11 @@
 //   * Non-mated probes: every LFW person not enrolled (up to max_probes_per_person images
 //     each, including the single-image people) plus every FairFace image (each a
 //     different person).
+//   * Enrolment rules (enrolment_rules, on by default): an enrolment image is used only if
+//     the product would enrol it (ImageResult::enrolable: one usable face, central, through
+//     the quality gate and its landmark checks), as `lfr watchlist add` would; a refused
+//     image is counted with its reason, and a person with no enrolable reserved image is a
+//     failure to enrol. Filler people are enrolled from their first enrolable image.
 //   * A probe with no detected face (or failing the quality gate when quality_gate is
 //     on) is not searched: a miss if mated, never a false positive if non-mated; both are
 //     counted and reported.
@@ -59,6 +64,7 @@ struct IdentifyOptions {
   int reserve = 1;          // images reserved for enrolment before the probes start
   bool flip = true;         // use the flip-averaged embeddings (the live default)
   bool quality_gate = false;  // probes failing the default quality gate are not searched
+  bool enrolment_rules = true;  // enrol only images the product would enrol (see above)
   std::vector<double> target_fpirs = {1e-2, 1e-3};
   int det_points = 400;
 };
@@ -85,6 +91,11 @@ struct SizeResult {
   int mated_people = 0;
   int filler = 0;
   int failures_to_enrol = 0;    // watchlist people with no enrollable image
+  // Enrolment images (mated people's reserved images tried, filler images tried) that had
+  // a face but that the product's enrolment rules refuse, and the count per kind of reason
+  // ("face fails the quality gate: turned", "2 faces found", ...). Zero with the rules off.
+  int64_t enrolment_refused = 0;
+  std::map<std::string, int64_t> enrolment_refusals;
   int64_t mated_searches = 0;
   int64_t nonmated_searches = 0;
   int64_t mated_not_searched = 0;     // no face (or quality gate)
@@ -103,6 +114,10 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
                                                   const IdentifyOptions& options);
 
 nlohmann::json SizeResultToJson(const SizeResult& r);
+// The kind of an enrolment refusal (PickEnrolmentFace's reason) for tallies: "face fails the
+// quality gate: turned", "... implausible landmarks", "... small face (eyes too close)",
+// "several faces found", "the face is not central in the image", ...
+std::string RefusalKind(const std::string& why);
 nlohmann::json RateToJson(const Rate& r);
 
 // The per-comparison impostor score distribution over every pair of images of different

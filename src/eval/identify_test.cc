@@ -19,6 +19,8 @@ ImageResult Axis(int axis, bool found = true, bool quality = true) {
   ImageResult r;
   r.found = found;
   r.quality_passed = quality;
+  r.enrolable = found && quality;
+  if (!r.enrolable) r.enrol_refusal = found ? "face fails the quality gate: blurred: sharpness 3.0 (< 20)" : "no face found";
   if (!found) return r;
   r.faces = 1;
   r.flip.assign(kDim, 0.0f);
@@ -153,6 +155,45 @@ TEST(IdentifyTest, MultipleEnrolmentImagesAreAveraged) {
   // averaged enrolment is exactly it (score 1). Either way one mated search is made.
   EXPECT_EQ((*res)[0].mated_searches, 1);
   EXPECT_EQ((*res)[0].rank1.events, 1);
+}
+
+TEST(IdentifyTest, EnrolmentRulesRefuseWhatTheProductWouldAndCountWhy) {
+  auto world = World();
+  // C's images: a face the product refuses (collapsed landmarks); A's filler-free list.
+  for (auto& im : world[2].images) {
+    im.result.enrolable = false;
+    im.result.enrol_refusal =
+        "face fails the quality gate: implausible landmarks: eyes 22 px apart in a 142 px box (expected >= 28)";
+  }
+  IdentifyOptions o;
+  o.watchlist_sizes = {3};
+  o.target_fpirs = {1.0};
+  auto ruled = RunIdentification(world, o);
+  o.enrolment_rules = false;
+  auto open = RunIdentification(world, o);
+  ASSERT_TRUE(ruled.ok() && open.ok());
+  const SizeResult& r = (*ruled)[0];
+  // C cannot be enrolled by the product: a failure to enrol, counted with its reason.
+  EXPECT_EQ(r.failures_to_enrol, (*open)[0].failures_to_enrol + 1);
+  EXPECT_EQ(r.enrolment_refused, 1);
+  ASSERT_EQ(r.enrolment_refusals.size(), 1u);
+  EXPECT_EQ(r.enrolment_refusals.begin()->first, "face fails the quality gate: implausible landmarks");
+  EXPECT_EQ((*open)[0].enrolment_refused, 0);
+  EXPECT_LT(r.rank1.events, (*open)[0].rank1.events) << "C's probe now misses";
+  EXPECT_EQ(SizeResultToJson(r)["enrolment_refused"], 1);
+}
+
+TEST(IdentifyTest, RefusalKindsGroupTheProductsReasons) {
+  EXPECT_EQ(RefusalKind("face fails the quality gate: turned: yaw 52\u00b0 (> 45\u00b0); blurred: sharpness 3"),
+            "face fails the quality gate: turned");
+  EXPECT_EQ(RefusalKind("face fails the quality gate: implausible landmarks: mouth above the eye line (folded)"),
+            "face fails the quality gate: implausible landmarks");
+  EXPECT_EQ(RefusalKind("face fails the quality gate: eyes 9.5 px apart (< 16)"),
+            "face fails the quality gate: small face (eyes too close)");
+  EXPECT_EQ(RefusalKind("face fails the quality gate: low detector score 0.52 (< 0.60)"),
+            "face fails the quality gate: low detector score");
+  EXPECT_EQ(RefusalKind("3 faces found (need exactly one)"), "several faces found");
+  EXPECT_EQ(RefusalKind("the face is not central in the image"), "the face is not central in the image");
 }
 
 TEST(IdentifyTest, JsonHasTheContractKeys) {

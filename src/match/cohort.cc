@@ -3,19 +3,22 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "match/matcher.h"
 
 namespace lfr {
 namespace {
 
 constexpr int kFormat = 1;
 
-float Dot(const float* a, const float* b, int dim) {
-  float s = 0;
-  for (int i = 0; i < dim; ++i) s += a[i] * b[i];
-  return s;
+Status DimMismatch(int dim, int cohort_dim, const std::string& model_id) {
+  return Status::InvalidArgument("the watchlist's embeddings have " + std::to_string(dim) +
+                                 " dimensions, the cohort (" + model_id + ") " + std::to_string(cohort_dim) +
+                                 ": build a cohort with the watchlist's recogniser");
 }
 
 // Mean of the k largest values of *v (partially reorders it).
@@ -76,13 +79,11 @@ Result<BackgroundCohort> BackgroundCohort::FromRows(std::string model_id, std::s
   c.groups_ = std::move(groups);
   // Reference: each cohort face's hubness against the others (leave-one-out).
   std::vector<double> hub(static_cast<size_t>(n));
-  std::vector<float> sims(static_cast<size_t>(n - 1));
+  std::vector<float> all(static_cast<size_t>(n)), sims(static_cast<size_t>(n - 1));
   for (int64_t i = 0; i < n; ++i) {
-    const float* a = &c.rows_[static_cast<size_t>(i * dim)];
-    size_t k = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      if (j != i) sims[k++] = Dot(a, &c.rows_[static_cast<size_t>(j * dim)], dim);
-    }
+    DotProducts(c.rows_.data(), static_cast<int>(n), dim, &c.rows_[static_cast<size_t>(i * dim)], all.data());
+    std::copy(all.begin(), all.begin() + i, sims.begin());
+    std::copy(all.begin() + i + 1, all.end(), sims.begin() + i);
     hub[static_cast<size_t>(i)] = TopMean(&sims, top_k);
   }
   c.ref_median_ = Median(hub);
@@ -92,60 +93,113 @@ Result<BackgroundCohort> BackgroundCohort::FromRows(std::string model_id, std::s
   return c;
 }
 
+EntryForecast BackgroundCohort::Score(const float* entry, float threshold, const ForecastOptions& options,
+                                      std::vector<float>* sims) const {
+  const int64_t m = size();
+  sims->resize(static_cast<size_t>(m));
+  DotProducts(rows_.data(), static_cast<int>(m), dim_, entry, sims->data());
+  EntryForecast ef;
+  for (float s : *sims) {
+    if (s >= threshold) ++ef.cohort_hits;
+    ef.top_score = std::max(ef.top_score, s);
+  }
+  ef.rate = m ? static_cast<double>(ef.cohort_hits) / static_cast<double>(m) : 0;
+  std::vector<float> work = *sims;
+  ef.hubness = TopMean(&work, options.top_k);
+  ef.hub_z = (ef.hubness - ref_median_) / (1.4826 * std::max(ref_mad_, 1e-6));
+  return ef;
+}
+
+int FlagHubs(std::vector<EntryForecast*> entries, double median_hits, int64_t cohort_size,
+             const ForecastOptions& options) {
+  int hubs = 0;
+  for (EntryForecast* ef : entries) {
+    std::ostringstream why;
+    if (ef->hub_z >= options.hub_z) {
+      why.precision(3);
+      why << "close to many strangers at once (mean of its " << options.top_k
+          << " nearest cohort faces " << ef->hubness << ", " << ef->hub_z
+          << " robust SDs above the cohort's own)";
+    }
+    if (ef->cohort_hits >= options.min_hits_for_hub &&
+        static_cast<double>(ef->cohort_hits) >= options.hub_rate_factor * std::max(median_hits, 1.0)) {
+      if (!why.str().empty()) why << "; ";
+      why << ef->cohort_hits << " of " << cohort_size << " strangers would alert on it at this threshold";
+    }
+    ef->reason = why.str();
+    ef->hub = !ef->reason.empty();
+    hubs += ef->hub ? 1 : 0;
+  }
+  return hubs;
+}
+
 Result<WatchlistForecast> BackgroundCohort::Forecast(const float* entries, int n, int dim,
                                                      float threshold,
                                                      const ForecastOptions& options) const {
-  if (dim != dim_) {
-    return Status::InvalidArgument("the watchlist's embeddings have " + std::to_string(dim) +
-                                   " dimensions, the cohort (" + model_id_ + ") " +
-                                   std::to_string(dim_) + ": build a cohort with the watchlist's recogniser");
-  }
+  if (dim != dim_) return DimMismatch(dim, dim_, model_id_);
   if (n < 0 || (n > 0 && entries == nullptr)) return Status::InvalidArgument("forecast: no entries");
   WatchlistForecast f;
   f.threshold = threshold;
   f.cohort_size = size();
   const int64_t m = size();
   std::vector<float> best(static_cast<size_t>(m), -2.0f);
-  std::vector<float> sims(static_cast<size_t>(m));
-  const double scale = 1.4826 * std::max(ref_mad_, 1e-6);
+  std::vector<float> sims;
   for (int e = 0; e < n; ++e) {
-    const float* a = entries + static_cast<size_t>(e) * static_cast<size_t>(dim);
-    EntryForecast ef;
+    EntryForecast ef = Score(entries + static_cast<size_t>(e) * static_cast<size_t>(dim), threshold, options, &sims);
     ef.index = e;
-    for (int64_t j = 0; j < m; ++j) {
-      const float s = Dot(a, &rows_[static_cast<size_t>(j * dim)], dim);
-      sims[static_cast<size_t>(j)] = s;
-      best[static_cast<size_t>(j)] = std::max(best[static_cast<size_t>(j)], s);
-      if (s >= threshold) ++ef.cohort_hits;
-      ef.top_score = std::max(ef.top_score, s);
-    }
-    ef.rate = m ? static_cast<double>(ef.cohort_hits) / static_cast<double>(m) : 0;
-    ef.hubness = TopMean(&sims, options.top_k);
-    ef.hub_z = (ef.hubness - ref_median_) / scale;
+    for (size_t j = 0; j < sims.size(); ++j) best[j] = std::max(best[j], sims[j]);
     f.entries.push_back(ef);
   }
   // The median entry's hits: an entry far above the others at the threshold is a hub too.
   std::vector<double> hits;
-  for (const auto& ef : f.entries) hits.push_back(static_cast<double>(ef.cohort_hits));
-  const double median_hits = Median(hits);
+  std::vector<EntryForecast*> all;
   for (auto& ef : f.entries) {
-    std::ostringstream why;
-    if (ef.hub_z >= options.hub_z) {
-      why.precision(3);
-      why << "close to many strangers at once (mean of its " << options.top_k
-          << " nearest cohort faces " << ef.hubness << ", " << ef.hub_z
-          << " robust SDs above the cohort's own)";
-    }
-    if (ef.cohort_hits >= options.min_hits_for_hub &&
-        static_cast<double>(ef.cohort_hits) >= options.hub_rate_factor * std::max(median_hits, 1.0)) {
-      if (!why.str().empty()) why << "; ";
-      why << ef.cohort_hits << " of " << m << " strangers would alert on it at this threshold";
-    }
-    ef.reason = why.str();
-    ef.hub = !ef.reason.empty();
-    f.hubs += ef.hub ? 1 : 0;
+    hits.push_back(static_cast<double>(ef.cohort_hits));
+    all.push_back(&ef);
   }
+  f.hubs = FlagHubs(all, Median(hits), m, options);
   for (float b : best) f.faces_alerting += (n > 0 && b >= threshold) ? 1 : 0;
+  f.rate = m ? static_cast<double>(f.faces_alerting) / static_cast<double>(m) : 0;
+  f.rate_upper95 = WilsonUpper95(f.faces_alerting, m);
+  return f;
+}
+
+HubCheck::HubCheck(const BackgroundCohort* cohort, ForecastOptions options)
+    : cohort_(cohort), options_(options), best_(static_cast<size_t>(cohort->size()), -2.0f) {}
+
+Status HubCheck::AddEntry(const float* entry, int dim) {
+  if (dim != cohort_->dim()) return DimMismatch(dim, cohort_->dim(), cohort_->model_id());
+  std::vector<float> sims;
+  cohort_->Score(entry, 2.0f, options_, &sims);
+  for (size_t j = 0; j < sims.size(); ++j) best_[j] = std::max(best_[j], sims[j]);
+  const size_t keep = std::min(kKeep, sims.size());
+  std::partial_sort(sims.begin(), sims.begin() + static_cast<std::ptrdiff_t>(keep), sims.end(),
+                    std::greater<float>());
+  sims.resize(keep);
+  sims.shrink_to_fit();
+  top_.push_back(std::move(sims));
+  return Status::Ok();
+}
+
+Result<WatchlistForecast> HubCheck::Judge(const float* candidate, int dim, float threshold) const {
+  if (dim != cohort_->dim()) return DimMismatch(dim, cohort_->dim(), cohort_->model_id());
+  const int64_t m = cohort_->size();
+  WatchlistForecast f;
+  f.threshold = threshold;
+  f.cohort_size = m;
+  std::vector<float> sims;
+  EntryForecast ef = cohort_->Score(candidate, threshold, options_, &sims);
+  ef.index = entries();
+  std::vector<double> hits;
+  for (const auto& top : top_) {
+    // top is descending: the hits are the leading run at or above the threshold.
+    hits.push_back(static_cast<double>(
+        std::upper_bound(top.begin(), top.end(), threshold, std::greater<float>()) - top.begin()));
+  }
+  hits.push_back(static_cast<double>(ef.cohort_hits));
+  f.hubs = FlagHubs({&ef}, Median(hits), m, options_);
+  f.entries.push_back(ef);
+  for (size_t j = 0; j < sims.size(); ++j) f.faces_alerting += std::max(best_[j], sims[j]) >= threshold ? 1 : 0;
   f.rate = m ? static_cast<double>(f.faces_alerting) / static_cast<double>(m) : 0;
   f.rate_upper95 = WilsonUpper95(f.faces_alerting, m);
   return f;

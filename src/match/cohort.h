@@ -25,7 +25,11 @@
 // then count x dim little-endian float32. Load() refuses a cohort of another recogniser
 // (FailedPrecondition) and a truncated or malformed file (Corrupt, naming the file).
 //
-// Thread-safety: immutable after construction; Forecast() is const and may run concurrently.
+// HubCheck applies the same rule at enrolment, one candidate at a time, without re-scoring
+// the whole list (store/enrolment.h refuses a flagged entry unless a supervisor accepts it).
+//
+// Thread-safety: a BackgroundCohort is immutable after construction; Forecast() is const and
+// may run concurrently. A HubCheck is not thread-safe (one per enroller).
 #ifndef LFR_MATCH_COHORT_H_
 #define LFR_MATCH_COHORT_H_
 
@@ -66,8 +70,20 @@ struct WatchlistForecast {
   std::vector<EntryForecast> entries;  // in input order
 };
 
+// The hub check's verdict on one enrolment (store/enrolment.h, the API's upload response).
+struct HubVerdict {
+  bool checked = false;
+  std::string not_checked;      // why not, when not (no cohort installed, no threshold, ...)
+  WatchlistForecast forecast;   // when checked: entries[0] is the new entry; the list's
+                                //   figures include it
+  bool refused = false;         // a hub not accepted: nothing was stored
+  std::string accepted_reason;  // a hub enrolled anyway with this reason (audited)
+  bool hub() const { return checked && !forecast.entries.empty() && forecast.entries[0].hub; }
+};
+
 class BackgroundCohort {
  public:
+  friend class HubCheck;
   // rows: count x dim unit vectors; groups: one label per row (e.g. "Black Female") or
   // empty. Computes the reference hubness statistics (O(count^2 x dim)). InvalidArgument
   // for a dim < 1, fewer than top_k + 2 rows or a size mismatch.
@@ -101,6 +117,41 @@ class BackgroundCohort {
   std::vector<float> rows_;
   std::vector<std::string> groups_;
   double ref_median_ = 0, ref_mad_ = 0;  // leave-one-out hubness of the cohort's own faces
+
+  // One entry's hits, top score, hubness and z at threshold; *sims gets its similarity to
+  // every cohort face (cohort order).
+  EntryForecast Score(const float* entry, float threshold, const ForecastOptions& options,
+                      std::vector<float>* sims) const;
+};
+
+// Sets hub and reason on each entry by the forecast's rule (hub_z, or min_hits_for_hub hits
+// and hub_rate_factor x median_hits); returns how many are hubs. cohort_size: for the text.
+int FlagHubs(std::vector<EntryForecast*> entries, double median_hits, int64_t cohort_size,
+             const ForecastOptions& options);
+
+// Enrolment's view of the forecast: is one candidate entry a hub of the watchlist it is
+// about to join? Keeps, per entry already on the list, its highest cohort similarities
+// (the top 512, sorted: hits above 512 count as 512, which moves the median entry only when
+// a quarter of a 2,100-face cohort alerts on the typical entry) and, per cohort face, its
+// best similarity to any entry, so Judge() costs one pass over the cohort at any threshold.
+// The cohort must outlive the HubCheck. Holds similarities, never embeddings.
+class HubCheck {
+ public:
+  explicit HubCheck(const BackgroundCohort* cohort, ForecastOptions options = {});
+  // An entry already on the watchlist (dim must be the cohort's: InvalidArgument otherwise).
+  Status AddEntry(const float* entry, int dim);
+  // The candidate's forecast as if it joined the list (entries[0], index = entries so far),
+  // flagged by Forecast()'s rule, and the whole list's figures with it.
+  Result<WatchlistForecast> Judge(const float* candidate, int dim, float threshold) const;
+  int entries() const { return static_cast<int>(top_.size()); }
+  const BackgroundCohort& cohort() const { return *cohort_; }
+
+ private:
+  static constexpr size_t kKeep = 512;
+  const BackgroundCohort* cohort_;
+  ForecastOptions options_;
+  std::vector<std::vector<float>> top_;  // per entry: its kKeep highest similarities, descending
+  std::vector<float> best_;              // per cohort face: best similarity over the entries
 };
 
 // The default cohort file of a recogniser: $LFR_HOME/cohort/<model id>.cohort.

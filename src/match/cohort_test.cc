@@ -99,6 +99,60 @@ TEST(BackgroundCohort, AnEntryWithFarMoreHitsThanTheOthersIsFlaggedAtTheThreshol
   EXPECT_NE(f->entries[10].reason.find("would alert on it at this threshold"), std::string::npos);
 }
 
+// Enrolment's HubCheck gives, for a candidate joining a list, exactly what Forecast() gives
+// for the list with the candidate as its last entry, at any threshold: the same hits, hub
+// flag and reason (by either rule) and the same whole-list figures.
+TEST(HubCheck, JudgesACandidateAsTheFullForecastWouldAtAnyThreshold) {
+  const BackgroundCohort cohort = MakeCohort();
+  std::vector<float> entries = Faces(10, 5);
+  auto rows = Faces(600, 7);
+  // Candidates: an ordinary face, the near-centre of five cohort faces (the hits rule), and
+  // the mean face direction (the hubness rule).
+  std::vector<float> near(kDim, 0.0f), hub(kDim, 0.0f);
+  for (int j = 0; j < 5; ++j) {
+    for (int d = 0; d < kDim; ++d) near[d] += rows[static_cast<size_t>(j) * kDim + d];
+  }
+  Normalise(near.data(), kDim);
+  hub[0] = 1.0f;
+  hub[1] = 0.1f;
+  Normalise(hub.data(), kDim);
+  const std::vector<float> ordinary = Faces(1, 1234);
+  HubCheck check(&cohort);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(check.AddEntry(&entries[static_cast<size_t>(i) * kDim], kDim).ok());
+  EXPECT_EQ(check.entries(), 10);
+  int hubs_seen = 0;
+  const std::vector<float>* candidates[] = {&ordinary, &near, &hub};
+  for (const std::vector<float>* cand : candidates) {
+    for (float t : {0.2f, 0.3f, 0.45f, 0.6f}) {
+      std::vector<float> all = entries;
+      all.insert(all.end(), cand->begin(), cand->end());
+      auto full = cohort.Forecast(all.data(), 11, kDim, t);
+      auto judged = check.Judge(cand->data(), kDim, t);
+      ASSERT_TRUE(full.ok() && judged.ok());
+      ASSERT_EQ(judged->entries.size(), 1u);
+      const EntryForecast& a = full->entries[10];
+      const EntryForecast& b = judged->entries[0];
+      EXPECT_EQ(b.index, 10);
+      EXPECT_EQ(a.cohort_hits, b.cohort_hits) << t;
+      EXPECT_EQ(a.hub, b.hub) << t << ": " << a.reason << " / " << b.reason;
+      EXPECT_EQ(a.reason, b.reason);
+      EXPECT_FLOAT_EQ(a.hubness, b.hubness);
+      EXPECT_EQ(full->faces_alerting, judged->faces_alerting) << t;
+      EXPECT_DOUBLE_EQ(full->rate_upper95, judged->rate_upper95);
+      hubs_seen += b.hub;
+    }
+  }
+  EXPECT_GE(hubs_seen, 5) << "both hub candidates flagged at most thresholds";
+  // The ordinary face is never a hub; the mean face always is.
+  for (float t : {0.2f, 0.45f}) {
+    EXPECT_FALSE(check.Judge(ordinary.data(), kDim, t)->entries[0].hub);
+    EXPECT_TRUE(check.Judge(hub.data(), kDim, t)->entries[0].hub);
+  }
+  std::vector<float> wrong(128, 0.1f);
+  EXPECT_EQ(check.AddEntry(wrong.data(), 128).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(check.Judge(wrong.data(), 128, 0.5f).status().code(), Status::Code::kInvalidArgument);
+}
+
 TEST(BackgroundCohort, EmptyListAndWrongDimension) {
   const BackgroundCohort cohort = MakeCohort(100);
   auto empty = cohort.Forecast(nullptr, 0, kDim, 0.5f);

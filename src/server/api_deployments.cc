@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "pipeline/camera.h"
 #include "report/notice.h"
@@ -9,6 +10,7 @@
 #include "server/api.h"
 #include "server/api_lookup.h"
 #include "store/text_fields.h"
+#include "store/watchlist_forecast.h"
 #include "vision/image_io.h"
 
 namespace lfr::server {
@@ -229,9 +231,20 @@ void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, 
   if (confirm != "" && confirm != "true" && confirm != "false") {
     return SendError(res, 400, "field 'confirm_duplicate': expected true or false");
   }
+  const std::string accept_hub = FormField(req, "accept_hub_reason");
+  if (Status s = CheckText(accept_hub, "field 'accept_hub_reason'", text_limits::kNote, TextKind::kMultiLine);
+      !s.ok()) {
+    return SendStatus(res, s);
+  }
   if (api.enrolment == nullptr) return SendError(res, 503, "enrolment is not available (no models loaded)");
-  auto outcome = api.enrolment->Enrol(meta, image, caller.actor, confirm == "true");
+  auto outcome = api.enrolment->Enrol(meta, image, caller.actor, confirm == "true", accept_hub);
   if (!outcome.ok()) return SendStatus(res, outcome.status());
+  if (outcome->hub_check && outcome->hub_check->refused) {
+    // A forecast hub: the supervisor decides (the console asks for a reason to accept it).
+    return SendJson(res, 409, {{"error", outcome->rejection + " (send accept_hub_reason)"},
+                               {"rejection", outcome->rejection},
+                               {"hub", HubVerdictJson(*outcome->hub_check)}});
+  }
   if (outcome->exact_duplicate_of) {
     // Not an error in the photo: the supervisor decides (the console offers "enrol anyway").
     return SendJson(res, 409, {{"error", outcome->rejection + " (send confirm_duplicate=true)"},
@@ -244,7 +257,52 @@ void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, 
   }
   nlohmann::json out = EntryJson(*outcome->entry, true);
   out["warnings"] = outcome->warnings;
+  if (outcome->hub_check) out["hub_check"] = HubVerdictJson(*outcome->hub_check);
   SendJson(res, 201, out);
+}
+
+// GET /api/deployments/ID/forecast: the watchlist's false-alert forecast against the
+// background cohort of its recogniser at its threshold (or ?threshold=), against the force's
+// cap (or ?cap=). Always 200 when the deployment exists: "status" says whether there was
+// anything to forecast ("ok", "no_cohort" with the reason, "empty").
+void Forecast(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  double cap = api.options->false_alert_cap;
+  if (req.has_param("cap")) {
+    const std::string text = req.get_param_value("cap");
+    char* end = nullptr;
+    cap = std::strtod(text.c_str(), &end);
+    if (text.empty() || end == nullptr || *end != '\0' || !(cap > 0 && cap <= 1)) {
+      return SendError(res, 400, "query parameter 'cap': expected a rate in (0, 1], e.g. 0.001");
+    }
+  }
+  const std::string threshold = req.has_param("threshold") ? req.get_param_value("threshold") : "";
+  nlohmann::json base = {{"deployment", d->id}, {"recogniser", d->recogniser_id},
+                         {"threshold_spec", threshold.empty() ? d->spec.threshold : threshold}, {"cap", cap}};
+  auto entries = api.store->ListWatchlist(d->id, false);
+  if (!entries.ok()) return SendStatus(res, entries.status());
+  if (entries->empty()) {
+    base["status"] = "empty";
+    base["message"] = "the watchlist is empty: nothing to forecast";
+    return SendJson(res, 200, base);
+  }
+  Result<BackgroundCohort> cohort =
+      api.options->cohort_home.empty()
+          ? Result<BackgroundCohort>(Status::NotFound("no background cohort is installed on this server"))
+          : BackgroundCohort::Load(DefaultCohortPath(api.options->cohort_home, d->recogniser_id), d->recogniser_id);
+  if (!cohort.ok()) {
+    base["status"] = "no_cohort";
+    base["message"] = "not checked: " + cohort.status().message() +
+                      ". Without a background cohort nobody can say which entries would cause false alerts; "
+                      "build one with `lfr cohort build` on the server";
+    return SendJson(res, 200, base);
+  }
+  auto f = ForecastDeployment(*api.store, *d, caller.actor, *cohort, threshold, cap);
+  if (!f.ok()) return SendStatus(res, f.status());
+  nlohmann::json out = ForecastJson(*f);
+  out["status"] = "ok";
+  SendJson(res, 200, out);
 }
 
 void PublishNotice(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -390,6 +448,10 @@ void RegisterDeploymentRoutes(Api& api) {
   api.Route("POST", R"(/api/deployments/(\d+)/watchlist)", Permission::kManageDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
               UploadEntry(api, req, res, c);
+            });
+  api.Route("GET", R"(/api/deployments/(\d+)/forecast)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
+              Forecast(api, req, res, c);
             });
   api.Route("GET", R"(/api/watchlist/(\d+)/image)", Permission::kViewFaceImages,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& caller) {

@@ -24,7 +24,8 @@ using lfr::testing::kCli;
 // Counts the photos handed to enrolment; enrols nothing.
 class CountingEnrolment : public EnrolmentService {
  public:
-  Result<Outcome> Enrol(const WatchlistEntry&, const std::string&, const Actor&, bool) override {
+  Result<Outcome> Enrol(const WatchlistEntry&, const std::string&, const Actor&, bool,
+                        const std::string&) override {
     ++calls;
     Outcome o;
     o.rejection = "no face found";

@@ -277,12 +277,14 @@ void PipelineRunner::Ticker() {
   }
 }
 
-StoreEnrolmentService::StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id)
-    : store_(store), models_(models), detector_id_(std::move(detector_id)) {}
+StoreEnrolmentService::StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id,
+                                             std::filesystem::path cohort_home)
+    : cohort_home_(std::move(cohort_home)), store_(store), models_(models), detector_id_(std::move(detector_id)) {}
 
 Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEntry& meta,
                                                                const std::string& image_bytes,
-                                                               const Actor& by, bool confirm_duplicate) {
+                                                               const Actor& by, bool confirm_duplicate,
+                                                               const std::string& accept_hub_reason) {
   auto d = store_->GetDeployment(meta.deployment_id);
   if (!d.ok()) return d.status();
   auto image = DecodeImage(image_bytes, "the uploaded photo");
@@ -309,10 +311,21 @@ Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEn
     WipeMat(&*image);
     return enroller.status();
   }
-  auto outcome = (*enroller)->EnrolImage(*image, meta, confirm_duplicate);
+  HubPolicy policy;
+  if (cohort_home_.empty()) {
+    policy.missing = "no background cohort is installed on this server (build one with `lfr cohort build`)";
+  } else {
+    policy = HubPolicyFor(*d, cohort_home_);
+  }
+  if (Status s = (*enroller)->SetHubPolicy(std::move(policy)); !s.ok()) {
+    WipeMat(&*image);
+    return s;
+  }
+  auto outcome = (*enroller)->EnrolImage(*image, meta, confirm_duplicate, accept_hub_reason);
   WipeMat(&*image);
   if (!outcome.ok()) return outcome.status();
-  return Outcome{outcome->entry, outcome->rejection, outcome->warnings, outcome->exact_duplicate_of};
+  return Outcome{outcome->entry, outcome->rejection, outcome->warnings, outcome->exact_duplicate_of,
+                 outcome->hub_check};
 }
 
 }  // namespace lfr::server

@@ -11,7 +11,8 @@
 //    RestartCamera restarts one. Stopping a deployment stops its cameras and wipes its
 //    watchlist from memory.
 //  * StoreEnrolmentService enrols uploaded photos through store/enrolment.h with the
-//    deployment's recogniser and the card's verification threshold for duplicates.
+//    deployment's recogniser and the card's verification threshold for duplicates, each
+//    entry checked for being a hub against the recogniser's background cohort.
 //
 // Ownership: store, models and events must outlive both. Thread-safety: all public methods
 // are thread-safe (the runner locks its table of running deployments; the enrolment
@@ -74,11 +75,16 @@ class PipelineRunner : public LiveRunner {
 
 class StoreEnrolmentService : public EnrolmentService {
  public:
-  StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id = "");
+  // cohort_home: where the background cohorts are (<cohort_home>/cohort, i.e. $LFR_HOME);
+  // "" = none installed (every entry enrolled with hub_check.not_checked saying so).
+  StoreEnrolmentService(Store* store, const ModelStore* models, std::string detector_id = "",
+                        std::filesystem::path cohort_home = {});
   Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
-                        const Actor& by, bool confirm_duplicate) override;
+                        const Actor& by, bool confirm_duplicate,
+                        const std::string& accept_hub_reason) override;
 
  private:
+  std::filesystem::path cohort_home_;
   Store* store_;
   const ModelStore* models_;
   std::string detector_id_;

@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "match/cohort.h"
 #include "pipeline/source_policy.h"
 #include "server/auth.h"
 #include "server/events.h"
@@ -72,13 +73,18 @@ class EnrolmentService {
     // Set (with a rejection) when refused as the same face as this entry under another
     // reference (store/enrolment.h kExactDuplicateSimilarity) and not confirmed.
     std::optional<int64_t> exact_duplicate_of;
+    // The hub check against the background cohort (store/enrolment.h): refused set (with a
+    // rejection) for a forecast hub not accepted; not_checked when no cohort is installed.
+    std::optional<HubVerdict> hub_check;
   };
   virtual ~EnrolmentService() = default;
   // meta: reference, display_name, category, reason, image_source (deployment_id set).
   // InvalidArgument if image_bytes is not a decodable image. confirm_duplicate: enrol an
   // exact duplicate of another entry anyway (flagged), instead of refusing it.
+  // accept_hub_reason: non-blank enrols a forecast hub anyway, with this reason (audited).
   virtual Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
-                                const Actor& by, bool confirm_duplicate) = 0;
+                                const Actor& by, bool confirm_duplicate,
+                                const std::string& accept_hub_reason) = 0;
 };
 
 // Runs the camera pipelines of active deployments and reports on them.
@@ -130,6 +136,9 @@ struct ServerOptions {
   size_t max_upload_bytes = 10 << 20;   // larger requests get 413 (before the body is read)
   size_t max_anonymous_body = 64 << 10; // body limit of routes needing no session (login)
   std::string recogniser_id;            // new deployments' recogniser
+  std::string cohort_home;              // background cohorts in <cohort_home>/cohort ($LFR_HOME);
+                                        //   "" = none installed (the forecast says so)
+  double false_alert_cap = 1e-3;        // the force's cap on false alerts per face (forecast)
   int io_threads = 1;                   // socket I/O, event streams (never blocked by handlers)
   int worker_threads = 8;               // route handlers (store, enrolment)
   size_t max_queued_requests = 512;     // waiting for a worker; beyond it 503

@@ -257,7 +257,8 @@ TEST_F(TransportTest, ReconnectingStreamGetsWhatItMissedFromLastEventId) {
 // Blocks every enrolment until released: keeps the worker pool busy.
 class BlockingEnrolment : public EnrolmentService {
  public:
-  Result<Outcome> Enrol(const WatchlistEntry&, const std::string&, const Actor&, bool) override {
+  Result<Outcome> Enrol(const WatchlistEntry&, const std::string&, const Actor&, bool,
+                        const std::string&) override {
     std::unique_lock<std::mutex> lock(mu_);
     ++entered_;
     cv_.notify_all();

@@ -5,7 +5,11 @@
 #include <iomanip>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "match/calibration.h"
 #include "store/media.h"
+#include "util/text.h"
 #include "util/secure.h"
 #include "vision/image_io.h"
 
@@ -20,6 +24,40 @@ std::string Fixed(double v, int digits) {
   return s.str();
 }
 }  // namespace
+
+HubPolicy HubPolicyFor(const Deployment& deployment, const std::filesystem::path& lfr_home) {
+  HubPolicy p;
+  p.threshold = deployment.spec.threshold;
+  p.recogniser_id = deployment.recogniser_id;
+  auto cohort = BackgroundCohort::Load(DefaultCohortPath(lfr_home, deployment.recogniser_id),
+                                       deployment.recogniser_id);
+  if (cohort.ok()) {
+    p.cohort = std::make_shared<const BackgroundCohort>(std::move(cohort).value());
+  } else {
+    p.missing = cohort.status().message();
+  }
+  return p;
+}
+
+Status WatchlistEnroller::SetHubPolicy(HubPolicy policy) {
+  hub_.reset();
+  if (policy.cohort) {
+    auto check = std::make_unique<HubCheck>(policy.cohort.get(), policy.options);
+    for (const EntryEmbedding& k : known_) {
+      Status s = check->AddEntry(reinterpret_cast<const float*>(k.embedding.data()),
+                                 static_cast<int>(k.embedding.size() / sizeof(float)));
+      if (!s.ok()) return s;
+    }
+    hub_ = std::move(check);
+  }
+  hub_policy_ = std::move(policy);
+  return Status::Ok();
+}
+
+std::string WatchlistEnroller::HubCheckMissing() const {
+  if (!hub_policy_) return "no hub check configured";
+  return hub_ ? "" : hub_policy_->missing;
+}
 
 Result<std::unique_ptr<WatchlistEnroller>> WatchlistEnroller::Create(Store* store, int64_t deployment_id,
                                                                      FaceAnalyzer* analyzer,
@@ -44,21 +82,31 @@ Result<std::unique_ptr<WatchlistEnroller>> WatchlistEnroller::Create(Store* stor
 }
 
 Result<EnrolmentOutcome> WatchlistEnroller::Enrol(const std::filesystem::path& image,
-                                                  const WatchlistEntry& meta, bool allow_duplicate) {
+                                                  const WatchlistEntry& meta, bool allow_duplicate,
+                                                  const std::string& accept_hub_reason) {
   auto decoded = ReadImage(image);
   if (!decoded.ok()) {
     EnrolmentOutcome out;
     out.rejection = decoded.status().message();
     return out;
   }
-  auto r = EnrolImage(*decoded, meta, allow_duplicate);
+  auto r = EnrolImage(*decoded, meta, allow_duplicate, accept_hub_reason);
   WipeMat(&decoded.value());
   return r;
 }
 
 Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, const WatchlistEntry& meta,
-                                                       bool allow_duplicate) {
+                                                       bool allow_duplicate,
+                                                       const std::string& accept_hub_reason) {
   EnrolmentOutcome out;
+  const bool accept_hub = accept_hub_reason.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (accept_hub) {
+    if (Status s = CheckText(accept_hub_reason, "the reason for accepting a hub", text_limits::kNote,
+                             TextKind::kMultiLine);
+        !s.ok()) {
+      return s;
+    }
+  }
   AnalyzeOptions aopts;
   aopts.embed = true;
   aopts.embed_all = false;
@@ -135,6 +183,50 @@ Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, con
                            Fixed(duplicate_threshold_, 3));
   }
 
+  // Hub check: would this entry alert on many strangers at the deployment's threshold?
+  if (hub_policy_ && storable) {
+    HubVerdict v;
+    if (!hub_) {
+      v.not_checked = hub_policy_->missing;
+    } else {
+      auto threshold = ResolveThreshold(hub_policy_->threshold, hub_policy_->recogniser_id,
+                                        static_cast<int>(known_.size()) + 1);
+      if (!threshold.ok()) {
+        v.not_checked = "the deployment's threshold: " + threshold.status().message();
+      } else {
+        auto f = hub_->Judge(input.embedding.data(), dim, *threshold);
+        if (!f.ok()) {
+          WipeBytes(input.embedding.data(), input.embedding.size() * sizeof(float));
+          return f.status();
+        }
+        v.checked = true;
+        v.forecast = std::move(f).value();
+      }
+    }
+    if (v.hub()) {
+      const EntryForecast& ef = v.forecast.entries[0];
+      if (!accept_hub) {
+        WipeBytes(input.embedding.data(), input.embedding.size() * sizeof(float));
+        v.refused = true;
+        out.rejection = "this photo would be a hub of the watchlist: " + ef.reason + " (threshold " +
+                        Fixed(v.forecast.threshold, 3) + ", background cohort of " +
+                        std::to_string(v.forecast.cohort_size) +
+                        " faces). It would cause false alerts on many people: use a clear frontal photo of "
+                        "this person, or a supervisor accepts it with a reason";
+        out.warnings.clear();
+        out.hub_check = std::move(v);
+        return out;
+      }
+      v.accepted_reason = accept_hub_reason;
+      const std::string note = "forecast hub accepted by " + by_.name + " (" + std::to_string(ef.cohort_hits) +
+                               " of " + std::to_string(v.forecast.cohort_size) + " strangers at " +
+                               Fixed(v.forecast.threshold, 3) + "): " + accept_hub_reason;
+      input.meta.quality_notes = input.meta.quality_notes.empty() ? note : input.meta.quality_notes + "; " + note;
+      out.warnings.push_back("accepted although a forecast hub: " + ef.reason);
+    }
+    out.hub_check = std::move(v);
+  }
+
   auto jpeg = EncodeJpeg(image, kEnrolmentImageLongSide);
   if (!jpeg.ok()) {
     WipeBytes(input.embedding.data(), input.embedding.size() * sizeof(float));
@@ -144,6 +236,12 @@ Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, con
   auto added = store_->AddWatchlistEntry(input, by_);
   WipeBytes(input.image_jpeg.data(), input.image_jpeg.size());
   if (added.ok()) {
+    if (hub_) {
+      if (Status hs = hub_->AddEntry(input.embedding.data(), dim); !hs.ok()) {
+        WipeBytes(input.embedding.data(), input.embedding.size() * sizeof(float));
+        return hs;
+      }
+    }
     EntryEmbedding k;
     k.entry_id = added->id;
     k.reference = added->reference;
@@ -161,6 +259,21 @@ Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, con
     return added.status();
   }
   out.entry = std::move(added).value();
+  if (out.hub_check && !out.hub_check->accepted_reason.empty()) {
+    // The supervisor's decision to enrol a forecast hub is on record with its figures.
+    const EntryForecast& ef = out.hub_check->forecast.entries[0];
+    Status audited = store_->Audit(by_, "watchlist.accept_hub", "entry:" + std::to_string(out.entry->id),
+                                   nlohmann::json{{"deployment", deployment_id_},
+                                                  {"reference", out.entry->reference},
+                                                  {"reason", out.hub_check->accepted_reason},
+                                                  {"threshold", out.hub_check->forecast.threshold},
+                                                  {"cohort_size", out.hub_check->forecast.cohort_size},
+                                                  {"cohort_hits", ef.cohort_hits},
+                                                  {"hub_z", ef.hub_z},
+                                                  {"why", ef.reason}}
+                                       .dump());
+    if (!audited.ok()) return audited;
+  }
   return out;
 }
 

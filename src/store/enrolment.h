@@ -12,6 +12,14 @@
 // refused (exact_duplicate_of set, nothing stored) unless the caller confirms it
 // (allow_duplicate): two entries of one face raise two alerts for one person.
 //
+// Hub check (match/cohort.h), when a HubPolicy is set (the CLI and the API always set one):
+// each new entry is scored against the background cohort of the deployment's recogniser at
+// the deployment's threshold for the list's size with it. An entry the forecast's rule flags
+// as a hub is refused (outcome.hub_check->refused, nothing stored) unless the caller accepts
+// it with a reason: then it is stored with the acceptance in its quality notes and a
+// watchlist.accept_hub audit row (who, why, the forecast). With no cohort installed the
+// entry is enrolled unchecked and hub_check says so (not_checked): the caller must show it.
+//
 // The enroller keeps the deployment's embeddings opened in memory (locked, wiped on
 // destruction) for the duplicate check, loading them once (one audited watchlist.load).
 //
@@ -28,6 +36,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "match/cohort.h"
 #include "match/watchlist.h"
 #include "store/store.h"
 #include "vision/analyzer.h"
@@ -45,7 +54,22 @@ struct EnrolmentOutcome {
   std::vector<std::string> warnings;    // e.g. a possible duplicate
   // Set (with a rejection) when refused as an exact duplicate of this entry.
   std::optional<int64_t> exact_duplicate_of;
+  // The hub check's verdict, when the enroller has a HubPolicy and the face got that far.
+  std::optional<HubVerdict> hub_check;
 };
+
+// What an enroller checks hubs against.
+struct HubPolicy {
+  std::shared_ptr<const BackgroundCohort> cohort;  // null: none installed (entries unchecked)
+  std::string missing;         // why there is none, shown as HubVerdict::not_checked
+  std::string threshold;       // the deployment's threshold: a score or "fpir:…"
+  std::string recogniser_id;   // resolves an fpir: threshold for the list's size
+  ForecastOptions options;
+};
+
+// The policy for a deployment: its recogniser's cohort from $LFR_HOME/cohort (lfr_home),
+// or none with the reason (not built, another recogniser's, damaged).
+HubPolicy HubPolicyFor(const Deployment& deployment, const std::filesystem::path& lfr_home);
 
 class WatchlistEnroller {
  public:
@@ -63,11 +87,19 @@ class WatchlistEnroller {
   // an outcome with a rejection. Errors that stop an import — deployment closed or full,
   // disk full, a model failure — are returned as a Status.
   // An exact duplicate of another reference's entry is a rejection unless allow_duplicate.
+  // A forecast hub is a rejection unless accept_hub_reason is non-blank (at most 2,000
+  // characters; InvalidArgument otherwise).
   Result<EnrolmentOutcome> Enrol(const std::filesystem::path& image, const WatchlistEntry& meta,
-                                 bool allow_duplicate = false);
+                                 bool allow_duplicate = false, const std::string& accept_hub_reason = "");
   // The same for a decoded 8-bit BGR image (e.g. an upload). The image is not wiped.
   Result<EnrolmentOutcome> EnrolImage(const cv::Mat& image, const WatchlistEntry& meta,
-                                      bool allow_duplicate = false);
+                                      bool allow_duplicate = false, const std::string& accept_hub_reason = "");
+
+  // Checks every later enrolment for hubs (see above). InvalidArgument if the cohort's
+  // dimension is not the deployment's embeddings'.
+  Status SetHubPolicy(HubPolicy policy);
+  // "" while hubs are checked; else why not (no policy set, or the policy's `missing`).
+  std::string HubCheckMissing() const;
 
   int64_t deployment_id() const { return deployment_id_; }
 
@@ -84,6 +116,8 @@ class WatchlistEnroller {
   Actor by_;
   EnrolOptions options_;
   std::vector<EntryEmbedding> known_;  // current entries, for the duplicate check
+  std::optional<HubPolicy> hub_policy_;
+  std::unique_ptr<HubCheck> hub_;      // with a cohort: the current entries' similarities
   std::vector<AnalyzedFace> faces_;    // reused
 };
 

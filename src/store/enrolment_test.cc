@@ -1,9 +1,11 @@
 // Enrolment into the store on real faces: the stills of video/hamilton, a generated image
-// with no face and one with two, a duplicate face under another reference, the cap.
+// with no face and one with two, a duplicate face under another reference, the cap, and
+// forecast hubs refused unless accepted with a reason.
 #include "store/enrolment.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -181,6 +183,101 @@ TEST_F(EnrolmentTest, AFullOrClosedWatchlistStopsEnrolmentWithAStatus) {
   auto closed = WatchlistEnroller::Create(store_.get(), dep, analyzer_.get(), threshold_, kCli);
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.status().code(), Status::Code::kFailedPrecondition);
+}
+
+// The hub check at enrolment (HubPolicy): an entry the background cohort's forecast flags as
+// a hub is refused with the reason, enrolled only when accepted with a reason (kept in its
+// quality notes and audited), an ordinary face passes with its forecast, and without a
+// cohort the outcome says plainly that it was not checked. The cohort is made around one
+// real photo's embedding, so that photo is a hub by construction (as a sideways or
+// background crop is in real data).
+TEST_F(EnrolmentTest, AHubIsRefusedUnlessAcceptedWithAReasonAndAnOrdinaryFacePasses) {
+  // Lin-Manuel Miranda's embedding as enrolment stores it (via a scratch deployment).
+  const int64_t scratch = NewDeployment("scratch");
+  ASSERT_TRUE(Enroller(scratch)->Enrol(Still("lin-manuel-miranda.png"), Meta("scratch"))->entry.has_value());
+  auto emb = store_->LoadEmbeddings(scratch, kCli);
+  ASSERT_TRUE(emb.ok() && emb->size() == 1u);
+  const auto* v = reinterpret_cast<const float*>((*emb)[0].embedding.data());
+  const std::vector<float> lin(v, v + (*emb)[0].embedding.size() / sizeof(float));
+  ASSERT_FALSE(lin.empty());
+  auto cohort = BackgroundCohort::FromRows("mobilefacenet-arcface", "", static_cast<int>(lin.size()),
+                                           StrangersAround(lin, 300, 3), {});
+  ASSERT_TRUE(cohort.ok()) << cohort.status().message();
+  // Save it where HubPolicyFor looks, as `lfr cohort build` would.
+  const fs::path home = TempDir("hub-home");
+  ASSERT_TRUE(cohort->Save(DefaultCohortPath(home, "mobilefacenet-arcface")).ok());
+
+  const int64_t dep = NewDeployment("hubs");
+  auto deployment = store_->GetDeployment(dep);
+  ASSERT_TRUE(deployment.ok());
+  HubPolicy policy = HubPolicyFor(*deployment, home);
+  ASSERT_NE(policy.cohort, nullptr) << policy.missing;
+  auto enroller = Enroller(dep);
+  ASSERT_TRUE(enroller->SetHubPolicy(policy).ok());
+  EXPECT_EQ(enroller->HubCheckMissing(), "");
+
+  // An ordinary face: enrolled, with its forecast (checked, not a hub).
+  auto alex = enroller->Enrol(Still("alex-lacamoire.png"), Meta("AL-1"));
+  ASSERT_TRUE(alex.ok()) << alex.status().ToString();
+  ASSERT_TRUE(alex->entry.has_value()) << alex->rejection;
+  ASSERT_TRUE(alex->hub_check.has_value());
+  EXPECT_TRUE(alex->hub_check->checked);
+  EXPECT_FALSE(alex->hub_check->hub());
+  EXPECT_EQ(alex->hub_check->forecast.cohort_size, 300);
+  EXPECT_NEAR(alex->hub_check->forecast.threshold, 0.6f, 1e-6);
+
+  // The photo every stranger leans towards: refused as a hub, with the reason; nothing stored.
+  auto refused = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-1"));
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_FALSE(refused->entry.has_value());
+  ASSERT_TRUE(refused->hub_check.has_value());
+  EXPECT_TRUE(refused->hub_check->refused);
+  EXPECT_TRUE(refused->hub_check->hub());
+  EXPECT_THAT(refused->rejection, HasSubstr("would be a hub of the watchlist: close to many strangers at once"));
+  EXPECT_EQ(store_->ListWatchlist(dep, true)->size(), 1u);
+
+  // Accepted by the supervisor with a reason: stored, the reason in its notes, audited.
+  auto accepted = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-1"), false,
+                                  "the only photo of this person; custody image requested");
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  ASSERT_TRUE(accepted->entry.has_value()) << accepted->rejection;
+  EXPECT_FALSE(accepted->hub_check->refused);
+  EXPECT_EQ(accepted->hub_check->accepted_reason, "the only photo of this person; custody image requested");
+  EXPECT_THAT(accepted->entry->quality_notes, HasSubstr("forecast hub accepted by"));
+  EXPECT_THAT(accepted->entry->quality_notes, HasSubstr("custody image requested"));
+  EXPECT_THAT(accepted->warnings[0], HasSubstr("accepted although a forecast hub"));
+  AuditQuery q;
+  q.action = "watchlist.accept_hub";
+  auto rows = store_->ListAudit(q);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].target, "entry:" + std::to_string(accepted->entry->id));
+  const auto details = nlohmann::json::parse((*rows)[0].details);
+  EXPECT_EQ(details["reason"], "the only photo of this person; custody image requested");
+  EXPECT_GT(details["hub_z"].get<double>(), 4.0);
+  // A reason that is only blanks is no acceptance.
+  auto blank = Enroller(dep)->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-2"), true, "   ");
+  ASSERT_TRUE(blank.ok());
+  EXPECT_FALSE(blank->entry.has_value());
+}
+
+TEST_F(EnrolmentTest, WithoutACohortEntriesAreEnrolledAndTheOutcomeSaysTheyWereNotChecked) {
+  const int64_t dep = NewDeployment("no-cohort");
+  auto deployment = store_->GetDeployment(dep);
+  ASSERT_TRUE(deployment.ok());
+  HubPolicy policy = HubPolicyFor(*deployment, TempDir("empty-home"));
+  EXPECT_EQ(policy.cohort, nullptr);
+  EXPECT_THAT(policy.missing, HasSubstr("lfr cohort build"));
+  auto enroller = Enroller(dep);
+  EXPECT_EQ(enroller->HubCheckMissing(), "no hub check configured");
+  ASSERT_TRUE(enroller->SetHubPolicy(policy).ok());
+  EXPECT_THAT(enroller->HubCheckMissing(), HasSubstr("no background cohort"));
+  auto out = enroller->Enrol(Still("alex-lacamoire.png"), Meta("AL-1"));
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(out->entry.has_value()) << out->rejection;
+  ASSERT_TRUE(out->hub_check.has_value());
+  EXPECT_FALSE(out->hub_check->checked);
+  EXPECT_THAT(out->hub_check->not_checked, HasSubstr("no background cohort"));
 }
 
 }  // namespace

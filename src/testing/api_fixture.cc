@@ -96,6 +96,7 @@ void ApiFixture::SetUp() {
   server::ServerOptions o;
   o.port = 0;
   o.recogniser_id = "mobilefacenet-arcface";
+  o.cohort_home = cohort_home_;
   auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr, retrospective_service_,
                                    video_searches_, models_for_server_}, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();

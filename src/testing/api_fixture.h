@@ -69,6 +69,8 @@ class ApiFixture : public StoreFixture {
   RecordingRunner runner_;
   // The server's enrolment (photo uploads): none unless a test sets it before SetUp().
   server::EnrolmentService* enrolment_service_ = nullptr;
+  // The server's ServerOptions::cohort_home (background cohorts): none unless set before SetUp().
+  std::string cohort_home_;
   // The server's searches and gallery imports: none unless a test sets it before SetUp().
   server::RetrospectiveService* retrospective_service_ = nullptr;
   // The server's searches of recorded footage: none unless a test sets it in BeforeServer().

@@ -44,6 +44,23 @@ std::vector<float> UnitVector(int seed, int dim) {
   return v;
 }
 
+std::vector<float> StrangersAround(const std::vector<float>& centre, int n, uint64_t seed) {
+  const int dim = static_cast<int>(centre.size());
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> rows(static_cast<size_t>(n) * static_cast<size_t>(dim));
+  for (int i = 0; i < n; ++i) {
+    float* r = &rows[static_cast<size_t>(i) * static_cast<size_t>(dim)];
+    double norm = 0;
+    for (int d = 0; d < dim; ++d) {
+      r[d] = g(rng) / std::sqrt(static_cast<float>(dim)) + 0.45f * centre[static_cast<size_t>(d)];
+      norm += double(r[d]) * r[d];
+    }
+    for (int d = 0; d < dim; ++d) r[d] = static_cast<float>(r[d] / std::sqrt(norm));
+  }
+  return rows;
+}
+
 WatchlistEntryInput Entry(int64_t deployment_id, const std::string& reference, int seed) {
   WatchlistEntryInput in;
   in.meta.deployment_id = deployment_id;

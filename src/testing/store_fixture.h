@@ -27,6 +27,10 @@ DeploymentSpec Spec(const std::string& name);
 Camera Cam(int64_t deployment_id, const std::string& name);
 // A deterministic random unit vector.
 std::vector<float> UnitVector(int seed, int dim = 128);
+// n unit vectors (row-major) that all lean towards `centre` (unit): random noise plus
+// 0.45 x centre, renormalised, so centre scores ~0.4 with each while they score ~0.17 with
+// each other: a background cohort in which `centre` is a hub.
+std::vector<float> StrangersAround(const std::vector<float>& centre, int n, uint64_t seed);
 // A valid entry: reference, display name "Person <reference>", category "wanted: violence",
 // a reason, a fake JPEG payload and UnitVector(seed).
 WatchlistEntryInput Entry(int64_t deployment_id, const std::string& reference, int seed);

@@ -411,6 +411,7 @@ async function pageDeployment(id) {
             e.duplicate_of ? h('div', { class: 'warning' }, `possible duplicate of entry ${e.duplicate_of} (${Number(e.duplicate_score).toFixed(2)})`) : ''),
           h('td', {}, manage ? h('button', { class: 'secondary', onclick: async () => { try { await api('DELETE', `/api/watchlist/${e.id}`); route(); } catch (x) { toast(x.message, true); } } }, 'Remove') : '')))));
     }
+    if (manage) nodes.push(forecastPanel(d));
     if (manage) nodes.push(uploadForm(d));
   }
   render(...nodes);
@@ -481,14 +482,15 @@ function uploadForm(d) {
     field('reason', 'Reason for inclusion', { required: true }),
     field('image_source', 'Image source'),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add to watchlist'), result));
-  const enrol = async (confirmDuplicate) => {
+  const enrol = async (confirmDuplicate, acceptHub) => {
     result.replaceChildren('Enrolling…');
     const body = new FormData(form);
     if (confirmDuplicate) body.set('confirm_duplicate', 'true');
+    if (acceptHub) body.set('accept_hub_reason', acceptHub);
     try {
       const e = await api('POST', `/api/deployments/${d.id}/watchlist`, body);
       result.replaceChildren(h('p', { class: 'ok' }, `Enrolled ${e.reference} (quality ${Number(e.quality).toFixed(2)})`),
-        ...(e.warnings || []).map((w) => h('p', { class: 'warning' }, w)));
+        ...(e.warnings || []).map((w) => h('p', { class: 'warning' }, w)), hubCheckNote(e.hub_check));
       toast(`Enrolled ${e.reference}`);
       setTimeout(route, 600);
     } catch (e) {
@@ -496,11 +498,57 @@ function uploadForm(d) {
       const anyway = e.status === 409 && e.body && e.body.duplicate_of
         ? h('button', { type: 'button', class: 'secondary', id: 'enrol-anyway', onclick: () => enrol(true) }, 'Enrol anyway')
         : '';
-      result.replaceChildren(h('p', { class: 'error' }, e.status === 409 && e.body && e.body.rejection ? e.body.rejection : e.message), anyway);
+      result.replaceChildren(h('p', { class: 'error' }, e.status === 409 && e.body && e.body.rejection ? e.body.rejection : e.message), anyway,
+        hubAcceptForm(e, (why) => enrol(confirmDuplicate, why)));
     }
   };
   form.addEventListener('submit', (ev) => { ev.preventDefault(); enrol(false); });
   return h('div', { class: 'card' }, h('h2', {}, 'Add a person'), form);
+}
+
+// The watchlist's false-alert forecast before the start (GET /api/deployments/ID/forecast):
+// each entry's hits among the background cohort's strangers at the deployment's threshold,
+// hubs marked, and the whole list's rate against the force's cap. Loaded on request, as it
+// opens the embeddings (audited).
+function forecastPanel(d) {
+  const out = h('div', { id: 'forecast-result', role: 'status' });
+  const run = async () => {
+    out.replaceChildren('Forecasting…');
+    let f;
+    try { f = await api('GET', `/api/deployments/${d.id}/forecast`); } catch (e) { out.replaceChildren(errorBox(e)); return; }
+    if (f.status !== 'ok') { out.replaceChildren(h('p', { class: f.status === 'no_cohort' ? 'error' : 'muted', id: 'forecast-status' }, f.message)); return; }
+    const pct = (x) => `${(100 * x).toFixed(2)} %`;
+    const verdict = f.over_cap ? ['error', 'over the cap'] : f.shown_within_cap ? ['ok', 'within the cap'] : ['warning', 'within the cap as measured, but the cohort is too small to show it at 95 % confidence'];
+    out.replaceChildren(
+      h('p', { id: 'forecast-summary', class: verdict[0] },
+        `${f.faces_alerting} of ${f.cohort_size} strangers would raise a false alert at threshold ${Number(f.threshold).toFixed(3)} (${f.threshold_spec}): ${pct(f.rate)}, at most ${pct(f.rate_upper95)} at 95 % confidence; cap ${pct(f.cap)}: ${verdict[1]}.`),
+      f.hubs ? h('p', { class: 'error' }, `${f.hubs} entr${f.hubs === 1 ? 'y looks' : 'ies look'} like a hub: check the photo and replace or remove it before the start.`) : '',
+      h('table', { id: 'forecast' }, h('tr', {}, ...['Entry', 'Reference', 'Strangers alerting', 'Top score', 'Hub'].map((t) => h('th', {}, t))),
+        f.entries.map((e) => h('tr', { class: e.hub ? 'hub' : '' }, h('td', {}, e.entry), h('td', {}, e.reference),
+          h('td', {}, `${e.cohort_hits} (${pct(e.rate)})`), h('td', {}, Number(e.top_score).toFixed(3)),
+          h('td', { class: e.hub ? 'error' : '' }, e.hub ? e.reason : 'no')))));
+  };
+  return h('div', { class: 'card' }, h('h2', {}, 'False-alert forecast'),
+    h('p', { class: 'muted' }, 'Scores every entry against a background cohort of strangers at this deployment\'s threshold, before the start.'),
+    h('button', { class: 'secondary', id: 'run-forecast', onclick: run }, 'Forecast false alerts'), out);
+}
+
+// What the hub check said about an enrolled entry (plainly when it could not check).
+function hubCheckNote(c) {
+  if (!c) return '';
+  if (!c.checked) return h('p', { class: 'warning', id: 'hub-check' }, `Not checked for hubs: ${c.not_checked}`);
+  return h('p', { class: 'muted', id: 'hub-check' }, `Forecast: ${c.cohort_hits} of ${c.cohort_size} strangers would alert on this entry at ${Number(c.threshold).toFixed(3)}${c.hub ? ' (a hub, accepted)' : ''}.`);
+}
+
+// A 409 for a forecast hub: the supervisor may enrol it anyway, with a reason (audited).
+function hubAcceptForm(e, retry) {
+  if (!(e.status === 409 && e.body && e.body.hub)) return '';
+  const reason = h('input', { id: 'hub-reason', placeholder: 'Why this photo must be used' });
+  return h('div', { class: 'row' }, reason,
+    h('button', { type: 'button', class: 'secondary', id: 'accept-hub', onclick: () => {
+      if (!reason.value.trim()) { reason.focus(); return; }
+      retry(reason.value.trim());
+    } }, 'Accept with reason'));
 }
 
 // ---- live ---------------------------------------------------------------------------------
