@@ -1,4 +1,4 @@
-// `lfr bench pipeline|match|serve|search`: throughput benchmarks of the live pipeline and of watchlist
+// `lfr bench pipeline|match|serve|search|search-video`: throughput benchmarks of the live pipeline and of watchlist
 // search (docs/PERFORMANCE.md). (Named cmd_benchmark.cc: CMake treats *_bench.cc as Google
 // Benchmark sources.) Benchmarks, not tests: numbers depend on the machine and its load, so
 // they print the machine and load next to the results.
@@ -459,6 +459,8 @@ void RunMatchBench(const MatchBenchArgs& given, Context& ctx) {
 void RegisterServeBench(CLI::App* bench, Context& ctx);
 // `lfr bench search` (cmd_bench_search.cc).
 void RegisterSearchBench(CLI::App* bench, Context& ctx);
+// `lfr bench search-video` (cmd_bench_video_search.cc).
+void RegisterVideoSearchBench(CLI::App* bench, Context& ctx);
 
 void RegisterBenchCommand(CLI::App& app, Context& ctx) {
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks (results depend on the machine and its load)");
@@ -540,6 +542,7 @@ void RegisterBenchCommand(CLI::App& app, Context& ctx) {
 
   RegisterServeBench(bench, ctx);
   RegisterSearchBench(bench, ctx);
+  RegisterVideoSearchBench(bench, ctx);
 }
 
 }  // namespace lfr::cli

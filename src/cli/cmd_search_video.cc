@@ -46,9 +46,10 @@ struct SearchVideoArgs {
   int stop_after = 0;
   double bench_seconds = 0;
   std::string detector_id, recogniser_id;
-  int working_size = kDefaultWorkingSize;
-  int detect_every = kDefaultDetectEvery;
-  int embed_every = kDefaultEmbedEvery;
+  int working_size = VideoSearchPipelineDefaults().detector.working_long_side;
+  int detect_every = VideoSearchPipelineDefaults().detect_every;
+  int embed_every = VideoSearchPipelineDefaults().tracker.embed_every;
+  bool whole_files = false;
 };
 
 // The list searched for, whatever it comes from.
@@ -143,6 +144,8 @@ void RunSearchVideo(SearchVideoArgs args, Context& ctx) {
     if (u->loop_frames > 0) u->duration_s = static_cast<double>(u->loop_frames) / u->fps;
     units.push_back(std::move(u).value());
   }
+  // Fewer files than threads: long files are cut at key frames so that every thread works.
+  if (!args.whole_files && args.bench_seconds <= 0) units = SplitFiles(std::move(units), args.threads);
 
   auto models = OpenStore();
   if (!models.ok()) return Fail(ctx, models.status());
@@ -387,8 +390,12 @@ void RegisterSearchVideoCommand(CLI::App& app, Context& ctx) {
                                         "With --watchlist/--gallery: a fused cosine score or \"fpir:1/6000\" "
                                         "(calibrated for the list size)")
                             ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Video units (files, segments) searched at once")
+  cmd->add_option("--threads", args->threads,
+                  "Video units (files, segments) searched at once; with fewer files than threads, files "
+                  "longer than 20 s are cut at key frames into parts searched at once (resume with the same "
+                  "--threads)")
       ->check(CLI::Range(1, 64))->capture_default_str();
+  cmd->add_flag("--whole-files", args->whole_files, "Never cut a file into parts (one thread per file)");
   cmd->add_flag("--json", args->json, "The appearances and a summary as one JSON object on stdout");
   cmd->add_flag("--resume", args->resume,
                 "Continue an interrupted run of the same search (its sealed state under "

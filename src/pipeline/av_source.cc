@@ -81,6 +81,7 @@ class LibavFrameSource final : public FrameSource {
     UpdateSkip();
   }
   bool Next(cv::Mat* image, cv::Mat* working) override;
+  bool SeekToKeyFrame(double seconds, int64_t* index) override;
   void Close() override;
   const std::string& error() const override { return error_; }
   DecoderBackend backend() const override { return DecoderBackend::kLibav; }
@@ -140,6 +141,7 @@ class LibavFrameSource final : public FrameSource {
   bool pending_ = false;      // frame_ holds a decoded frame not yet returned
   int64_t pending_k_ = 0;
   bool eof_sent_ = false, drained_ = false;
+  bool held_packet_ = false;  // packet_ holds a read packet Feed() must send first (seek)
   int bad_packets_ = 0;
 };
 
@@ -212,10 +214,45 @@ bool LibavFrameSource::Open(SourceInfo* info, std::string* error) {
   return true;
 }
 
+bool LibavFrameSource::SeekToKeyFrame(double seconds, int64_t* index) {
+  if (!IsOpen() || source_.kind != SourceKind::kFile || fps_ <= 0 || time_base_ <= 0 ||
+      next_k_ != 0 || pending_ || held_packet_) {
+    return false;
+  }
+  const int64_t base = start_pts_ == AV_NOPTS_VALUE ? 0 : start_pts_;
+  const int64_t target = base + std::llround(seconds / time_base_);
+  if (av_seek_frame(format_, stream_, target, AVSEEK_FLAG_BACKWARD) < 0) return false;
+  avcodec_flush_buffers(codec_);
+  // The first video key frame from there: where decoding starts. (Containers without an
+  // index may land anywhere; a key frame later than asked for would leave frames out.)
+  while (true) {
+    const int r = av_read_frame(format_, packet_);
+    if (r < 0) return false;
+    if (packet_->stream_index == stream_ && (packet_->flags & AV_PKT_FLAG_KEY) != 0) break;
+    av_packet_unref(packet_);
+  }
+  const int64_t pts = packet_->pts != AV_NOPTS_VALUE ? packet_->pts : packet_->dts;
+  if (pts == AV_NOPTS_VALUE || pts > target + std::llround(0.5 / (fps_ * time_base_))) {
+    av_packet_unref(packet_);
+    return false;
+  }
+  if (start_pts_ == AV_NOPTS_VALUE) start_pts_ = 0;
+  UpdateSkip();
+  held_packet_ = true;
+  next_k_ = end_k_ = std::max<int64_t>(0, IndexOf(pts));
+  *index = next_k_;
+  return true;
+}
+
 bool LibavFrameSource::Feed() {
   while (true) {
     ArmDeadline(options_.read_timeout_ms);
-    const int r = av_read_frame(format_, packet_);
+    int r = 0;
+    if (held_packet_) {
+      held_packet_ = false;
+    } else {
+      r = av_read_frame(format_, packet_);
+    }
     if (r < 0) {
       if (r != AVERROR_EOF && source_.kind != SourceKind::kFile) {
         error_ = stop_ != nullptr && stop_->load() ? "stopped"
@@ -329,6 +366,7 @@ void LibavFrameSource::Close() {
   if (frame_ != nullptr) av_frame_unref(frame_);
   if (packet_ != nullptr) av_packet_unref(packet_);
   pending_ = false;
+  held_packet_ = false;
   sws_freeContext(to_bgr_);
   sws_freeContext(to_working_);
   to_bgr_ = to_working_ = nullptr;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -209,7 +210,18 @@ bool CameraReader::Open(FrameSource* source, std::string* error) {
   return true;
 }
 
+namespace {
+
+double ThreadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+}  // namespace
+
 void CameraReader::Loop() {
+  const double cpu0 = ThreadCpuMs();
   if (options_.reader_nice != 0) {
     // Per-thread on Linux. Failure (no CAP_SYS_NICE for a negative value) is harmless.
     const int tid = static_cast<int>(syscall(SYS_gettid));
@@ -273,8 +285,18 @@ void CameraReader::Loop() {
         }
         keep_pace = false;
         open_base = index;
+        if (is_file && options_.start_s > 0 && index == 0 && !options_.loop) {
+          int64_t key = 0;
+          if (!cap->SeekToKeyFrame(options_.start_s, &key)) {
+            SetHealth(CameraHealth::kFailed, "camera " + name_ + ": cannot seek in video file " +
+                                                 source_.location);
+            break;
+          }
+          index = file_pos = pace_base = key;  // the file's own frame indices and times
+          open_base = 0;                       // the decoder counts from the first frame too
+        }
         wanted_every = CurrentEvery();
-        cap->SetWanted(wanted_every, index);
+        cap->SetWanted(wanted_every, open_base);
         SetHealth(CameraHealth::kUp);
         continue;
       }
@@ -307,6 +329,10 @@ void CameraReader::Loop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       fps = status_.fps;
+    }
+    if (is_file && options_.end_s > 0 && fps > 0 && media_offset + file_pos / fps >= options_.end_s - 1e-6) {
+      SetHealth(CameraHealth::kEnded);
+      break;
     }
     // Pacing: wait until this frame is due. A reader that is behind does not wait: it
     // decodes the frames it owes back to back and hands them over (a live camera's
@@ -448,6 +474,10 @@ void CameraReader::Loop() {
   WipeMat(&frame.image);
   WipeMat(&frame.working);
   cap->Close();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.reader_cpu_ms += ThreadCpuMs() - cpu0;
+  }
   slot_->Close();
   running_ = false;
 }

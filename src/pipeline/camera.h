@@ -78,6 +78,12 @@ struct CameraOptions {
   bool loop = false;             // files: start again at the end (benchmarks)
   double max_seconds = 0;        // stop after this long (wall clock); 0 = no limit
   int64_t max_frames = 0;        // stop after this many frames; 0 = no limit
+  // Files, a part of the file (forensic search splits long files across threads): start
+  // at the key frame at or before start_s (media seconds from the first frame; frames keep
+  // the file's indices and times) and end before the first frame at or after end_s
+  // (0 = the end). A source that cannot seek fails the camera. Not with `loop`.
+  double start_s = 0;
+  double end_s = 0;
   // Fully decode (colour-convert and hand over) only every n-th frame; the others are
   // grabbed (the codec still decodes them, as it must) but not converted to BGR nor handed
   // over. The pipeline sets this to its detect_every, since skipped frames are not looked at.
@@ -140,6 +146,8 @@ struct CameraStatus {
   double behind_s = 0;           // paced files: how far the reader is behind its frames'
                                  //   due times now (0 when on time; streams: 0)
   double fps = 0;                // the source's nominal frame rate (0 if unknown)
+  double reader_cpu_ms = 0;      // CPU time of the reader thread (decoding, conversion),
+                                 //   added when the thread ends
   DecoderBackend backend = DecoderBackend::kAuto;  // the decoder in use once opened
   int width = 0, height = 0;
 };

@@ -50,6 +50,12 @@ class FrameSource {
   // downscaled copy into *working (else *working is released). false at the end of the
   // stream or on an error (error() says which; "" at a clean end).
   virtual bool Next(cv::Mat* image, cv::Mat* working) = 0;
+  // Files, right after Open(): moves to the key frame at or before `seconds` (media time
+  // from the first frame) so that decoding starts there; the following Next() calls return
+  // frames from that key frame on. *index: its display index from the first frame (frame
+  // indices and SetWanted() phases continue from it, as if every earlier frame had been
+  // read). false if the source cannot seek there (then close it).
+  virtual bool SeekToKeyFrame(double seconds, int64_t* index) { return false; }
   virtual void Close() = 0;
   virtual const std::string& error() const = 0;
   virtual DecoderBackend backend() const = 0;

@@ -57,6 +57,7 @@ class CameraWorker {
     return live_;
   }
   int64_t tracks() const { return tracker_.tracks_started(); }
+  WorkerModels TakeModels() { return {std::move(detector_), std::move(embedder_)}; }
 
  private:
   bool QuietFrame(const cv::Mat& image);
@@ -293,7 +294,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>
                                                    const InstalledModel& detector,
                                                    const InstalledModel& recogniser,
                                                    const Watchlist* watchlist, AlertSink* sink,
-                                                   const PipelineOptions& options) {
+                                                   const PipelineOptions& options,
+                                                   std::vector<WorkerModels>* reuse) {
   if (cameras.empty()) return Status::InvalidArgument("no camera source given");
   std::unique_ptr<Pipeline> p(new Pipeline());
   p->options_ = options;
@@ -314,9 +316,15 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const std::vector<CameraSpec>
     cam->spec = cameras[i];
     if (cam->spec.name.empty()) cam->spec.name = "cam" + std::to_string(i + 1);
     cam->source = *src;
-    auto det = CreateDetector(detector, options.detector);
+    WorkerModels reused;
+    if (reuse != nullptr && i < reuse->size()) reused = std::move((*reuse)[i]);
+    Result<std::unique_ptr<Detector>> det =
+        reused.detector ? Result<std::unique_ptr<Detector>>(std::move(reused.detector))
+                        : CreateDetector(detector, options.detector);
     if (!det.ok()) return det.status();
-    auto emb = Embedder::Create(recogniser);
+    Result<std::unique_ptr<Embedder>> emb =
+        reused.embedder ? Result<std::unique_ptr<Embedder>>(std::move(reused.embedder))
+                        : Embedder::Create(recogniser);
     if (!emb.ok()) return emb.status();
     if (watchlist->rows() > 0 && (*emb)->dim() != watchlist->dim()) {
       return Status::InvalidArgument("watchlist has " + std::to_string(watchlist->dim()) +
@@ -496,6 +504,12 @@ std::vector<CameraSummary> Pipeline::Summaries() const {
     s.decode_ms = c->reader->decode_ms();
     out.push_back(std::move(s));
   }
+  return out;
+}
+
+std::vector<WorkerModels> Pipeline::TakeModels() {
+  std::vector<WorkerModels> out;
+  for (auto& c : cameras_) out.push_back(c->worker->TakeModels());
   return out;
 }
 

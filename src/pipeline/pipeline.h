@@ -37,6 +37,7 @@
 #include "pipeline/stats.h"
 #include "track/tracker.h"
 #include "vision/detector.h"
+#include "vision/embedder.h"
 #include "vision/quality.h"
 
 namespace lfr {
@@ -142,18 +143,32 @@ struct CameraLiveStats : CameraCounts {
   double detect_p50_ms = 0;
 };
 
+// One camera worker's networks, handed from one Pipeline to the next (forensic video search
+// runs one short pipeline per file or segment: loading and planning the networks anew for
+// each costs more than searching a few seconds of video). They must have been made from
+// the same models and DetectorOptions as the pipeline that takes them.
+struct WorkerModels {
+  std::unique_ptr<Detector> detector;
+  std::unique_ptr<Embedder> embedder;
+};
+
 class CameraWorker;
 
 class Pipeline {
  public:
   // Parses every source (InvalidArgument names a malformed one) and loads one detector
-  // and one embedder per camera. watchlist and sink must outlive the pipeline.
+  // and one embedder per camera; with `reuse`, camera i takes (*reuse)[i]'s networks
+  // instead where present (moved out). watchlist and sink must outlive the pipeline.
   static Result<std::unique_ptr<Pipeline>> Create(const std::vector<CameraSpec>& cameras,
                                                   const InstalledModel& detector,
                                                   const InstalledModel& recogniser,
                                                   const Watchlist* watchlist, AlertSink* sink,
-                                                  const PipelineOptions& options);
+                                                  const PipelineOptions& options,
+                                                  std::vector<WorkerModels>* reuse = nullptr);
   ~Pipeline();
+  // After Run(): moves every worker's networks out (one per camera, in order), for the
+  // `reuse` argument of the next Create. The pipeline cannot run again afterwards.
+  std::vector<WorkerModels> TakeModels();
 
   // Runs every camera until its source ends or fails, or RequestStop(). A camera whose
   // source is missing or fails is reported in its summary; the others keep running.

@@ -186,7 +186,103 @@ class CollectSink : public AlertSink {
 
 double Round(double v, double step) { return std::round(v / step) * step; }
 
+constexpr const char* kPartTag = "#part:";
+
+bool IsPart(const VideoUnit& u) { return u.part_start_s > 0 || u.part_end_s > 0; }
+
 }  // namespace
+
+std::string FileKeyOf(const std::string& unit_key) {
+  const auto at = unit_key.find(kPartTag);
+  return at == std::string::npos ? unit_key : unit_key.substr(0, at);
+}
+
+Result<std::vector<double>> KeyFrameTimes(const std::filesystem::path& path) {
+#ifdef LFR_HAVE_LIBAV
+  RouteLibavLog();
+  AVFormatContext* fmt = nullptr;
+  AVDictionary* opts = nullptr;
+  av_dict_set(&opts, "protocol_whitelist", "file", 0);
+  const std::string url = "file:" + path.string();
+  int r = avformat_open_input(&fmt, url.c_str(), nullptr, &opts);
+  av_dict_free(&opts);
+  if (r < 0) return Status::InvalidArgument(path.string() + " is not a readable video: " + AvError(r));
+  std::vector<double> out;
+  AVPacket* pkt = av_packet_alloc();
+  if ((r = avformat_find_stream_info(fmt, nullptr)) >= 0 && pkt != nullptr) {
+    const int s = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (s >= 0) {
+      for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+        if (static_cast<int>(i) != s) fmt->streams[i]->discard = AVDISCARD_ALL;
+      }
+      const AVStream* st = fmt->streams[s];
+      const int64_t base = st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time;
+      const double tb = av_q2d(st->time_base);
+      while (av_read_frame(fmt, pkt) >= 0) {
+        if (pkt->stream_index == s && (pkt->flags & AV_PKT_FLAG_KEY) != 0) {
+          const int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+          if (pts != AV_NOPTS_VALUE) out.push_back(static_cast<double>(pts - base) * tb);
+        }
+        av_packet_unref(pkt);
+      }
+    } else {
+      r = s;
+    }
+  }
+  av_packet_free(&pkt);
+  avformat_close_input(&fmt);
+  if (r < 0) return Status::InvalidArgument(path.string() + " is not a readable video: " + AvError(r));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+#else
+  return Status::FailedPrecondition("this build has no libav: " + path.string() + " cannot be read");
+#endif
+}
+
+std::vector<VideoUnit> SplitFiles(std::vector<VideoUnit> units, int threads, double min_part_s, double overlap_s) {
+  if (threads <= 1 || units.empty() || units.size() >= static_cast<size_t>(threads) || !HaveLibav()) return units;
+  const int per_file = static_cast<int>((static_cast<size_t>(threads) + units.size() - 1) / units.size());
+  std::vector<VideoUnit> out;
+  for (VideoUnit& u : units) {
+    const double d = u.duration_s;
+    const int n = std::min(per_file, static_cast<int>(std::floor(d / std::max(1.0, min_part_s))));
+    std::vector<double> keys;
+    if (n >= 2 && u.footage_key == nullptr && u.loop_frames == 0 && !IsPart(u)) {
+      auto k = KeyFrameTimes(u.path);
+      if (k.ok()) keys = std::move(k).value();
+    }
+    // Cuts: the key frame nearest each i*d/n, keeping every part at least min_part_s long.
+    std::vector<double> cuts;
+    for (int i = 1; i < n && !keys.empty(); ++i) {
+      const double target = i * d / n;
+      const double lo = (cuts.empty() ? 0.0 : cuts.back()) + min_part_s;
+      double best = -1;
+      for (double t : keys) {
+        if (t < lo || t > d - min_part_s) continue;
+        if (best < 0 || std::abs(t - target) < std::abs(best - target)) best = t;
+      }
+      if (best > 0) cuts.push_back(best);
+    }
+    if (cuts.empty()) {
+      out.push_back(std::move(u));
+      continue;
+    }
+    cuts.insert(cuts.begin(), 0.0);
+    for (size_t i = 0; i < cuts.size(); ++i) {
+      VideoUnit p = u;
+      const bool last = i + 1 == cuts.size();
+      p.part_start_s = cuts[i];
+      p.part_end_s = last ? d : cuts[i + 1];
+      p.part_overlap_s = last ? 0.0 : overlap_s;
+      p.duration_s = p.part_end_s - p.part_start_s;
+      p.key = u.key + kPartTag + std::to_string(std::llround(p.part_start_s * 1000)) + "-" +
+              std::to_string(std::llround(p.part_end_s * 1000));
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
 
 nlohmann::json AppearanceToJson(const Appearance& a) {
   nlohmann::json j = {{"source", a.source},
@@ -245,7 +341,8 @@ std::vector<Appearance> MergeAppearances(std::vector<Appearance> in, double gap_
   };
   // Groups that may merge: one source and subject, and for files (no UTC times) one file.
   auto group = [](const Appearance& a) {
-    return std::make_tuple(a.source, a.subject, a.start_utc_ms >= 0, a.start_utc_ms >= 0 ? std::string() : a.unit_key);
+    return std::make_tuple(a.source, a.subject, a.start_utc_ms >= 0,
+                           a.start_utc_ms >= 0 ? std::string() : FileKeyOf(a.unit_key));
   };
   std::sort(in.begin(), in.end(), [&](const Appearance& x, const Appearance& y) {
     const auto gx = group(x), gy = group(y);
@@ -257,12 +354,12 @@ std::vector<Appearance> MergeAppearances(std::vector<Appearance> in, double gap_
     if (!out.empty()) {
       Appearance& m = out.back();
       const bool comparable = (m.start_utc_ms >= 0) == (a.start_utc_ms >= 0) &&
-                              (m.start_utc_ms >= 0 || m.unit_key == a.unit_key);
+                              (m.start_utc_ms >= 0 || FileKeyOf(m.unit_key) == FileKeyOf(a.unit_key));
       if (m.source == a.source && m.subject == a.subject && comparable &&
           start_of(a) <= end_of(m) + gap_s) {
         if (end_of(a) > end_of(m)) {
           if (a.end_utc_ms >= 0) m.end_utc_ms = a.end_utc_ms;
-          if (a.unit_key == m.unit_key || a.end_utc_ms < 0) m.end_s = a.end_s;
+          if (FileKeyOf(a.unit_key) == FileKeyOf(m.unit_key) || a.end_utc_ms < 0) m.end_s = a.end_s;
         }
         m.matches += a.matches;
         if (a.best_score > m.best_score) {
@@ -361,10 +458,10 @@ VideoSearch::VideoSearch(InstalledModel detector, InstalledModel recogniser, con
   options_.threads = std::max(1, options_.threads);
   options_.pipeline.camera.realtime = false;
   options_.pipeline.alert.every_match = true;
-  if (options_.pipeline.cv_threads <= 0) {
-    const int cores = std::max(1u, std::thread::hardware_concurrency());
-    options_.pipeline.cv_threads = std::max(1, cores / options_.threads);
-  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options_.pipeline.cv_threads <= 0) options_.pipeline.cv_threads = std::max(1, cores / options_.threads);
+  options_.pipeline.camera.decoder_threads =
+      options_.decoder_threads > 0 ? options_.decoder_threads : std::max(1, cores / options_.threads);
 }
 
 void VideoSearch::RequestStop() {
@@ -373,7 +470,9 @@ void VideoSearch::RequestStop() {
   for (Pipeline* p : running_) p->RequestStop();
 }
 
-Result<UnitOutcome> VideoSearch::SearchUnit(const VideoUnit& unit, std::atomic<double>* media_now) {
+Result<UnitOutcome> VideoSearch::SearchUnit(const VideoUnit& unit, std::atomic<double>* media_now,
+                                            std::vector<WorkerModels>* models) {
+  const auto t_open = std::chrono::steady_clock::now();
   std::unique_ptr<MemoryVideo> memory;
   std::filesystem::path path = unit.path;
   if (unit.footage_key != nullptr) {
@@ -401,9 +500,14 @@ Result<UnitOutcome> VideoSearch::SearchUnit(const VideoUnit& unit, std::atomic<d
   if (unit.loop_frames > 0) {
     popts.camera.loop = true;
     popts.camera.max_frames = unit.loop_frames;
+  } else if (IsPart(unit)) {
+    popts.camera.start_s = unit.part_start_s;
+    popts.camera.end_s = unit.part_end_s > 0 ? unit.part_end_s + unit.part_overlap_s : 0;
   }
-  auto pipeline = Pipeline::Create(cams, detector_, recogniser_, watchlist_, &sink, popts);
+  auto pipeline = Pipeline::Create(cams, detector_, recogniser_, watchlist_, &sink, popts, models);
   if (!pipeline.ok()) return pipeline.status();
+  const double open_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_open).count();
   {
     std::lock_guard<std::mutex> lock(running_mu_);
     if (stop_) return Status::FailedPrecondition("stopped");
@@ -429,16 +533,32 @@ Result<UnitOutcome> VideoSearch::SearchUnit(const VideoUnit& unit, std::atomic<d
   }
   if (!run.ok()) return run;
   const auto summaries = (*pipeline)->Summaries();
+  *models = (*pipeline)->TakeModels();
   UnitOutcome out;
   out.key = unit.key;
   out.source = unit.source;
+  out.stats.open_ms = open_ms;
+  auto sum = [](const LatencyStats& l) { return l.mean() * static_cast<double>(l.count()); };
   for (const auto& s : summaries) {
     if (s.status.health == CameraHealth::kFailed) {
       return Status::InvalidArgument(shown + " could not be decoded: " + s.status.error);
     }
     out.frames += s.status.frames_read;
+    out.stats.decode_ms += sum(s.decode_ms);
+    out.stats.detect_ms += sum(s.detect_ms);
+    out.stats.analyse_ms += sum(s.analyse_ms);
+    out.stats.embed_ms += sum(s.embed_ms);
+    out.stats.match_ms += sum(s.match_ms);
+    out.stats.reader_cpu_ms += s.status.reader_cpu_ms;
+    out.stats.detector_runs += s.detector_runs;
+    out.stats.faces += s.faces_detected;
+    out.stats.faces_passed_quality += s.faces_passed_quality;
+    out.stats.embeddings += s.embeddings;
+    out.stats.tracks += s.tracks;
   }
   out.media_s = probe->fps > 0 ? static_cast<double>(out.frames) / probe->fps : probe->duration_s;
+  // A part's overlap with the next part is searched twice, counted once.
+  if (IsPart(unit) && unit.part_end_s > 0) out.media_s = std::min(out.media_s, unit.part_end_s - unit.part_start_s);
   out.appearances = sink.Take();
   // Segments searched for a time range: only appearances that overlap it.
   if (unit.start_utc_ms >= 0) {
@@ -479,6 +599,7 @@ Status VideoSearch::Run(const std::vector<VideoUnit>& units, const std::function
   };
 
   auto work = [&](int slot) {
+    std::vector<WorkerModels> models;  // this thread's networks, reused from unit to unit
     while (true) {
       size_t i;
       {
@@ -492,7 +613,7 @@ Status VideoSearch::Run(const std::vector<VideoUnit>& units, const std::function
         }
       }
       media_now[static_cast<size_t>(slot)] = 0;
-      auto r = SearchUnit(units[i], &media_now[static_cast<size_t>(slot)]);
+      auto r = SearchUnit(units[i], &media_now[static_cast<size_t>(slot)], &models);
       std::lock_guard<std::mutex> lock(mu);
       media_now[static_cast<size_t>(slot)] = 0;
       if (stop_) break;  // cut short: not done

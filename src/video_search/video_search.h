@@ -25,8 +25,10 @@
 // live pipeline alerts at (pipeline/pipeline.h PipelineOptions::threshold).
 //
 // Threads: VideoSearch::Run uses `threads` worker threads, each running one unit at a
-// time (a one-camera Pipeline: its reader thread decodes, its worker detects); OpenCV's
-// pool gets max(1, cores / threads) threads. Callbacks (on_unit, on_progress) are called
+// time (a one-camera Pipeline: its reader thread decodes, its worker detects) with the
+// networks it loaded for its first unit; OpenCV's pool and each decoder get
+// max(1, cores / threads) threads. SplitFiles cuts long files into parts at key frames
+// when there are fewer files than threads. Callbacks (on_unit, on_progress) are called
 // serialised, never concurrently. RequestStop() is thread-safe (e.g. from a signal
 // watcher); units cut short by it are not reported as done.
 //
@@ -67,7 +69,27 @@ struct VideoUnit {
   // Benchmarks: read the file again and again until this many frames are searched (the
   // cost of loading the models per unit is then spread over a long run); 0 = once.
   int64_t loop_frames = 0;
+  // A part of a file (SplitFiles): from the key frame at part_start_s to part_end_s (media
+  // seconds of the file) plus the overlap; part_end_s = 0: the whole file. Appearance times
+  // and frames stay the file's.
+  double part_start_s = 0, part_end_s = 0, part_overlap_s = 0;
 };
+
+// The file a unit key belongs to: the key without a part's "#part:..." suffix.
+std::string FileKeyOf(const std::string& unit_key);
+
+// Key frame times of a video file (media seconds from its first frame), from a pass over
+// its packets (nothing is decoded). InvalidArgument if it cannot be read.
+Result<std::vector<double>> KeyFrameTimes(const std::filesystem::path& path);
+
+// When there are fewer units than threads, cuts video files (not segments, not looping
+// units) into parts at key frames so that every thread has work: each file into up to
+// ceil(threads / units) parts of at least min_part_s, each part running overlap_s past the
+// next one's start so that a track crossing the cut is seen whole by one of them (its
+// appearances are merged back by MergeAppearances). Files with too few key frames stay
+// whole. Deterministic for the same files and threads (--resume relies on it).
+std::vector<VideoUnit> SplitFiles(std::vector<VideoUnit> units, int threads, double min_part_s = 10.0,
+                                  double overlap_s = 1.0);
 
 // A listed person seen in one unit (merged: on one source).
 struct Appearance {
@@ -90,10 +112,21 @@ nlohmann::json AppearanceToJson(const Appearance& a);  // without the crop
 Result<Appearance> AppearanceFromJson(const nlohmann::json& j);
 
 // Merges appearances of the same subject on the same source that overlap or are at most
-// gap_s apart (UTC times where both have them, else media times within one unit); the
+// gap_s apart (UTC times where both have them, else media times within one file); the
 // merged one keeps the earliest start, latest end, the best face and the summed matches.
 // Output ordered by source, then start.
 std::vector<Appearance> MergeAppearances(std::vector<Appearance> in, double gap_s);
+
+// Where a unit's time went (benchmarks, docs/PERFORMANCE.md): wall-clock milliseconds
+// summed per pipeline stage, and counts. Decode covers only the frames handed to the
+// detector (decoding and colour conversion); frames decoded only as references are not
+// timed one by one (they are in the reader thread's CPU time).
+struct UnitStats {
+  double open_ms = 0;            // unsealing, probing, creating the pipeline (models)
+  double decode_ms = 0, detect_ms = 0, analyse_ms = 0, embed_ms = 0, match_ms = 0;
+  double reader_cpu_ms = 0;      // the reader thread's CPU time (all decoding)
+  int64_t detector_runs = 0, faces = 0, faces_passed_quality = 0, embeddings = 0, tracks = 0;
+};
 
 // The outcome of one unit, reported when it has been searched to its end.
 struct UnitOutcome {
@@ -101,6 +134,7 @@ struct UnitOutcome {
   double media_s = 0;            // seconds of video searched
   int64_t frames = 0;
   std::vector<Appearance> appearances;  // per track and subject (not merged)
+  UnitStats stats;
 };
 
 struct VideoSearchProgress {
@@ -118,6 +152,9 @@ PipelineOptions VideoSearchPipelineDefaults();
 struct VideoSearchOptions {
   PipelineOptions pipeline = VideoSearchPipelineDefaults();  // its threshold is the list's
   int threads = 1;               // units searched at once
+  // Threads of each unit's video decoder (FFmpeg frame threads): 0 = max(1, cores /
+  // threads), so that a unit searched alone also decodes on the cores its worker leaves idle.
+  int decoder_threads = 0;
   bool keep_crops = false;       // copy the best face's crop into each Appearance
   double merge_gap_s = 2.0;
   // Segments: only appearances overlapping [from, to) (UTC ms) are reported.
@@ -142,7 +179,8 @@ std::vector<VideoUnit> FootageUnits(const std::filesystem::path& footage_root, i
 
 class VideoSearch {
  public:
-  // The models are loaded per unit; watchlist must outlive the search.
+  // The models are loaded once per search thread and reused for every unit it searches;
+  // watchlist must outlive the search.
   VideoSearch(InstalledModel detector, InstalledModel recogniser, const Watchlist* watchlist,
               VideoSearchOptions options);
 
@@ -160,7 +198,9 @@ class VideoSearch {
   bool stopped() const { return stop_.load(); }
 
  private:
-  Result<UnitOutcome> SearchUnit(const VideoUnit& unit, std::atomic<double>* media_now);
+  // models: the search thread's networks, reused from unit to unit (empty at first).
+  Result<UnitOutcome> SearchUnit(const VideoUnit& unit, std::atomic<double>* media_now,
+                                 std::vector<WorkerModels>* models);
 
   InstalledModel detector_, recogniser_;
   const Watchlist* watchlist_;
