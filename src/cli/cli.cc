@@ -59,7 +59,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "Models live in $LFR_HOME/models (default ~/.local/share/openlfr/models); fetch them with\n"
       "`lfr models fetch` (LFR_MODEL_MIRROR=DIR copies from a local mirror instead of downloading).\n"
       "Deployments, watchlists, alerts and the audit log live in an encrypted store ($LFR_HOME/lfr.db,\n"
-      "or --db / LFR_DB) whose master key is $LFR_HOME/master.key (0600) or LFR_MASTER_KEY (hex).\n"
+      "or --db / LFR_DB, or a PostgreSQL database: --store postgres://...) whose master key is $LFR_HOME/master.key (0600) or LFR_MASTER_KEY (hex).\n"
       "Exit codes: 0 ok, 1 nothing found (e.g. no face), 2 bad input (incl. unknown id), 3 model,\n"
       "key or data missing or corrupt (incl. wrong master key), 4 internal or I/O error (incl. disk\n"
       "full), 5 refused by state (e.g. deployment closed), 6 audit log tampered.",
@@ -68,8 +68,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   bool version = false;
   app.add_flag("--version", version, "Print the version and the models in use, then exit");
   app.add_flag("-q,--quiet", ctx.quiet, "Print less on stderr");
-  app.add_option("--db", ctx.db_path,
-                 "The store's database file (default: LFR_DB, else $LFR_HOME/lfr.db); give it before the command");
+  app.add_option("--db,--store", ctx.db_path,
+                 "The store: a database file, or postgres://user@host[:port]/db for the central store on "
+                 "PostgreSQL (default: LFR_DB, else $LFR_HOME/lfr.db); give it before the command");
 
   RegisterModelsCommand(app, ctx);
   RegisterDetectCommand(app, ctx);

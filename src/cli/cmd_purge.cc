@@ -4,7 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/store_common.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 
 namespace lfr::cli {
 namespace {

@@ -18,7 +18,7 @@
 #include "cli/watch_common.h"
 #include "eval/progress.h"
 #include "match/calibration.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 #include "store/alert_sink.h"
 #include "util/clock.h"
 #include "util/paths.h"

@@ -1,5 +1,5 @@
 // `lfr serve`: the operator console, HTTP API and live pipelines of active deployments,
-// over the embedded store. The first run creates the master key (OpenCliStore) and, when
+// over the embedded store or, with --store postgres://..., the central one on PostgreSQL. The first run creates the master key (OpenCliStore) and, when
 // the store has no user, an admin with a random password printed once.
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 #include "cli/common.h"
 #include "cli/store_common.h"
 #include "privacy/harden.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 #include "server/retrospective_service.h"
 #include "video_search/jobs.h"
 #include "server/auth.h"
@@ -210,6 +210,9 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
       "deployments. The first run creates the master key and an admin user and prints how to "
       "log in. API description at /api/openapi.json.");
   cmd->add_option("--host", args->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--store", ctx.db_path,
+                  "The store: a database file, or postgres://user@host[:port]/db for the central store on "
+                  "PostgreSQL (default: --db, LFR_DB, else $LFR_HOME/lfr.db)");
   cmd->add_option("--port", args->port, "Port (0 = any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
   cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");

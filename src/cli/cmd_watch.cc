@@ -22,7 +22,7 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/source_policy.h"
 #include "privacy/harden.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 #include "store/alert_sink.h"
 
 namespace lfr::cli {

@@ -9,7 +9,8 @@
 #include <fstream>
 
 #include "privacy/crypto.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace lfr::cli {
@@ -47,18 +48,31 @@ bool EnvKeySet() {
 
 std::unique_ptr<Store> OpenCliStore(Context& ctx, bool enforce_retention) {
   const fs::path db = DatabasePath(ctx);
+  // The central store: a PostgreSQL database named by its URI.
+  const bool central = IsPostgresUri(db.string());
+  const std::string shown = central ? RedactPostgresUri(db.string()) : db.string();
   const fs::path key_path = DefaultMasterKeyPath();
   std::error_code ec;
-  const bool db_exists = fs::exists(db, ec) && fs::file_size(db, ec) > 0;
-  if (db_exists && !LooksLikeSqlite(db)) {
-    FailWith(ctx, kExitMissingModel, db.string() + " is not an OpenLFR database (not an SQLite file)");
-    return nullptr;
+  bool db_exists = false;
+  if (central) {
+    auto has = PostgresDatabaseHasTables(db.string());
+    if (!has.ok()) {
+      FailWith(ctx, kExitInternal, has.status().message());
+      return nullptr;
+    }
+    db_exists = *has;
+  } else {
+    db_exists = fs::exists(db, ec) && fs::file_size(db, ec) > 0;
+    if (db_exists && !LooksLikeSqlite(db)) {
+      FailWith(ctx, kExitMissingModel, db.string() + " is not an OpenLFR database (not an SQLite file)");
+      return nullptr;
+    }
   }
   auto key = MasterKey::Load(key_path);
   if (!key.ok() && key.status().code() == Status::Code::kNotFound && !EnvKeySet()) {
     if (db_exists) {
       FailWith(ctx, kExitMissingModel,
-               "the database " + db.string() + " exists but its master key is missing (" +
+               "the database " + shown + " exists but its master key is missing (" +
                    key.status().message() + "). Restore the key file (mode 0600) or set LFR_MASTER_KEY; "
                    "without it the face data in the database cannot be read");
       return nullptr;
@@ -68,7 +82,7 @@ std::unique_ptr<Store> OpenCliStore(Context& ctx, bool enforce_retention) {
       *ctx.err << "lfr: created a new master key " << key_path.string()
                << " (mode 0600). Back it up somewhere safe and separate: without it nothing "
                   "sealed in "
-               << db.string() << " can be read.\n";
+               << shown << " can be read.\n";
     }
   }
   if (!key.ok()) {
@@ -76,7 +90,7 @@ std::unique_ptr<Store> OpenCliStore(Context& ctx, bool enforce_retention) {
              key.status().message());
     return nullptr;
   }
-  auto store = OpenSqliteStore(db, *key);
+  auto store = central ? OpenPostgresStore(db.string(), *key) : OpenSqliteStore(db, *key);
   if (!store.ok()) {
     const auto code = store.status().code();
     FailWith(ctx,

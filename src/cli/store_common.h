@@ -18,10 +18,12 @@
 
 namespace lfr::cli {
 
-// --db, else LFR_DB, else $LFR_HOME/lfr.db.
+// --db/--store, else LFR_DB, else $LFR_HOME/lfr.db. A postgres:// or postgresql:// URI
+// names the central store on PostgreSQL (store/postgres_store.h).
 std::filesystem::path DatabasePath(const Context& ctx);
 
-// Opens the store. If neither a master key nor the database exists yet, creates the key
+// Opens the store (SQLite file or PostgreSQL URI). If neither a master key nor the
+// database exists yet (for PostgreSQL: the database holds no table), creates the key
 // file ($LFR_HOME/master.key, 0600) and says so on stderr. On failure prints the reason,
 // sets the exit code (3 for key and database problems, 4 for I/O) and returns nullptr.
 // With enforce_retention, first purges whatever retention says is due (so no command can

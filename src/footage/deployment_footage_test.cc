@@ -13,7 +13,7 @@
 
 #include "footage/deployment_footage.h"
 #include "footage/footage_testing.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 #include "testing/shared.h"
 #include "testing/store_fixture.h"
 

@@ -44,7 +44,7 @@
 namespace lfr {
 
 struct RecorderOptions {
-  std::filesystem::path footage_root;  // $LFR_HOME/footage (privacy/retention.h: DefaultFootageDir)
+  std::filesystem::path footage_root;  // $LFR_HOME/footage (store/retention.h: DefaultFootageDir)
   int64_t deployment_id = 0;
   int64_t camera_id = 0;
   std::string camera_name;             // for messages

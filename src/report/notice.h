@@ -6,7 +6,7 @@
 // planned times, purpose, legal basis, authorising officer, contact) and its cameras'
 // names and positions; never from camera URIs, the watchlist or anything personal. It says
 // that faces not matching the watchlist are deleted immediately and automatically, that
-// alert data is deleted automatically within 24 hours (privacy/retention.h's default), and,
+// alert data is deleted automatically within 24 hours (store/retention.h's default), and,
 // when any camera records footage, that footage is kept for at most 31 days.
 // Times are UK civil time (GMT/BST, named). A field left empty appears as "[not set]";
 // NoticeProblems lists what to fix before publishing.

@@ -8,7 +8,7 @@
 
 #include "footage/deployment_footage.h"
 #include "match/calibration.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 #include "store/alert_sink.h"
 #include "store/enrolment.h"
 #include "util/clock.h"

@@ -18,10 +18,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace lfr::testing;  // NOLINT: fixtures and builders
 
-class AlertDecisionTest : public StoreFixture {
+class AlertDecisionTest : public BackendStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    BackendStoreFixture::SetUp();
     dep_ = ActiveDeployment("D");
     entry_ = store_->ListWatchlist(dep_, false)->at(0).id;
   }
@@ -39,6 +39,11 @@ class AlertDecisionTest : public StoreFixture {
     return out;
   }
   int64_t dep_ = 0, entry_ = 0;
+};
+// Migrations of SQLite databases written by older versions.
+class AlertDecisionSqliteTest : public AlertDecisionTest {
+ protected:
+  Backend backend() const override { return Backend::kSqlite; }
 };
 
 TEST(ValidateAlertDecision, OutcomesApplyToTrueAlertsOnly) {
@@ -58,7 +63,7 @@ TEST(ValidateAlertDecision, OutcomesApplyToTrueAlertsOnly) {
   }
 }
 
-TEST_F(AlertDecisionTest, ContradictoryDecisionIsRefusedAndChangesNothing) {
+TEST_P(AlertDecisionTest, ContradictoryDecisionIsRefusedAndChangesNothing) {
   const int64_t id = NewAlert();
   auto r = store_->DecideAlert(id, Decision(AlertState::kConfirmedFalse, AlertOutcome::kArrested), kCli);
   ASSERT_FALSE(r.ok());
@@ -68,7 +73,7 @@ TEST_F(AlertDecisionTest, ContradictoryDecisionIsRefusedAndChangesNothing) {
   EXPECT_TRUE(AuditRows("alert.decide").empty());
 }
 
-TEST_F(AlertDecisionTest, DecidedAlertCannotBeDecidedAgain) {
+TEST_P(AlertDecisionTest, DecidedAlertCannotBeDecidedAgain) {
   const int64_t id = NewAlert();
   ASSERT_TRUE(store_->DecideAlert(id, Decision(AlertState::kConfirmedTrue, AlertOutcome::kEngaged), Actor{"op1"}).ok());
   auto again = store_->DecideAlert(id, Decision(AlertState::kConfirmedFalse), Actor{"op2"});
@@ -83,7 +88,7 @@ TEST_F(AlertDecisionTest, DecidedAlertCannotBeDecidedAgain) {
   EXPECT_EQ(AuditRows("alert.decide").size(), 1u);
 }
 
-TEST_F(AlertDecisionTest, CorrectionKeepsTheOriginalDecisionOnRecord) {
+TEST_P(AlertDecisionTest, CorrectionKeepsTheOriginalDecisionOnRecord) {
   const int64_t id = NewAlert();
   clock_.Advance(1000);
   const int64_t decided_at = clock_.NowMs();
@@ -131,7 +136,7 @@ TEST_F(AlertDecisionTest, CorrectionKeepsTheOriginalDecisionOnRecord) {
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
-TEST_F(AlertDecisionTest, CorrectionRefusals) {
+TEST_P(AlertDecisionTest, CorrectionRefusals) {
   const int64_t id = NewAlert();
   auto pending = store_->CorrectAlertDecision(id, Decision(AlertState::kConfirmedTrue), "why", Actor{"sup1"});
   EXPECT_EQ(pending.status().code(), Status::Code::kFailedPrecondition);
@@ -153,26 +158,26 @@ TEST_F(AlertDecisionTest, CorrectionRefusals) {
             Status::Code::kFailedPrecondition);
 }
 
-TEST_F(AlertDecisionTest, CorrectionsCannotBeRewrittenInTheDatabase) {
+TEST_P(AlertDecisionTest, CorrectionsCannotBeRewrittenInTheDatabase) {
   const int64_t id = NewAlert();
   ASSERT_TRUE(store_->DecideAlert(id, Decision(AlertState::kConfirmedTrue), Actor{"op1"}).ok());
   ASSERT_TRUE(store_->CorrectAlertDecision(id, Decision(AlertState::kNoAction), "r", Actor{"sup1"}).ok());
-  RawDb raw(db_path_);
-  EXPECT_THAT(raw.Exec("UPDATE alert_corrections SET previous_state = 'false'"), HasSubstr("append-only"));
-  EXPECT_THAT(raw.Exec("DELETE FROM alert_corrections"), HasSubstr("append-only"));
+  auto raw = Raw();
+  EXPECT_THAT(raw->Exec("UPDATE alert_corrections SET previous_state = 'false'"), HasSubstr("append-only"));
+  EXPECT_THAT(raw->Exec("DELETE FROM alert_corrections"), HasSubstr("append-only"));
 }
 
 // A correction's reason is free text about an encounter: it goes with the alert's other
 // personal data at the 24-hour purge, while who corrected what, when and from which decision
 // stays on record; nothing else about a correction can be rewritten.
-TEST_F(AlertDecisionTest, CorrectionReasonIsErasedWithTheAlertData) {
+TEST_P(AlertDecisionTest, CorrectionReasonIsErasedWithTheAlertData) {
   const int64_t id = NewAlert();
   ASSERT_TRUE(store_->DecideAlert(id, Decision(AlertState::kConfirmedTrue, AlertOutcome::kEngaged, "n"), Actor{"op1"}).ok());
   ASSERT_TRUE(store_->CorrectAlertDecision(id, Decision(AlertState::kConfirmedTrue, AlertOutcome::kArrested),
                                            "custody record: J. Smith arrested at the gate", Actor{"sup1"}).ok());
-  RawDb raw(db_path_);
-  EXPECT_THAT(raw.Exec("UPDATE alert_corrections SET reason = 'x'"), HasSubstr("append-only"));
-  EXPECT_THAT(raw.Exec("UPDATE alert_corrections SET reason = '', corrected_by = 'x'"), HasSubstr("append-only"));
+  auto raw = Raw();
+  EXPECT_THAT(raw->Exec("UPDATE alert_corrections SET reason = 'x'"), HasSubstr("append-only"));
+  EXPECT_THAT(raw->Exec("UPDATE alert_corrections SET reason = '', corrected_by = 'x'"), HasSubstr("append-only"));
   clock_.Advance(25LL * 3600 * 1000);
   auto purged = store_->PurgeAlertData(clock_.NowMs() - 24LL * 3600 * 1000, kCli);
   ASSERT_TRUE(purged.ok()) << purged.status().ToString();
@@ -183,6 +188,8 @@ TEST_F(AlertDecisionTest, CorrectionReasonIsErasedWithTheAlertData) {
   EXPECT_EQ(a->corrections[0].by, "sup1");
   EXPECT_EQ(a->corrections[0].previous_outcome, AlertOutcome::kEngaged);
   EXPECT_EQ(a->outcome, AlertOutcome::kArrested);
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM alert_corrections WHERE reason != ''"), "0");
+  if (backend() != Backend::kSqlite) return;  // the files' bytes: SQLite's secure_delete (crypto_shred_test.cc)
   store_.reset();
   std::string bytes;
   for (const auto& f : std::filesystem::directory_iterator(db_path_.parent_path())) {
@@ -192,7 +199,7 @@ TEST_F(AlertDecisionTest, CorrectionReasonIsErasedWithTheAlertData) {
   EXPECT_EQ(bytes.find("J. Smith"), std::string::npos) << "the reason survives in a store file";
 }
 
-TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
+TEST_F(AlertDecisionSqliteTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
   {
     RawDb raw(db_path_);
     ASSERT_EQ(raw.Exec("DROP TABLE footage_keys; "  // schema 6 (footage keys)
@@ -216,6 +223,9 @@ TEST_F(AlertDecisionTest, AVersion2DatabaseGainsCorrectionsOnOpen) {
   EXPECT_TRUE(AuditRows("store.create").size() == 1u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
+
+
+LFR_STORE_BACKENDS(AlertDecisionTest);
 
 }  // namespace
 }  // namespace lfr

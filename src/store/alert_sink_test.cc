@@ -13,10 +13,10 @@ namespace {
 using ::testing::HasSubstr;
 using namespace lfr::testing;  // NOLINT: fixtures and builders
 
-class AlertSinkTest : public StoreFixture {
+class AlertSinkTest : public BackendStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    BackendStoreFixture::SetUp();
     dep_ = ActiveDeployment("D");
     ASSERT_TRUE(store_->AddWatchlistEntry(Entry(dep_, "PNC-2", 2), kCli).ok());
   }
@@ -33,7 +33,7 @@ class AlertSinkTest : public StoreFixture {
   int64_t dep_ = 0;
 };
 
-TEST_F(AlertSinkTest, LoadsTheWatchlistWithReferencesAsSubjects) {
+TEST_P(AlertSinkTest, LoadsTheWatchlistWithReferencesAsSubjects) {
   auto wl = LoadDeploymentWatchlist(*store_, dep_, kSystem);
   ASSERT_TRUE(wl.ok()) << wl.status().ToString();
   EXPECT_EQ(wl->watchlist.dim(), 128);
@@ -47,7 +47,7 @@ TEST_F(AlertSinkTest, LoadsTheWatchlistWithReferencesAsSubjects) {
   EXPECT_EQ(LoadDeploymentWatchlist(*store_, dep_, kSystem).status().code(), Status::Code::kFailedPrecondition);
 }
 
-TEST_F(AlertSinkTest, RecordsAlertsWithCropAndThumbnailAndTellsSubscribers) {
+TEST_P(AlertSinkTest, RecordsAlertsWithCropAndThumbnailAndTellsSubscribers) {
   auto wl = LoadDeploymentWatchlist(*store_, dep_, kSystem);
   StoreAlertSink sink(store_.get(), dep_, wl->entry_ids);
   std::vector<AlertRecord> seen;
@@ -79,7 +79,7 @@ TEST_F(AlertSinkTest, RecordsAlertsWithCropAndThumbnailAndTellsSubscribers) {
   EXPECT_EQ(store_->GetAlertMedia(second, AlertMedia::kThumbnail, kCli).status().code(), Status::Code::kNotFound);
 }
 
-TEST_F(AlertSinkTest, AnUnknownSubjectOrEmptyCropStoresNothing) {
+TEST_P(AlertSinkTest, AnUnknownSubjectOrEmptyCropStoresNothing) {
   StoreAlertSink sink(store_.get(), dep_, LoadDeploymentWatchlist(*store_, dep_, kSystem)->entry_ids);
   cv::Mat crop(112, 112, CV_8UC3, cv::Scalar::all(1));
   Status s = sink.Emit(Sample("someone-else"), crop, cv::Mat());
@@ -90,7 +90,7 @@ TEST_F(AlertSinkTest, AnUnknownSubjectOrEmptyCropStoresNothing) {
   EXPECT_EQ(sink.alerts_recorded(), 0);
 }
 
-TEST_F(AlertSinkTest, CountsFacesSeenPerCameraPerMinuteAndRemembersAFailure) {
+TEST_P(AlertSinkTest, CountsFacesSeenPerCameraPerMinuteAndRemembersAFailure) {
   StoreAlertSink sink(store_.get(), dep_, {});
   sink.OnFacesSeen("gate-a", kT0, 2);
   sink.OnFacesSeen("gate-a", kT0 + 1000, 1);
@@ -105,6 +105,9 @@ TEST_F(AlertSinkTest, CountsFacesSeenPerCameraPerMinuteAndRemembersAFailure) {
   sink.OnFacesSeen("gate-a", kT0, 1);
   EXPECT_EQ(sink.counter_error().code(), Status::Code::kFailedPrecondition);
 }
+
+
+LFR_STORE_BACKENDS(AlertSinkTest);
 
 }  // namespace
 }  // namespace lfr

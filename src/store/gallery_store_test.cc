@@ -15,7 +15,6 @@ namespace {
 using ::testing::HasSubstr;
 using lfr::testing::kCli;
 using lfr::testing::kT0;
-using lfr::testing::RawDb;
 
 constexpr int64_t kDay = 24LL * 3600 * 1000;
 
@@ -46,7 +45,7 @@ bool Contains(const std::vector<uint8_t>& hay, const std::string& needle) {
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
 }
 
-class GalleryStoreTest : public lfr::testing::StoreFixture {
+class GalleryStoreTest : public lfr::testing::BackendStoreFixture {
  protected:
   GalleryStore* G() { return store_->galleries(); }
   int64_t NewGallery(const std::string& name, int reviewers = 1) {
@@ -76,7 +75,7 @@ class GalleryStoreTest : public lfr::testing::StoreFixture {
   }
 };
 
-TEST_F(GalleryStoreTest, CreateValidatesAndRefusesTakenNames) {
+TEST_P(GalleryStoreTest, CreateValidatesAndRefusesTakenNames) {
   ASSERT_NE(G(), nullptr);
   NewGallery("custody");
   auto again = G()->CreateGallery(GSpec("custody"), "mobilefacenet-arcface", kCli);
@@ -93,7 +92,7 @@ TEST_F(GalleryStoreTest, CreateValidatesAndRefusesTakenNames) {
   EXPECT_EQ(G()->FindGallery("nope").status().code(), Status::Code::kNotFound);
 }
 
-TEST_F(GalleryStoreTest, StagedRecordsAreInvisibleUntilCommitAndAbortDeletesThem) {
+TEST_P(GalleryStoreTest, StagedRecordsAreInvisibleUntilCommitAndAbortDeletesThem) {
   const int64_t g = NewGallery("custody");
   auto imp = G()->BeginGalleryImport(g, kCli);
   ASSERT_TRUE(imp.ok());
@@ -108,9 +107,9 @@ TEST_F(GalleryStoreTest, StagedRecordsAreInvisibleUntilCommitAndAbortDeletesThem
   auto next = G()->BeginGalleryImport(g, kCli);
   ASSERT_TRUE(next.ok());
   {
-    RawDb raw(db_path_);
-    EXPECT_EQ(raw.Scalar("SELECT count(*) FROM gallery_faces"), "0");
-    EXPECT_EQ(raw.Scalar("SELECT count(*) FROM gallery_records"), "0");
+    auto raw = Raw();
+    EXPECT_EQ(raw->Scalar("SELECT count(*) FROM gallery_faces"), "0");
+    EXPECT_EQ(raw->Scalar("SELECT count(*) FROM gallery_records"), "0");
   }
   EXPECT_EQ(G()->CommitGalleryImport(*imp, "{}", kCli).status().code(), Status::Code::kFailedPrecondition);
   ASSERT_TRUE(G()->StageGalleryRecord(*next, Rec("A", 1), kCli).ok());
@@ -123,20 +122,20 @@ TEST_F(GalleryStoreTest, StagedRecordsAreInvisibleUntilCommitAndAbortDeletesThem
   auto third = G()->BeginGalleryImport(g, kCli);
   ASSERT_TRUE(G()->StageGalleryRecord(*third, Rec("C", 3), kCli).ok());
   ASSERT_TRUE(G()->AbortGalleryImport(*third, kCli).ok());
-  RawDb raw(db_path_);
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM gallery_faces"), "1");
+  auto raw = Raw();
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM gallery_faces"), "1");
   auto actions = AuditActions();
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "gallery.import"), 1);
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "gallery.import_abort"), 2);
 }
 
-TEST_F(GalleryStoreTest, FaceDataIsSealedAndRemovalDeletesIt) {
+TEST_P(GalleryStoreTest, FaceDataIsSealedAndRemovalDeletesIt) {
   const int64_t g = NewGallery("custody");
   auto recs = Import(g, 2);
   ASSERT_EQ(recs.size(), 2u);
   {
-    RawDb raw(db_path_);
-    for (const auto& blob : raw.Blobs("SELECT image FROM gallery_faces")) {
+    auto raw = Raw();
+    for (const auto& blob : raw->Blobs("SELECT image FROM gallery_faces")) {
       EXPECT_FALSE(Contains(blob, "gallery-jpeg-of-")) << "image stored in the clear";
     }
   }
@@ -152,8 +151,8 @@ TEST_F(GalleryStoreTest, FaceDataIsSealedAndRemovalDeletesIt) {
   EXPECT_TRUE(kept->removed);
   EXPECT_EQ(kept->removal_reason, "NFA: not retained");
   EXPECT_EQ(G()->LoadGalleryEmbeddings(g, kCli)->size(), 1u);
-  RawDb raw(db_path_);
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM gallery_faces WHERE record_id = " + std::to_string(recs[0].id)), "0");
+  auto raw = Raw();
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM gallery_faces WHERE record_id = " + std::to_string(recs[0].id)), "0");
   // The reference can be imported again once removed.
   Import(g, 1);
   auto actions = AuditActions();
@@ -161,21 +160,21 @@ TEST_F(GalleryStoreTest, FaceDataIsSealedAndRemovalDeletesIt) {
   EXPECT_NE(std::find(actions.begin(), actions.end(), "gallery.remove_record"), actions.end());
 }
 
-TEST_F(GalleryStoreTest, DeletingAGalleryShredsItsKeyAndFaceData) {
+TEST_P(GalleryStoreTest, DeletingAGalleryShredsItsKeyAndFaceData) {
   const int64_t g = NewGallery("custody");
   auto recs = Import(g, 3);
   ASSERT_TRUE(G()->DeleteGallery(g, kCli).ok());
   EXPECT_EQ(G()->DeleteGallery(g, kCli).code(), Status::Code::kFailedPrecondition);
-  RawDb raw(db_path_);
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM gallery_faces"), "0");
-  EXPECT_EQ(raw.Scalar("SELECT wrapped_dek IS NULL FROM galleries"), "1");
+  auto raw = Raw();
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM gallery_faces"), "0");
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM galleries WHERE wrapped_dek IS NULL"), "1");
   EXPECT_EQ(G()->LoadGalleryEmbeddings(g, kCli).status().code(), Status::Code::kFailedPrecondition);
   EXPECT_EQ(G()->BeginGalleryImport(g, kCli).status().code(), Status::Code::kFailedPrecondition);
   EXPECT_TRUE(G()->FindGallery("custody")->deleted);
   EXPECT_EQ(G()->GetGalleryRecordImage(recs[0].id, kCli).status().code(), Status::Code::kNotFound);
 }
 
-TEST_F(GalleryStoreTest, ReviewDateFromCaptureDateAndDueList) {
+TEST_P(GalleryStoreTest, ReviewDateFromCaptureDateAndDueList) {
   const int64_t g = NewGallery("custody");
   auto imp = G()->BeginGalleryImport(g, kCli);
   EXPECT_EQ(G()->StageGalleryRecord(*imp, Rec("bad", 1, "2026-02-30"), kCli).status().code(),
@@ -195,7 +194,7 @@ TEST_F(GalleryStoreTest, ReviewDateFromCaptureDateAndDueList) {
   EXPECT_EQ(G()->ListDueGalleryRecords(std::nullopt, kT0 + 101 * kDay)->size(), 2u);
 }
 
-TEST_F(GalleryStoreTest, SearchRecordHoldsHashNotImageAndTwoReviewersDecide) {
+TEST_P(GalleryStoreTest, SearchRecordHoldsHashNotImageAndTwoReviewersDecide) {
   const int64_t g = NewGallery("custody", /*reviewers=*/2);
   auto recs = Import(g, 2);
   SearchInput in;
@@ -250,7 +249,7 @@ TEST_F(GalleryStoreTest, SearchRecordHoldsHashNotImageAndTwoReviewersDecide) {
   EXPECT_EQ(G()->GetSearch(s->id)->outcome, kOutcomePossible);
 }
 
-TEST_F(GalleryStoreTest, AllExcludedOrNoCandidatesIsNoCandidate) {
+TEST_P(GalleryStoreTest, AllExcludedOrNoCandidatesIsNoCandidate) {
   const int64_t g = NewGallery("custody");
   auto recs = Import(g, 1);
   SearchInput in;
@@ -268,7 +267,7 @@ TEST_F(GalleryStoreTest, AllExcludedOrNoCandidatesIsNoCandidate) {
   EXPECT_EQ(r->outcome, kOutcomeNone);
 }
 
-TEST_F(GalleryStoreTest, SearchRecordsFollowTheGallerysRetention) {
+TEST_P(GalleryStoreTest, SearchRecordsFollowTheGallerysRetention) {
   const int64_t g = NewGallery("custody");  // 30 days
   auto recs = Import(g, 1);
   SearchInput in;
@@ -284,13 +283,16 @@ TEST_F(GalleryStoreTest, SearchRecordsFollowTheGallerysRetention) {
   EXPECT_TRUE(G()->GetSearch(s->id).ok());
   EXPECT_EQ(*G()->PurgeSearchRecords(kT0 + 31 * kDay, lfr::testing::kSystem), 1);
   EXPECT_EQ(G()->GetSearch(s->id).status().code(), Status::Code::kNotFound);
-  RawDb raw(db_path_);
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM search_candidates"), "0");
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM search_reviews"), "0");
+  auto raw = Raw();
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM search_candidates"), "0");
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM search_reviews"), "0");
   // The audit row of the search stays.
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM audit WHERE action = 'search.run'"), "1");
-  EXPECT_EQ(raw.Scalar("SELECT count(*) FROM audit WHERE action = 'search.purge'"), "1");
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM audit WHERE action = 'search.run'"), "1");
+  EXPECT_EQ(raw->Scalar("SELECT count(*) FROM audit WHERE action = 'search.purge'"), "1");
 }
+
+
+LFR_STORE_BACKENDS(GalleryStoreTest);
 
 }  // namespace
 }  // namespace lfr

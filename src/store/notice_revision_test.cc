@@ -15,9 +15,14 @@ using lfr::testing::kCli;
 using lfr::testing::kT0;
 using lfr::testing::RawDb;
 
-class NoticeRevisionTest : public lfr::testing::StoreFixture {};
+class NoticeRevisionTest : public lfr::testing::BackendStoreFixture {};
+// Migrations of SQLite databases written by older versions.
+class NoticeRevisionSqliteTest : public NoticeRevisionTest {
+ protected:
+  lfr::testing::Backend backend() const override { return lfr::testing::Backend::kSqlite; }
+};
 
-TEST_F(NoticeRevisionTest, EachPublicationIsANewDatedRevisionAndEarlierOnesStay) {
+TEST_P(NoticeRevisionTest, EachPublicationIsANewDatedRevisionAndEarlierOnesStay) {
   const int64_t id = NewDeployment("Revisions");
   EXPECT_TRUE(store_->ListNoticeRevisions(id)->empty());
   EXPECT_EQ(store_->GetDeployment(id)->notice_revision, 0);
@@ -57,20 +62,20 @@ TEST_F(NoticeRevisionTest, EachPublicationIsANewDatedRevisionAndEarlierOnesStay)
   EXPECT_EQ(store_->ListNoticeRevisions(999).status().code(), Status::Code::kNotFound);
 }
 
-TEST_F(NoticeRevisionTest, TheDatabaseRefusesToChangeOrDeleteAPublishedRevision) {
+TEST_P(NoticeRevisionTest, TheDatabaseRefusesToChangeOrDeleteAPublishedRevision) {
   const int64_t id = NewDeployment("Immutable");
   ASSERT_TRUE(store_->PublishNotice(id, "As published.", kCli).ok());
   store_.reset();
   {
-    RawDb raw(db_path_);
-    EXPECT_THAT(raw.Exec("UPDATE notice_revisions SET text = 'rewritten'"), HasSubstr("immutable"));
-    EXPECT_THAT(raw.Exec("DELETE FROM notice_revisions"), HasSubstr("immutable"));
+    auto raw = Raw();
+    EXPECT_THAT(raw->Exec("UPDATE notice_revisions SET text = 'rewritten'"), HasSubstr("immutable"));
+    EXPECT_THAT(raw->Exec("DELETE FROM notice_revisions"), HasSubstr("immutable"));
   }
   Reopen();
   EXPECT_EQ((*store_->ListNoticeRevisions(id))[0].text, "As published.");
 }
 
-TEST_F(NoticeRevisionTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevision1) {
+TEST_F(NoticeRevisionSqliteTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevision1) {
   const int64_t id = NewDeployment("Old");
   const int64_t quiet = NewDeployment("Quiet");
   store_.reset();
@@ -109,6 +114,9 @@ TEST_F(NoticeRevisionTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevision1) {
       << "one row per step from version 1";
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
+
+
+LFR_STORE_BACKENDS(NoticeRevisionTest);
 
 }  // namespace
 }  // namespace lfr

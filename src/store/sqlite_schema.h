@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <span>
 
+#include "store/sql_db.h"
+
 namespace lfr::sqlite {
 
-struct Migration {
-  int version;
-  const char* sql;
-};
+using Migration = sql::Migration;
 
 // "LFR1": PRAGMA application_id of every OpenLFR database.
 constexpr int32_t kApplicationId = 0x4C465231;

@@ -1,6 +1,7 @@
-// The embedded store: every method's happy path and its refusals (unknown ids, closed
-// deployments, duplicates, the cap), atomicity, the audit rows it writes, and opening
-// (wrong master key, not a database, a newer schema).
+// The store, on both backends (SQLite and PostgreSQL): every method's happy path and its
+// refusals (unknown ids, closed deployments, duplicates, the cap), atomicity, the audit
+// rows it writes, and opening (wrong master key, a newer schema); and what is SQLite's
+// alone (private files, a file that is not a database).
 #include "store/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -23,9 +24,14 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using namespace lfr::testing;  // NOLINT: fixtures and builders
 
+class StoreTest : public BackendStoreFixture {
+ protected:
+  // The name the store gives its database in messages.
+  std::string DatabaseName() const { return backend() == Backend::kPostgres ? pg_uri_ : db_path_.string(); }
+};
 class SqliteStoreTest : public StoreFixture {};
 
-TEST_F(SqliteStoreTest, DeploymentLifecycleFromPlannedToClosed) {
+TEST_P(StoreTest, DeploymentLifecycleFromPlannedToClosed) {
   auto d = store_->CreateDeployment(Spec("Cardiff-2026-12-05"), "mobilefacenet-arcface", kCli);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_GT(d->id, 0);
@@ -82,7 +88,7 @@ TEST_F(SqliteStoreTest, DeploymentLifecycleFromPlannedToClosed) {
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
-TEST_F(SqliteStoreTest, CreateRejectsIncompleteOrDuplicateDeployments) {
+TEST_P(StoreTest, CreateRejectsIncompleteOrDuplicateDeployments) {
   const std::pair<const char*, void (*)(DeploymentSpec&)> bad[] = {
       {"name", [](DeploymentSpec& s) { s.name = " "; }},
       {"site", [](DeploymentSpec& s) { s.site = ""; }},
@@ -115,7 +121,7 @@ TEST_F(SqliteStoreTest, CreateRejectsIncompleteOrDuplicateDeployments) {
   EXPECT_EQ(store_->ListAudit(0, 100)->size(), 2u);
 }
 
-TEST_F(SqliteStoreTest, UnknownIdsAreNotFound) {
+TEST_P(StoreTest, UnknownIdsAreNotFound) {
   const auto nf = Status::Code::kNotFound;
   EXPECT_EQ(store_->GetDeployment(42).status().code(), nf);
   EXPECT_EQ(store_->FindDeployment("nope").status().code(), nf);
@@ -141,7 +147,7 @@ TEST_F(SqliteStoreTest, UnknownIdsAreNotFound) {
   EXPECT_EQ(store_->ListAudit(0, 100)->size(), 1u);  // only store.create
 }
 
-TEST_F(SqliteStoreTest, CamerasAreUniquePerDeploymentAndRemovable) {
+TEST_P(StoreTest, CamerasAreUniquePerDeploymentAndRemovable) {
   const int64_t dep = NewDeployment("D");
   auto a = store_->AddCamera(Cam(dep, "gate-a"), kCli);
   ASSERT_TRUE(a.ok());
@@ -159,7 +165,7 @@ TEST_F(SqliteStoreTest, CamerasAreUniquePerDeploymentAndRemovable) {
   EXPECT_EQ((*cams)[0].uri, "rtsp://cam/gate-b");
 }
 
-TEST_F(SqliteStoreTest, WatchlistEntriesSealTheirFaceDataAndOpenItForTheirDeployment) {
+TEST_P(StoreTest, WatchlistEntriesSealTheirFaceDataAndOpenItForTheirDeployment) {
   const int64_t dep = NewDeployment("D");
   WatchlistEntryInput in = Entry(dep, "PNC-17", 7);
   in.meta.display_name = "Jane Doe";
@@ -197,7 +203,7 @@ TEST_F(SqliteStoreTest, WatchlistEntriesSealTheirFaceDataAndOpenItForTheirDeploy
   EXPECT_EQ(audit->back().details, R"({"entries":1})");
 }
 
-TEST_F(SqliteStoreTest, WatchlistRefusesBadEntriesAndKeepsToItsCap) {
+TEST_P(StoreTest, WatchlistRefusesBadEntriesAndKeepsToItsCap) {
   DeploymentSpec spec = Spec("Small");
   spec.watchlist_cap = 2;
   auto d = store_->CreateDeployment(spec, "mobilefacenet-arcface", kCli);
@@ -239,7 +245,7 @@ TEST_F(SqliteStoreTest, WatchlistRefusesBadEntriesAndKeepsToItsCap) {
   EXPECT_EQ(store_->ListWatchlist(dep, true)->size(), 2u);
 }
 
-TEST_F(SqliteStoreTest, RemovedEntriesLoseTheirFaceDataButStayOnRecord) {
+TEST_P(StoreTest, RemovedEntriesLoseTheirFaceDataButStayOnRecord) {
   const int64_t dep = NewDeployment("D");
   auto a = store_->AddWatchlistEntry(Entry(dep, "A", 1), kCli);
   ASSERT_TRUE(store_->AddWatchlistEntry(Entry(dep, "B", 2), kCli).ok());
@@ -262,7 +268,7 @@ TEST_F(SqliteStoreTest, RemovedEntriesLoseTheirFaceDataButStayOnRecord) {
   EXPECT_EQ((*comp)[0].entries, 2);
 }
 
-TEST_F(SqliteStoreTest, ClosedDeploymentsRefuseChangeAndKeepOnlyTheComposition) {
+TEST_P(StoreTest, ClosedDeploymentsRefuseChangeAndKeepOnlyTheComposition) {
   const int64_t dep = ActiveDeployment("D");
   WatchlistEntryInput extra = Entry(dep, "PNC-2", 2);
   extra.meta.category = "missing person";
@@ -306,7 +312,7 @@ TEST_F(SqliteStoreTest, ClosedDeploymentsRefuseChangeAndKeepOnlyTheComposition) 
   EXPECT_EQ(a->camera, "gate-a");
 }
 
-TEST_F(SqliteStoreTest, AlertsAreRecordedListedViewedAndDecided) {
+TEST_P(StoreTest, AlertsAreRecordedListedViewedAndDecided) {
   const int64_t dep = ActiveDeployment("D");
   const int64_t entry = store_->ListWatchlist(dep, false)->at(0).id;
   std::vector<int64_t> ids;
@@ -382,7 +388,7 @@ TEST_F(SqliteStoreTest, AlertsAreRecordedListedViewedAndDecided) {
   EXPECT_EQ(decides, 1);
 }
 
-TEST_F(SqliteStoreTest, PurgeDeletesMediaAndLinksButKeepsTheOutcomeRecord) {
+TEST_P(StoreTest, PurgeDeletesMediaAndLinksButKeepsTheOutcomeRecord) {
   const int64_t dep = ActiveDeployment("D");
   const int64_t entry = store_->ListWatchlist(dep, false)->at(0).id;
   auto old_alert = store_->RecordAlert(AlertFor(dep, entry), kSystem);
@@ -425,7 +431,7 @@ TEST_F(SqliteStoreTest, PurgeDeletesMediaAndLinksButKeepsTheOutcomeRecord) {
   EXPECT_EQ(store_->ListAudit(0, 1000)->size(), rows);
 }
 
-TEST_F(SqliteStoreTest, FacesSeenAreCountedPerCameraPerMinute) {
+TEST_P(StoreTest, FacesSeenAreCountedPerCameraPerMinute) {
   const int64_t dep = ActiveDeployment("D");
   const int64_t minute = kT0 - kT0 % kMsPerMinute;
   ASSERT_TRUE(store_->AddFacesSeen(dep, "gate-a", minute + 5000, 2).ok());
@@ -444,7 +450,7 @@ TEST_F(SqliteStoreTest, FacesSeenAreCountedPerCameraPerMinute) {
   EXPECT_EQ((*rows)[2].minute_ms, minute + kMsPerMinute);
 }
 
-TEST_F(SqliteStoreTest, ConcurrentCallersAreSerialised) {
+TEST_P(StoreTest, ConcurrentCallersAreSerialised) {
   const int64_t dep = ActiveDeployment("D");
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -461,7 +467,7 @@ TEST_F(SqliteStoreTest, ConcurrentCallersAreSerialised) {
   EXPECT_EQ(total, 100);
 }
 
-TEST_F(SqliteStoreTest, VerifyingWhileOthersAppendNeverReportsTampering) {
+TEST_P(StoreTest, VerifyingWhileOthersAppendNeverReportsTampering) {
   // Rows and head are read from one snapshot: appends in between are not a broken chain.
   std::atomic<bool> done{false};
   std::thread writer([&] {
@@ -469,7 +475,7 @@ TEST_F(SqliteStoreTest, VerifyingWhileOthersAppendNeverReportsTampering) {
     done = true;
   });
   // A second connection (another process, as `lfr audit verify` beside `lfr watch`).
-  auto other = OpenSqliteStore(db_path_, master_, {&clock_});
+  auto other = OpenAnother(master_);
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   int verified = 0;
   while (!done) {
@@ -485,7 +491,7 @@ TEST_F(SqliteStoreTest, VerifyingWhileOthersAppendNeverReportsTampering) {
   EXPECT_EQ((*other)->VerifyAudit()->rows, 301);
 }
 
-TEST_F(SqliteStoreTest, UsersAreCreatedUpdatedAndAudited) {
+TEST_P(StoreTest, UsersAreCreatedUpdatedAndAudited) {
   auto u = store_->CreateUser("alice", Role::kOperator, "$argon2id$x", kCli);
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(store_->CreateUser("alice", Role::kAdmin, "h", kCli).status().code(), Status::Code::kFailedPrecondition);
@@ -506,7 +512,7 @@ TEST_F(SqliteStoreTest, UsersAreCreatedUpdatedAndAudited) {
   EXPECT_EQ(store_->ListAudit(0, 100)->back().details, R"({"disabled":true,"role":"supervisor"})");
 }
 
-TEST_F(SqliteStoreTest, AuditAppendsListsAndRefusesEditsInTheDatabase) {
+TEST_P(StoreTest, AuditAppendsListsAndRefusesEditsInTheDatabase) {
   ASSERT_TRUE(store_->Audit(Actor{"alice"}, "login", "user:alice", R"({"ip":"10.0.0.1"})").ok());
   ASSERT_TRUE(store_->Audit(Actor{"alice"}, "export", "report:1", "").ok());
   EXPECT_EQ(store_->Audit(Actor{"alice"}, "x", "y", "[1]").code(), Status::Code::kInvalidArgument);
@@ -523,18 +529,24 @@ TEST_F(SqliteStoreTest, AuditAppendsListsAndRefusesEditsInTheDatabase) {
   EXPECT_TRUE(v->ok) << v->reason;
   EXPECT_EQ(v->rows, 3);
   // The database itself refuses to change or delete audit rows.
-  RawDb raw(db_path_);
-  EXPECT_THAT(raw.Exec("UPDATE audit SET actor = 'mallory' WHERE seq = 2"), HasSubstr("append-only"));
-  EXPECT_THAT(raw.Exec("DELETE FROM audit WHERE seq = 2"), HasSubstr("append-only"));
+  auto raw = Raw();
+  EXPECT_THAT(raw->Exec("UPDATE audit SET actor = 'mallory' WHERE seq = 2"), HasSubstr("append-only"));
+  EXPECT_THAT(raw->Exec("DELETE FROM audit WHERE seq = 2"), HasSubstr("append-only"));
+  if (backend() == Backend::kPostgres) {
+    EXPECT_THAT(raw->Exec("TRUNCATE audit"), HasSubstr("append-only"));
+  }
 }
 
-TEST_F(SqliteStoreTest, TamperingWithTheAuditTableIsFoundAtTheRightRow) {
+TEST_P(StoreTest, TamperingWithTheAuditTableIsFoundAtTheRightRow) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->Audit(kCli, "login", "user:" + std::to_string(i), "{}").ok());
   store_.reset();
   {
-    RawDb raw(db_path_);
-    ASSERT_EQ(raw.Exec("DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete;"), "");
-    ASSERT_EQ(raw.Exec("UPDATE audit SET target = 'user:mallory' WHERE seq = 3"), "");
+    auto raw = Raw();
+    ASSERT_EQ(raw->Exec(backend() == Backend::kPostgres
+                            ? "ALTER TABLE audit DISABLE TRIGGER USER"
+                            : "DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete;"),
+              "");
+    ASSERT_EQ(raw->Exec("UPDATE audit SET target = 'user:mallory' WHERE seq = 3"), "");
   }
   Reopen();
   auto v = store_->VerifyAudit();
@@ -543,9 +555,9 @@ TEST_F(SqliteStoreTest, TamperingWithTheAuditTableIsFoundAtTheRightRow) {
   EXPECT_EQ(v->first_bad, 3);
   store_.reset();
   {
-    RawDb raw(db_path_);
-    ASSERT_EQ(raw.Exec("UPDATE audit SET target = 'user:1' WHERE seq = 3"), "");  // restored
-    ASSERT_EQ(raw.Exec("DELETE FROM audit WHERE seq = 6"), "");                  // the last row
+    auto raw = Raw();
+    ASSERT_EQ(raw->Exec("UPDATE audit SET target = 'user:1' WHERE seq = 3"), "");  // restored
+    ASSERT_EQ(raw->Exec("DELETE FROM audit WHERE seq = 6"), "");                  // the last row
   }
   Reopen();
   v = store_->VerifyAudit();
@@ -554,7 +566,7 @@ TEST_F(SqliteStoreTest, TamperingWithTheAuditTableIsFoundAtTheRightRow) {
   EXPECT_THAT(v->reason, HasSubstr("deleted from the end"));
 }
 
-TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndTheFilesArePrivate) {
+TEST_P(StoreTest, ReopeningKeepsEverythingAndTheFilesArePrivate) {
   const int64_t dep = ActiveDeployment("D");
   store_.reset();
   Reopen();
@@ -563,6 +575,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndTheFilesArePrivate) {
   EXPECT_EQ(d->status, DeploymentStatus::kActive);
   EXPECT_EQ(store_->LoadEmbeddings(dep, kCli)->size(), 1u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
+  if (backend() != Backend::kSqlite) return;  // PostgreSQL's files are the server's
   for (const char* suffix : {"", "-wal", "-shm"}) {
     struct stat st {};
     ASSERT_EQ(::stat((db_path_.string() + suffix).c_str(), &st), 0) << suffix;
@@ -578,15 +591,15 @@ TEST_F(SqliteStoreTest, ANewDatabaseAndItsWalAreCreatedPrivate) {
   }
 }
 
-TEST_F(SqliteStoreTest, AWrongMasterKeyIsCorruptAndNamesTheProblem) {
+TEST_P(StoreTest, AWrongMasterKeyIsCorruptAndNamesTheProblem) {
   ActiveDeployment("D");
   store_.reset();
   std::vector<uint8_t> other(32, 0x55);
-  auto r = OpenSqliteStore(db_path_, MasterKey::FromBytes(other.data()), {&clock_});
+  auto r = OpenAnother(MasterKey::FromBytes(other.data()));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorrupt);
   EXPECT_THAT(r.status().message(), HasSubstr("wrong master key"));
-  EXPECT_THAT(r.status().message(), HasSubstr(db_path_.string()));
+  EXPECT_THAT(r.status().message(), HasSubstr(DatabaseName()));
   Reopen();  // the right key still works: the failed open changed nothing
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
@@ -610,14 +623,18 @@ TEST_F(SqliteStoreTest, AFileThatIsNotAnOpenLfrDatabaseIsCorrupt) {
   EXPECT_EQ(OpenSqliteStore(dir_, master_, {&clock_}).status().code(), Status::Code::kCorrupt);
 }
 
-TEST_F(SqliteStoreTest, ADatabaseFromANewerLfrIsRefused) {
+TEST_P(StoreTest, ADatabaseFromANewerLfrIsRefused) {
   store_.reset();
-  { RawDb raw(db_path_); ASSERT_EQ(raw.Exec("PRAGMA user_version = 99"), ""); }
-  auto r = OpenSqliteStore(db_path_, master_, {&clock_});
+  ASSERT_EQ(Raw()->Exec(backend() == Backend::kPostgres ? "UPDATE lfr_schema SET version = 99"
+                                                         : "PRAGMA user_version = 99"),
+            "");
+  auto r = OpenAnother(master_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("schema version 99"));
 }
+
+LFR_STORE_BACKENDS(StoreTest);
 
 }  // namespace
 }  // namespace lfr

@@ -13,7 +13,7 @@ using ::testing::HasSubstr;
 using lfr::testing::kCli;
 using lfr::testing::kT0;
 
-class StartRulesTest : public lfr::testing::StoreFixture {
+class StartRulesTest : public lfr::testing::BackendStoreFixture {
  protected:
   // A deployment planned for [kT0, kT0 + 1 day) that is ready apart from the notice.
   int64_t Ready(const std::string& name) {
@@ -24,7 +24,7 @@ class StartRulesTest : public lfr::testing::StoreFixture {
   }
 };
 
-TEST_F(StartRulesTest, WithoutAPublishedNoticeStartIsRefusedNamingTheFixAndTheOverride) {
+TEST_P(StartRulesTest, WithoutAPublishedNoticeStartIsRefusedNamingTheFixAndTheOverride) {
   const int64_t id = Ready("NoNotice");
   auto r = store_->StartDeployment(id, kCli);
   ASSERT_FALSE(r.ok());
@@ -37,7 +37,7 @@ TEST_F(StartRulesTest, WithoutAPublishedNoticeStartIsRefusedNamingTheFixAndTheOv
   EXPECT_EQ(store_->GetDeployment(id)->status, DeploymentStatus::kPlanned);
 }
 
-TEST_F(StartRulesTest, OutsideThePlannedWindowStartIsRefusedBeforeAndAfter) {
+TEST_P(StartRulesTest, OutsideThePlannedWindowStartIsRefusedBeforeAndAfter) {
   const int64_t id = Ready("Window");
   ASSERT_TRUE(store_->PublishNotice(id, "notice", kCli).ok());
   clock_.Set(kT0 - 1);
@@ -55,7 +55,7 @@ TEST_F(StartRulesTest, OutsideThePlannedWindowStartIsRefusedBeforeAndAfter) {
   EXPECT_EQ(ok->start_overridden, "");
 }
 
-TEST_F(StartRulesTest, AnOverrideWithAReasonStartsAndIsStoredAndAudited) {
+TEST_P(StartRulesTest, AnOverrideWithAReasonStartsAndIsStoredAndAudited) {
   const int64_t id = Ready("Override");
   clock_.Set(kT0 - kMsPerHour);
   EXPECT_EQ(store_->StartDeployment(id, kCli, "   ").status().code(), Status::Code::kInvalidArgument);
@@ -78,7 +78,7 @@ TEST_F(StartRulesTest, AnOverrideWithAReasonStartsAndIsStoredAndAudited) {
   EXPECT_EQ(details["override"]["set_aside"].size(), 2u);
 }
 
-TEST_F(StartRulesTest, AReasonGivenWhenNothingNeedsOverridingIsNotRecorded) {
+TEST_P(StartRulesTest, AReasonGivenWhenNothingNeedsOverridingIsNotRecorded) {
   const int64_t id = Ready("ByTheRules");
   ASSERT_TRUE(store_->PublishNotice(id, "notice", kCli).ok());
   auto r = store_->StartDeployment(id, kCli, "just in case");
@@ -87,7 +87,7 @@ TEST_F(StartRulesTest, AReasonGivenWhenNothingNeedsOverridingIsNotRecorded) {
   EXPECT_EQ(r->start_overridden, "");
 }
 
-TEST_F(StartRulesTest, ANoticeThatNoLongerDescribesTheDeploymentMustBePublishedAgain) {
+TEST_P(StartRulesTest, ANoticeThatNoLongerDescribesTheDeploymentMustBePublishedAgain) {
   const int64_t id = Ready("Moved");
   ASSERT_TRUE(store_->PublishNotice(id, "LFR at Westgate Street.", kCli).ok());
   clock_.Advance(kMsPerMinute);
@@ -108,13 +108,16 @@ TEST_F(StartRulesTest, ANoticeThatNoLongerDescribesTheDeploymentMustBePublishedA
   EXPECT_EQ(ok->start_overridden, "");
 }
 
-TEST_F(StartRulesTest, UnchangedDetailsKeepTheNoticeCurrent) {
+TEST_P(StartRulesTest, UnchangedDetailsKeepTheNoticeCurrent) {
   const int64_t id = Ready("Same");
   ASSERT_TRUE(store_->PublishNotice(id, "LFR at Westgate Street.", kCli).ok());
   clock_.Advance(kMsPerMinute);
   ASSERT_TRUE(store_->UpdateDeployment(id, lfr::testing::Spec("Same"), kCli).ok());
   EXPECT_TRUE(store_->StartDeployment(id, kCli).ok());
 }
+
+
+LFR_STORE_BACKENDS(StartRulesTest);
 
 }  // namespace
 }  // namespace lfr

@@ -1,7 +1,7 @@
 // Store: everything OpenLFR keeps — deployments, their cameras and watchlists, alerts and
-// their adjudication, face counts, users, and the audit log — behind one interface, so a
-// central database (PostgreSQL) can be added later without touching callers. The embedded
-// implementation is SQLite (store/sqlite_store.h).
+// their adjudication, face counts, users, and the audit log — behind one interface. Two
+// implementations share one body of logic (store/sql_store.h): the embedded store on SQLite
+// (store/sqlite_store.h) and the central store on PostgreSQL (store/postgres_store.h).
 //
 // Safeguards that are properties of the store, not of its callers:
 //  * Face data is sealed before it is written. Watchlist images and embeddings, entry
@@ -9,9 +9,11 @@
 //    under the deployment's own data key, which is stored only wrapped by the master key.
 //    Callers pass and receive plaintext; they cannot forget to encrypt.
 //  * Closing a deployment shreds it: its wrapped key, watchlist images, embeddings, display
-//    names and alert media are deleted in one transaction, with SQLite's secure_delete on
-//    and the WAL checkpointed and truncated afterwards, so neither the database file nor the
-//    WAL holds them in any form. The watchlist *composition* stays on record: references,
+//    names and alert media are deleted in one transaction. On SQLite, secure_delete is on
+//    and the WAL is checkpointed and truncated afterwards, so neither the database file nor
+//    the WAL holds them in any form; on PostgreSQL the tables are vacuumed, and the bytes it
+//    may keep (dead tuples, WAL) are ciphertext under a key that no longer exists anywhere.
+//    The watchlist *composition* stays on record: references,
 //    categories, reasons, image sources, who added them and when, counts.
 //  * Every mutation and every view of face data appends an audit row (privacy/audit.h) in
 //    the same transaction as the change: a change without its audit row cannot happen.
@@ -22,12 +24,14 @@
 // Errors: NotFound for unknown ids; FailedPrecondition for a state that forbids the call
 // (e.g. adding to a closed deployment, deciding a purged alert, watchlist at its cap);
 // InvalidArgument for bad values (empty reference, unknown camera name); IOError for disk
-// trouble (full disk, read-only file); Corrupt when the database or a sealed blob fails a
+// trouble (full disk, read-only file); Unavailable when the database server cannot be
+// reached or another writer holds a lock too long (try again); Corrupt when the database or a sealed blob fails a
 // check (including a wrong master key). Every method is atomic: on error nothing changed.
 //
 // Times are UTC milliseconds since the epoch from the store's Clock.
 // Thread-safety: all methods may be called from several threads (the implementation
-// serialises them).
+// serialises them); several processes may open the same database (writers are serialised
+// by the database: SQLite's write lock, PostgreSQL's advisory lock).
 #ifndef LFR_STORE_STORE_H_
 #define LFR_STORE_STORE_H_
 
@@ -107,7 +111,7 @@ struct Camera {
   std::string name;                 // unique in the deployment, e.g. "gate-a"
   std::string uri;                  // file path, rtsp://…, /dev/video0
   std::string position;             // free text: where it points
-  bool record_footage = false;      // footage is kept at most 31 days (privacy/retention.h)
+  bool record_footage = false;      // footage is kept at most 31 days (store/retention.h)
 };
 
 // ---- Watchlist ---------------------------------------------------------------------------

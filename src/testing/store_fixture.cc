@@ -5,6 +5,9 @@
 #include <cmath>
 #include <random>
 
+#include <pqxx/pqxx>
+
+#include "testing/postgres_cluster.h"
 #include "testing/shared.h"
 
 namespace lfr::testing {
@@ -145,15 +148,92 @@ MasterKey StoreFixture::TestMasterKey() {
   return MasterKey::FromBytes(raw.data());
 }
 
+namespace {
+
+class PgRaw : public RawSql {
+ public:
+  explicit PgRaw(const std::string& uri) {
+    try {
+      conn_ = std::make_unique<pqxx::connection>(uri);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cannot connect to " << uri << ": " << e.what();
+    }
+  }
+  std::string Exec(const std::string& sql) override {
+    if (!conn_) return "no connection";
+    try {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(sql);
+      return "";
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  std::string Scalar(const std::string& sql) override {
+    if (!conn_) return "";
+    try {
+      pqxx::nontransaction tx(*conn_);
+      pqxx::result r = tx.exec(sql);
+      if (r.empty() || r[0][0].is_null()) return "";
+      return r[0][0].c_str();
+    } catch (const std::exception& e) {
+      return "";
+    }
+  }
+  std::vector<std::vector<uint8_t>> Blobs(const std::string& sql) override {
+    std::vector<std::vector<uint8_t>> out;
+    if (!conn_) return out;
+    try {
+      pqxx::nontransaction tx(*conn_);
+      for (const auto& row : tx.exec(sql)) {
+        if (row[0].is_null()) continue;
+        pqxx::binarystring b(row[0]);
+        out.emplace_back(b.data(), b.data() + b.size());
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what() << " in " << sql;
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<RawSql> RawPostgres(const std::string& uri) { return std::make_unique<PgRaw>(uri); }
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kPostgres ? "PostgreSQL" : "SQLite";
+}
+
 void StoreFixture::SetUp() {
   dir_ = TempDir("store");
   db_path_ = dir_ / "lfr.db";
+  if (backend() == Backend::kPostgres) {
+    auto cluster = PostgresCluster::Shared();
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    auto uri = (*cluster)->NewDatabase();
+    ASSERT_TRUE(uri.ok()) << uri.status().ToString();
+    pg_uri_ = *uri;
+  }
   Reopen();
+}
+
+Result<std::unique_ptr<Store>> StoreFixture::OpenAnother(const MasterKey& master) {
+  if (backend() == Backend::kPostgres) return OpenPostgresStore(pg_uri_, master, {&clock_});
+  return OpenSqliteStore(db_path_, master, {&clock_});
+}
+
+std::unique_ptr<RawSql> StoreFixture::Raw() {
+  if (backend() == Backend::kPostgres) return RawPostgres(pg_uri_);
+  return std::make_unique<RawDb>(db_path_);
 }
 
 void StoreFixture::Reopen() {
   store_.reset();
-  auto s = OpenSqliteStore(db_path_, master_, {&clock_});
+  auto s = OpenAnother(master_);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   store_ = std::move(s).value();
 }

@@ -1,6 +1,7 @@
-// Test helpers for the store: a fresh SQLite store per test on a manual clock, builders
-// for valid deployments/entries/alerts with synthetic face data, and raw SQL access to the
-// database file (for tamper tests).
+// Test helpers for the store: a fresh store per test on a manual clock (SQLite by default;
+// PostgreSQL in a fresh database of the test process's throwaway cluster for the suites
+// parametrised over both, BackendStoreFixture), builders for valid deployments/entries/
+// alerts with synthetic face data, and raw SQL access to the database (for tamper tests).
 #ifndef LFR_TESTING_STORE_FIXTURE_H_
 #define LFR_TESTING_STORE_FIXTURE_H_
 
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 #include "util/clock.h"
 
@@ -40,35 +42,58 @@ AlertInput AlertFor(int64_t deployment_id, int64_t entry_id);
 // An operator's decision.
 AlertDecision Decision(AlertState state, AlertOutcome outcome = AlertOutcome::kNone, std::string note = "");
 
-// Raw access to a database file with the SQLite C API. Exec returns "" or the error.
-class RawDb {
+// Raw SQL access to a store's database, bypassing the store. Exec returns "" or the error.
+class RawSql {
+ public:
+  virtual ~RawSql() = default;
+  virtual std::string Exec(const std::string& sql) = 0;
+  // The first column of the first row of a query, as text ("" if none).
+  virtual std::string Scalar(const std::string& sql) = 0;
+  // Every non-NULL blob of the first column of a query.
+  virtual std::vector<std::vector<uint8_t>> Blobs(const std::string& sql) = 0;
+};
+
+// Raw access to a database file with the SQLite C API.
+class RawDb : public RawSql {
  public:
   explicit RawDb(const std::filesystem::path& path);
-  ~RawDb();
+  ~RawDb() override;
   RawDb(const RawDb&) = delete;
   RawDb& operator=(const RawDb&) = delete;
-  std::string Exec(const std::string& sql);
-  // The first column of the first row of a query, as text ("" if none).
-  std::string Scalar(const std::string& sql);
-  // Every non-NULL blob of the first column of a query.
-  std::vector<std::vector<uint8_t>> Blobs(const std::string& sql);
+  std::string Exec(const std::string& sql) override;
+  std::string Scalar(const std::string& sql) override;
+  std::vector<std::vector<uint8_t>> Blobs(const std::string& sql) override;
 
  private:
   ::sqlite3* db_ = nullptr;
 };
 
+// Raw access to a PostgreSQL database (its own connection; each Exec autocommits).
+std::unique_ptr<RawSql> RawPostgres(const std::string& uri);
+
+// Which implementation a store test runs against.
+enum class Backend { kSqlite, kPostgres };
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info);  // "SQLite", "PostgreSQL"
+
 class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override { store_.reset(); }
-  // Closes and opens the store again (same file, key and clock).
+  // The implementation under test (SQLite unless a parametrised fixture says otherwise).
+  virtual Backend backend() const { return Backend::kSqlite; }
+  // Closes and opens the store again (same database, key and clock).
   void Reopen();
+  // Opens another store on the same database (another connection), e.g. for concurrency.
+  Result<std::unique_ptr<Store>> OpenAnother(const MasterKey& master);
+  // Raw SQL on the store's database.
+  std::unique_ptr<RawSql> Raw();
   int64_t NewDeployment(const std::string& name);
   // A started deployment with camera gate-a and one entry, reference PNC-1 (seed 1), its
   // advance notice published (revision 1) and started within its window (at kT0).
   int64_t ActiveDeployment(const std::string& name);
 
-  std::filesystem::path dir_, db_path_;
+  std::filesystem::path dir_, db_path_;  // SQLite: the database file (dir_ is a temp dir for both)
+  std::string pg_uri_;                   // PostgreSQL: the test's database
   ManualClock clock_{kT0};
   MasterKey master_ = TestMasterKey();
   std::unique_ptr<Store> store_;
@@ -77,6 +102,19 @@ class StoreFixture : public ::testing::Test {
   static MasterKey TestMasterKey();
 };
 
+// A store fixture run once per backend: TEST_P(Suite, ...) with
+// `class Suite : public BackendStoreFixture {};` and LFR_STORE_BACKENDS(Suite).
+class BackendStoreFixture : public StoreFixture, public ::testing::WithParamInterface<Backend> {
+ protected:
+  Backend backend() const override { return GetParam(); }
+};
+
 }  // namespace lfr::testing
+
+#define LFR_STORE_BACKENDS(Suite)                                                                        \
+  INSTANTIATE_TEST_SUITE_P(Backends, Suite,                                                              \
+                           ::testing::Values(::lfr::testing::Backend::kSqlite,                           \
+                                             ::lfr::testing::Backend::kPostgres),                        \
+                           ::lfr::testing::BackendName)
 
 #endif  // LFR_TESTING_STORE_FIXTURE_H_

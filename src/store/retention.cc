@@ -1,4 +1,4 @@
-#include "privacy/retention.h"
+#include "store/retention.h"
 
 #include <chrono>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // Retention on a manual clock: alert data goes 24 h after the alert (not a minute before),
 // footage after 31 days, purges are audited with counts, and a start-up after downtime
 // purges at once.
-#include "privacy/retention.h"
+#include "store/retention.h"
 
 #include <fstream>
 
@@ -17,10 +17,10 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using namespace lfr::testing;  // NOLINT: fixtures and builders
 
-class RetentionTest : public StoreFixture {
+class RetentionTest : public BackendStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    BackendStoreFixture::SetUp();
     footage_ = dir_ / "footage";
     dep_ = ActiveDeployment("D");
     entry_ = store_->ListWatchlist(dep_, false)->at(0).id;
@@ -52,7 +52,7 @@ class RetentionTest : public StoreFixture {
   int64_t dep_ = 0, entry_ = 0;
 };
 
-TEST_F(RetentionTest, AlertDataGoesTwentyFourHoursAfterTheAlertAndTheAuditSaysHowMany) {
+TEST_P(RetentionTest, AlertDataGoesTwentyFourHoursAfterTheAlertAndTheAuditSaysHowMany) {
   const int64_t alert = Alert();
   RetentionEnforcer enforcer(store_.get(), &clock_, RetentionPolicy{}, footage_);
   clock_.Set(kT0 + 23 * kMsPerHour + 59 * kMsPerMinute);
@@ -77,7 +77,7 @@ TEST_F(RetentionTest, AlertDataGoesTwentyFourHoursAfterTheAlertAndTheAuditSaysHo
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
-TEST_F(RetentionTest, LimitsAboveThirtyOneDaysOrNotPositiveAreRefused) {
+TEST_P(RetentionTest, LimitsAboveThirtyOneDaysOrNotPositiveAreRefused) {
   RetentionPolicy p;
   p.alert_data_ms = kMaxRetentionMs + 1;
   EXPECT_EQ(p.Validate().code(), Status::Code::kInvalidArgument);
@@ -96,7 +96,7 @@ TEST_F(RetentionTest, LimitsAboveThirtyOneDaysOrNotPositiveAreRefused) {
   EXPECT_TRUE(p.Validate().ok());
 }
 
-TEST_F(RetentionTest, TheEnvironmentSetsTheAlertLimitWithinThirtyOneDays) {
+TEST_P(RetentionTest, TheEnvironmentSetsTheAlertLimitWithinThirtyOneDays) {
   {
     ScopedEnv env("LFR_ALERT_RETENTION", "48h");
     auto p = RetentionPolicyFromEnv();
@@ -113,7 +113,7 @@ TEST_F(RetentionTest, TheEnvironmentSetsTheAlertLimitWithinThirtyOneDays) {
   EXPECT_EQ(RetentionPolicyFromEnv()->alert_data_ms, 24 * kMsPerHour);
 }
 
-TEST_F(RetentionTest, FootageOlderThanThirtyOneDaysIsDeletedAndNewerKept) {
+TEST_P(RetentionTest, FootageOlderThanThirtyOneDaysIsDeletedAndNewerKept) {
   WriteFootage("1/gate-a/old.mp4", kT0 - 32 * kMsPerDay);
   WriteFootage("1/gate-a/recent.mp4", kT0 - 30 * kMsPerDay);
   WriteFootage("1/gate-b/today.mp4", kT0 - kMsPerHour);
@@ -140,7 +140,7 @@ TEST_F(RetentionTest, FootageOlderThanThirtyOneDaysIsDeletedAndNewerKept) {
   EXPECT_FALSE(fs::exists(footage_ / "1/gate-a/recent.mp4"));
 }
 
-TEST_F(RetentionTest, StartUpAfterDowntimePurgesAtOnce) {
+TEST_P(RetentionTest, StartUpAfterDowntimePurgesAtOnce) {
   const int64_t alert = Alert();
   {
     RetentionEnforcer running(store_.get(), &clock_, RetentionPolicy{}, footage_);
@@ -159,7 +159,7 @@ TEST_F(RetentionTest, StartUpAfterDowntimePurgesAtOnce) {
   EXPECT_EQ(Audits("retention.purge").size(), 1u);
 }
 
-TEST_F(RetentionTest, PreviewCountsWhatAPurgeWouldDelete) {
+TEST_P(RetentionTest, PreviewCountsWhatAPurgeWouldDelete) {
   Alert();
   clock_.Advance(kMsPerHour);
   Alert();
@@ -170,6 +170,9 @@ TEST_F(RetentionTest, PreviewCountsWhatAPurgeWouldDelete) {
   EXPECT_EQ(enforcer.RunOnce()->alerts_purged, 1);
   EXPECT_EQ(enforcer.Preview()->alerts_purged, 0);
 }
+
+
+LFR_STORE_BACKENDS(RetentionTest);
 
 }  // namespace
 }  // namespace lfr

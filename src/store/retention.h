@@ -19,9 +19,12 @@
 // by default) shortened with LFR_FOOTAGE_RETENTION (RetentionPolicyFromEnv), never above
 // 31 days.
 //
+// It lives in store/ because retention is the store's policy (what is kept, how long): it
+// works through the Store interface alone, whichever database holds the store.
+//
 // Thread-safety: RunOnce may be called from any thread; Start/Stop from one thread.
-#ifndef LFR_PRIVACY_RETENTION_H_
-#define LFR_PRIVACY_RETENTION_H_
+#ifndef LFR_STORE_RETENTION_H_
+#define LFR_STORE_RETENTION_H_
 
 #include <condition_variable>
 #include <cstdint>
@@ -92,4 +95,4 @@ class RetentionEnforcer {
 
 }  // namespace lfr
 
-#endif  // LFR_PRIVACY_RETENTION_H_
+#endif  // LFR_STORE_RETENTION_H_
