@@ -282,7 +282,7 @@ struct RerankFaceIndex::Impl {
     return acc;
   }
   int64_t DefaultShortlist(Proposer p, int k) const {
-    return p == Proposer::kPqFastScan ? std::max<int64_t>(int64_t{100} * k, 2000) : std::max<int64_t>(16 * k, 256);
+    return p == Proposer::kPqFastScan ? std::max<int64_t>(int64_t{200} * k, 4000) : std::max<int64_t>(16 * k, 256);
   }
 };
 
@@ -431,7 +431,7 @@ std::string RerankFaceIndex::Describe() const {
   }
   s << " + exact re-rank of "
     << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist)
-                             : (impl_->ivf ? "max(16k, 256)" : "max(100k, 2000)"))
+                             : (impl_->ivf ? "max(16k, 256)" : "max(200k, 4000)"))
     << " from " << (impl_->fp16 ? "float16" : "float32") << " vectors";
   return s.str();
 }
@@ -452,6 +452,20 @@ int64_t RerankFaceIndex::MemoryBytes() const {
   proposer += static_cast<int64_t>(pq.centroids.size()) * 4;
   const int64_t store = n * dim_ * (impl_->fp16 ? 2 : 4) + n * 8 + n * 32;  // rows, row_id, row_of
   return proposer + store;
+}
+
+void RerankFaceIndex::Reserve(int64_t n) {
+  if (n <= 0) return;
+  std::unique_lock lock(mu_);
+  const size_t faces = static_cast<size_t>(n);
+  impl_->row_id.reserve(faces);
+  impl_->row_of.reserve(faces);
+  if (impl_->fp16) {
+    impl_->f16.reserve(faces * dim_);
+  } else {
+    impl_->f32.reserve(faces * dim_);
+  }
+  if (impl_->id_map) impl_->id_map->id_map.reserve(faces);
 }
 
 Status RerankFaceIndex::Add(std::span<const int64_t> ids, std::span<const float> vectors) {
@@ -779,6 +793,7 @@ Result<std::unique_ptr<FaceIndex>> BuildFaceIndex(int dim, const VectorSource& s
   sample.clear();
   sample.shrink_to_fit();
   if (!s.ok()) return s;
+  ivf->Reserve(n);
   s = source([&](std::span<const int64_t> ids, std::span<const float> vectors) -> Status {
     return ivf->Add(ids, vectors);
   });

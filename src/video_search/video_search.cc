@@ -13,6 +13,7 @@
 #include <thread>
 #include <tuple>
 
+#include "footage/playback.h"
 #include "footage/segment.h"
 #include "pipeline/av_log.h"
 #include "util/secure.h"
@@ -423,26 +424,44 @@ Result<VideoUnit> ProbeVideoFile(const std::filesystem::path& path) {
 std::vector<VideoUnit> FootageUnits(const std::filesystem::path& footage_root, int64_t deployment_id,
                                     const std::vector<FootageCamera>& cameras, int64_t from_ms,
                                     int64_t to_ms, const SecretBytes* footage_key) {
-  constexpr int64_t kLastSegmentMs = 90'000;  // segments are about a minute
+  constexpr int64_t kLastSegmentMs = 60'000;  // segments are about a minute (no key: an estimate)
   std::vector<VideoUnit> out;
   for (const FootageCamera& cam : cameras) {
-    const auto paths = ListSegments(CameraFootageDir(footage_root, deployment_id, cam.id));
-    for (size_t i = 0; i < paths.size(); ++i) {
-      const auto id = ParseSegmentPath(paths[i]);
-      if (!id) continue;
-      int64_t end = id->start_ms + kLastSegmentMs;
-      if (i + 1 < paths.size()) {
-        if (auto next = ParseSegmentPath(paths[i + 1])) end = next->start_ms;
+    const auto dir = CameraFootageDir(footage_root, deployment_id, cam.id);
+    // With the key, each segment's span comes from playback's reading (the next segment's
+    // start, or the last segment's own timestamps), so progress counts real seconds: a
+    // 10 s recording used to be counted as 90 s.
+    std::vector<SegmentSpan> spans;
+    if (footage_key) {
+      spans = ListSegmentSpans(dir, *footage_key);
+    } else {
+      const auto paths = ListSegments(dir);
+      for (size_t i = 0; i < paths.size(); ++i) {
+        const auto id = ParseSegmentPath(paths[i]);
+        if (!id) continue;
+        SegmentSpan sp;
+        sp.path = paths[i];
+        sp.start_ms = id->start_ms;
+        sp.end_ms = id->start_ms + kLastSegmentMs;
+        if (i + 1 < paths.size()) {
+          if (auto next = ParseSegmentPath(paths[i + 1])) sp.end_ms = next->start_ms;
+        }
+        spans.push_back(std::move(sp));
       }
-      if (id->start_ms >= to_ms || end <= from_ms) continue;
+    }
+    for (const SegmentSpan& sp : spans) {
+      // A segment that could not be read for its span (end = start) may still run into the
+      // range: kept, with an estimated length; the search reports it if it is damaged.
+      const int64_t end = sp.end_ms > sp.start_ms ? sp.end_ms : sp.start_ms + kLastSegmentMs;
+      if (sp.start_ms >= to_ms || end <= from_ms) continue;
       VideoUnit u;
       u.source = cam.name;
-      u.path = paths[i];
+      u.path = sp.path;
       u.key = "segment:" + std::to_string(deployment_id) + ":" + std::to_string(cam.id) + ":" +
-              std::to_string(id->start_ms);
-      u.start_utc_ms = id->start_ms;
+              std::to_string(sp.start_ms);
+      u.start_utc_ms = sp.start_ms;
       u.footage_key = footage_key;
-      u.duration_s = static_cast<double>(end - id->start_ms) / 1000.0;
+      u.duration_s = static_cast<double>(end - sp.start_ms) / 1000.0;
       out.push_back(std::move(u));
     }
   }

@@ -167,8 +167,9 @@ struct VideoSearchOptions {
 Result<VideoUnit> ProbeVideoFile(const std::filesystem::path& path);
 
 // A deployment camera's sealed segments with a start in [from_ms, to_ms), oldest first,
-// plus the one that began before from_ms and may run into it. duration_s estimated from the
-// next segment's start (else 60 s).
+// plus the one that began before from_ms and may run into it. duration_s: with the key, the
+// segment's span as playback reads it (ListSegmentSpans: the next segment's start, or the last
+// segment's own timestamps); without it, the next segment's start, else 60 s.
 struct FootageCamera {
   int64_t id = 0;
   std::string name;

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "footage/footage_testing.h"
 #include "footage/segment.h"
 #include "testing/shared.h"
 #include "util/clock.h"
@@ -138,7 +139,22 @@ TEST(FootageUnits, PicksTheSegmentsOverlappingTheRangePerCameraInTimeOrder) {
   EXPECT_EQ(units[2].source, "gate-b");
   EXPECT_EQ(units[0].footage_key, &key);
   EXPECT_DOUBLE_EQ(units[0].duration_s, 60.0);
+  EXPECT_DOUBLE_EQ(units[1].duration_s, 60.0);  // the last one cannot be read: an estimate
   EXPECT_TRUE(FootageUnits(root, 3, {{7, "gate-a"}}, 2'000'000, 3'000'000, &key).empty());
+}
+
+// A short recording's one (last) segment counts its real length, read from its timestamps:
+// the console's search progress once said "90 s of video" for this 10 s clip.
+TEST(FootageUnits, TheLastSegmentCountsItsRealLength) {
+  LFR_REQUIRE_DATA(clip, "video/hamilton/short_hamilton_clip.mp4");
+  const fs::path root = lfr::testing::TempDir("vs-footage-len");
+  SecretBytes key = RandomKey();
+  ManualClock clock(5'000'000);
+  const RecorderStatus rec = footage_testing::RecordFile(clip, root, 3, 7, "gate-a", key, &clock, 60'000);
+  ASSERT_TRUE(rec.error.empty()) << rec.error;
+  auto units = FootageUnits(root, 3, {{7, "gate-a"}}, 0, 10'000'000, &key);
+  ASSERT_EQ(units.size(), 1u);
+  EXPECT_NEAR(units[0].duration_s, 10.0, 0.5);  // ffprobe: 10.008 s
 }
 
 }  // namespace
