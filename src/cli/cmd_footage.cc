@@ -7,7 +7,7 @@
 #include "cli/store_common.h"
 #include "footage/export.h"
 #include "footage/segment.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 
 namespace lfr::cli {
 namespace {

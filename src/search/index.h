@@ -131,10 +131,6 @@ class ExactFaceIndex final : public FaceIndex {
   int64_t size() const override;
   std::string Describe() const override;
   int64_t MemoryBytes() const override;
-  // Reserves room for n faces in all (re-rank vectors, row maps, ids, codes), so that adding
-  // them does not grow by doubling: at 10M faces a doubling float16 store briefly held twice
-  // its 10 GB. A hint only; Add works without it. Takes the writer lock.
-  void Reserve(int64_t n);
   Status Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
   Result<int64_t> Remove(std::span<const int64_t> ids) override;
   bool Contains(int64_t id) const override;
@@ -209,6 +205,10 @@ class RerankFaceIndex final : public FaceIndex {
   int64_t size() const override;
   std::string Describe() const override;
   int64_t MemoryBytes() const override;
+  // Reserves room for n faces in all (re-rank vectors, row maps, ids), so that adding them
+  // does not grow by doubling: at 10M faces a doubling float16 store briefly held twice its
+  // 10 GB. A hint only; Add works without it. Takes the writer lock.
+  void Reserve(int64_t n);
   Status Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
   Result<int64_t> Remove(std::span<const int64_t> ids) override;
   bool Contains(int64_t id) const override;

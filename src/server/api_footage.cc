@@ -17,7 +17,7 @@
 #include "footage/export.h"
 #include "footage/playback.h"
 #include "footage/segment.h"
-#include "privacy/retention.h"
+#include "store/retention.h"
 #include "server/api.h"
 #include "server/api_lookup.h"
 #include "util/clock.h"
