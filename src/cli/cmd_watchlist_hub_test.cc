@@ -107,7 +107,8 @@ TEST(CliWatchlistHub, RefusedUnlessAcceptedWithAReasonAndUncheckedSaidPlainly) {
   CliRun audit = RunLfr({"audit", "list", "--limit", "100000", "--json"});
   ASSERT_EQ(audit.code, kExitOk) << audit.err;
   int accepts = 0;
-  for (const auto& row : json::parse(audit.out)["audit"]) {
+  const json audit_rows = json::parse(audit.out);  // bound first: a range over a temporary's member dangles
+  for (const auto& row : audit_rows["audit"]) {
     if (row["action"] == "watchlist.accept_hub") {
       ++accepts;
       EXPECT_THAT(row["details"].dump(), HasSubstr("only photo on file"));

