@@ -76,6 +76,7 @@ nlohmann::json SummaryJson(const CameraSummary& c) {
           {"faces_detected", c.faces_detected},
           {"faces_passed_quality", c.faces_passed_quality},
           {"tracks", c.tracks},
+          {"tracks_split", c.tracks_split},
           {"embeddings", c.embeddings},
           {"alerts", c.alerts},
           {"latency", {{"decode", StatsJson(c.decode_ms)},
@@ -97,7 +98,8 @@ void PrintSummaryText(std::ostream& o, const std::vector<CameraSummary>& cams) {
     o << "\n    frames read " << c.status.frames_read << ", processed " << c.frames_processed
       << ", dropped " << c.status.frames_dropped << "; detector runs " << c.detector_runs
       << ", faces detected " << c.faces_detected << " (" << c.faces_passed_quality
-      << " passed quality), tracks " << c.tracks << ", embeddings " << c.embeddings
+      << " passed quality), tracks " << c.tracks << " (" << c.tracks_split
+      << " split on a change of face), embeddings " << c.embeddings
       << ", alerts " << c.alerts << "\n";
     if (!c.status.last_frame_time.empty()) o << "    last frame " << c.status.last_frame_time << "\n";
     o << std::fixed << std::setprecision(1) << "    latency p50/p95 ms:";

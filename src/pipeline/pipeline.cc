@@ -216,10 +216,21 @@ Status CameraWorker::Process(const Frame& frame, int every, size_t backlog) {
       const TrackedFace& tf = tracked_[static_cast<size_t>(batch_det_[k])];
       const int det = tf.detection;
       const float* emb = embeddings_.ptr<float>(k);
+      bool split = false;
       const int64_t id = tracker_.ReportEmbedding(tf.track_id, frame.index,
                                                   std::max(0.0f, quality_[det]), emb,
-                                                  embeddings_.cols);
-      if (id != tf.track_id) {  // re-linked to an ended track of the same person
+                                                  embeddings_.cols, &split);
+      if (split) {
+        // Someone else under this track's box: a new track from here, with its own score
+        // fusion; the old id's state goes with the tracker's ended ids below. A new face seen.
+        first_frame_[id] = frame.index;
+        summary_.tracks_split++;
+        if (options_.observer != nullptr) {
+          const int64_t wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch()).count();
+          options_.observer->OnFacesSeen(name_, wall_ms, 1);
+        }
+      } else if (id != tf.track_id) {  // re-linked to an ended track of the same person
         auto it = first_frame_.find(tf.track_id);
         if (it != first_frame_.end()) {
           if (!first_frame_.count(id)) first_frame_[id] = it->second;

@@ -129,6 +129,8 @@ struct CameraCounts {
 // A camera's full statistics after the run.
 struct CameraSummary : CameraCounts {
   int64_t embeddings_deferred = 0;  // wanted faces left to a later frame (busy_embed_budget)
+  int64_t tracks_split = 0;         // tracks split because their face became someone else's
+                                    // (track/tracker.h split_similarity; counted in tracks)
   // Stream time between successive detector runs (ms): how long a face could pass unseen.
   // The detect interval, quiet-scene skips, shedding and drops all show up here.
   LatencyStats detect_gap_ms;

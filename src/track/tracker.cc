@@ -155,12 +155,42 @@ void ChooseEmbeddings(const std::vector<TrackedFace>& tracked, const std::vector
 }
 
 int64_t Tracker::ReportEmbedding(int64_t track_id, int64_t frame, float quality,
-                                 const float* embedding, int dim) {
+                                 const float* embedding, int dim, bool* split) {
+  if (split) *split = false;
   auto it = std::find_if(tracks_.begin(), tracks_.end(),
                          [&](const Track& t) { return t.info.id == track_id; });
   if (it == tracks_.end()) return track_id;
   Track& t = *it;
   const bool first = t.info.embeddings == 0;
+  if (!first && embedding != nullptr && options_.split_similarity > -1.0f &&
+      static_cast<int>(t.mean_embedding.size()) == dim) {
+    double dot = 0, n2 = 0;
+    for (int i = 0; i < dim; ++i) {
+      dot += double(t.mean_embedding[i]) * embedding[i];
+      n2 += double(t.mean_embedding[i]) * t.mean_embedding[i];
+    }
+    const float sim = n2 > 0 ? static_cast<float>(dot / std::sqrt(n2)) : 1.0f;
+    if (sim < options_.split_similarity) {
+      // Someone else now has this track's box: the old identity ends here, as if unseen
+      // (so it can be re-linked if that person is found again), and the face goes on as a
+      // new track that starts from this embedding.
+      ended_.push_back(t.info.id);
+      if (options_.relink_frames > 0) {
+        recently_ended_.push_back({t.info.id, frame, std::move(t.mean_embedding)});
+      }
+      Wipe(&t.mean_embedding);
+      t.info.id = next_id_++;
+      t.info.first_frame = frame;
+      t.info.hits = 1;
+      t.info.embeddings = 1;
+      t.info.best_quality = quality;
+      t.last_embed_frame = frame;
+      t.mean_embedding.assign(embedding, embedding + dim);
+      ++splits_;
+      if (split) *split = true;
+      return t.info.id;
+    }
+  }
   t.info.embeddings++;
   t.last_embed_frame = frame;
   t.info.best_quality = std::max(t.info.best_quality, quality);

@@ -7,7 +7,11 @@
 // without close landmarks) never associate. Unmatched detections start tracks; tracks
 // unseen for max_missed_frames frames end. The embedding cue: when a new track is first
 // embedded, ReportEmbedding() may re-attach it to a recently ended track of the same
-// person (cosine >= relink_similarity), so an occlusion does not change the id.
+// person (cosine >= relink_similarity), so an occlusion does not change the id. The
+// identity cue: a later embedding of a track that is unlike the track's own mean (cosine
+// < split_similarity: a shot cut, or two people crossing so that the boxes swapped) splits
+// the track: the old id ends there (as if unseen) and the face goes on under a new id,
+// so one track never carries two people's scores.
 //
 // Embedding policy (the expensive step is not run on every face in every frame): a track
 // is embedded when a face passing the quality gate is seen and the track has never been
@@ -35,6 +39,11 @@ struct TrackerOptions {
   float quality_gain = 0.05f;      // re-embed when quality improves by this much
   int relink_frames = 50;          // how long ended tracks are kept for re-linking
   float relink_similarity = 0.6f;  // cosine needed to re-link a new track to an ended one
+  // Below this cosine between a track's new embedding and the mean of its earlier ones, the
+  // face is taken to be someone else and the track is split (-1 = never). Same-person faces
+  // of one track score far above it, different people around 0 (docs/ACCURACY.md, "Tracks
+  // that change identity").
+  float split_similarity = 0.2f;
 };
 
 // One detection of the current frame after association.
@@ -84,14 +93,18 @@ class Tracker {
   // Records that the track was embedded at `frame` with this quality. embedding (dim
   // floats, unit norm) feeds the re-linking cue; nullptr to skip. If this was the track's
   // first embedding and it matches a recently ended track, the track takes the ended
-  // track's id; the id now in use is returned.
+  // track's id (re-link). If it was a later one and unlike the track's mean (split), the
+  // old id ends (reported by TakeEnded) and the track goes on under a new id, starting
+  // from this embedding; *split (optional) says which of the two happened. The id now in
+  // use is returned.
   int64_t ReportEmbedding(int64_t track_id, int64_t frame, float quality,
-                          const float* embedding, int dim);
+                          const float* embedding, int dim, bool* split = nullptr);
 
   // Ids of tracks that ended since the last call (and were not re-linked).
   std::vector<int64_t> TakeEnded();
   int live_tracks() const { return static_cast<int>(tracks_.size()); }
-  int64_t tracks_started() const { return next_id_ - 1; }
+  int64_t tracks_started() const { return next_id_ - 1; }  // including splits
+  int64_t tracks_split() const { return splits_; }
   std::vector<TrackInfo> Live() const;
 
  private:
@@ -117,6 +130,7 @@ class Tracker {
   std::vector<Ended> recently_ended_;
   std::vector<int64_t> ended_;
   int64_t next_id_ = 1;
+  int64_t splits_ = 0;
 };
 
 float BoxIoU(const cv::Rect2f& a, const cv::Rect2f& b);

@@ -141,6 +141,64 @@ TEST(Tracker, RelinksANewTrackToARecentlyEndedOneByEmbedding) {
   EXPECT_TRUE(live);
 }
 
+// Someone else under a track's box (a shot cut, or two people crossing): an embedding unlike
+// the track's mean splits it. The old id ends (reported as ended), the face goes on under a
+// new id whose mean starts from the new embedding; a like embedding keeps the id.
+TEST(Tracker, SplitsATrackWhoseFaceBecomesSomeoneElse) {
+  TrackerOptions o;
+  o.split_similarity = 0.2f;
+  Tracker t(o);
+  std::vector<TrackedFace> out;
+  const float person[3] = {1, 0, 0};
+  const float same[3] = {0.8f, 0.6f, 0};  // cosine 0.8 with person
+  const float other[3] = {0, 0.1f, 0.995f};  // cosine 0 with person
+  t.Update(0, {MakeFace(100, 100, 60)}, {0.8f}, &out);
+  const int64_t id = out[0].track_id;
+  bool split = true;
+  EXPECT_EQ(t.ReportEmbedding(id, 0, 0.8f, person, 3, &split), id);
+  EXPECT_FALSE(split);
+  t.Update(1, {MakeFace(101, 100, 60)}, {0.8f}, &out);
+  EXPECT_EQ(t.ReportEmbedding(id, 1, 0.8f, same, 3, &split), id);
+  EXPECT_FALSE(split);
+  t.Update(2, {MakeFace(102, 100, 60)}, {0.8f}, &out);
+  ASSERT_EQ(out[0].track_id, id);  // the box alone cannot tell
+  const int64_t next = t.ReportEmbedding(id, 2, 0.8f, other, 3, &split);
+  EXPECT_TRUE(split);
+  EXPECT_NE(next, id);
+  EXPECT_EQ(t.tracks_split(), 1);
+  EXPECT_EQ(t.tracks_started(), 2);
+  EXPECT_EQ(t.TakeEnded(), std::vector<int64_t>{id});
+  // The box is followed under the new id, which the new person's embeddings keep.
+  t.Update(3, {MakeFace(103, 100, 60)}, {0.8f}, &out);
+  ASSERT_EQ(out[0].track_id, next);
+  EXPECT_EQ(t.ReportEmbedding(next, 3, 0.8f, other, 3, &split), next);
+  EXPECT_FALSE(split);
+  ASSERT_EQ(t.Live().size(), 1u);
+  EXPECT_EQ(t.Live()[0].first_frame, 2);
+  // The first person comes back under the box: split again, and re-linked later if seen new.
+  t.Update(4, {MakeFace(104, 100, 60)}, {0.8f}, &out);
+  EXPECT_NE(t.ReportEmbedding(next, 4, 0.8f, person, 3, &split), next);
+  EXPECT_TRUE(split);
+  EXPECT_EQ(t.tracks_split(), 2);
+}
+
+TEST(Tracker, SplittingCanBeTurnedOff) {
+  TrackerOptions o;
+  o.split_similarity = -1.0f;
+  Tracker t(o);
+  std::vector<TrackedFace> out;
+  const float person[3] = {1, 0, 0};
+  const float other[3] = {0, 1, 0};
+  t.Update(0, {MakeFace(100, 100, 60)}, {0.8f}, &out);
+  const int64_t id = out[0].track_id;
+  t.ReportEmbedding(id, 0, 0.8f, person, 3);
+  t.Update(1, {MakeFace(100, 100, 60)}, {0.8f}, &out);
+  bool split = true;
+  EXPECT_EQ(t.ReportEmbedding(id, 1, 0.8f, other, 3, &split), id);
+  EXPECT_FALSE(split);
+  EXPECT_EQ(t.tracks_split(), 0);
+}
+
 // A crowd of new faces under a budget: new tracks first (best quality first), the rest
 // wanted again on the next detection frame, so none is lost, only later.
 TEST(Tracker, ABudgetDefersWantedFacesNewTracksFirstAndNoneIsLost) {
