@@ -77,7 +77,8 @@ TEST_F(CliSearchIndexTest, SealedIndexIsKeptCurrentRefusedWhenTamperedRebuiltAnd
   ASSERT_EQ(rm.code, kExitOk) << rm.err;
   CliRun after = Search(Lfw(pair.name, pair.probe));
   ASSERT_EQ(after.code, kExitOk) << after.err;
-  for (const auto& c : json::parse(after.out)["candidates"]) {
+  const json after_json = json::parse(after.out);  // bound first: a range over a temporary's member dangles
+  for (const auto& c : after_json["candidates"]) {
     EXPECT_NE(c["reference"], mate);
     EXPECT_NE(c["record"], mate_record);
   }

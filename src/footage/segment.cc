@@ -17,6 +17,7 @@ extern "C" {
 }
 #endif
 
+#include "pipeline/bgr_convert.h"
 #include "util/secure.h"
 
 namespace lfr {
@@ -512,7 +513,7 @@ Result<int64_t> DecodeSegment(const SecretBytes& ts, const std::function<bool(co
   AVPacket* pkt = av_packet_alloc();
   AVFrame* frame = av_frame_alloc();
   SwsContext* sws = nullptr;
-  cv::Mat bgr;
+  cv::Mat bgr, scratch;
   int64_t n = 0;
   bool stop = false;
   Status result;
@@ -539,10 +540,7 @@ Result<int64_t> DecodeSegment(const SecretBytes& ts, const std::function<bool(co
         stop = true;
         break;
       }
-      bgr.create(h, w, CV_8UC3);
-      uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
-      int dst_step[4] = {static_cast<int>(bgr.step[0]), 0, 0, 0};
-      sws_scale(sws, frame->data, frame->linesize, 0, h, dst, dst_step);
+      ScaleToBgr(sws, frame, {w, h}, &scratch, &bgr);
       const int64_t t = frame->best_effort_timestamp;
       ++n;
       if (!on_frame(bgr, t == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(t) * tb)) stop = true;

@@ -1,6 +1,9 @@
 #include "pipeline/av_source.h"
 
+#include <cstring>
+
 #include "pipeline/av_log.h"
+#include "pipeline/bgr_convert.h"
 #include "pipeline/camera.h"
 #include "pipeline/packet_tap.h"
 
@@ -126,6 +129,7 @@ class LibavFrameSource final : public FrameSource {
   AVCodecContext* codec_ = nullptr;
   SwsContext* to_bgr_ = nullptr;
   SwsContext* to_working_ = nullptr;
+  cv::Mat scratch_;  // padded conversion target for widths sws_scale overruns (ScaleToBgr)
   AVFrame* frame_ = nullptr;
   AVPacket* packet_ = nullptr;
   int stream_ = -1;
@@ -329,6 +333,7 @@ bool LibavFrameSource::Next(cv::Mat* image, cv::Mat* working) {
   }
 }
 
+
 bool LibavFrameSource::Convert(cv::Mat* image, cv::Mat* working) {
   const int w = frame_->width, h = frame_->height;
   const auto fmt = static_cast<AVPixelFormat>(frame_->format);
@@ -339,10 +344,7 @@ bool LibavFrameSource::Convert(cv::Mat* image, cv::Mat* working) {
     error_ = "cannot convert pixel format " + std::to_string(frame_->format) + " to BGR";
     return false;
   }
-  image->create(h, w, CV_8UC3);
-  uint8_t* dst[4] = {image->data, nullptr, nullptr, nullptr};
-  int dst_step[4] = {static_cast<int>(image->step[0]), 0, 0, 0};
-  sws_scale(to_bgr_, frame_->data, frame_->linesize, 0, h, dst, dst_step);
+  ScaleToBgr(to_bgr_, frame_, {w, h}, &scratch_, image);
   if (working == nullptr) return true;
   const cv::Size ws = WorkingSize({w, h}, options_.working_long_side);
   if (ws.width == 0) {
@@ -355,10 +357,7 @@ bool LibavFrameSource::Convert(cv::Mat* image, cv::Mat* working) {
     working->release();
     return true;  // the detector downscales the full frame instead
   }
-  working->create(ws, CV_8UC3);
-  dst[0] = working->data;
-  dst_step[0] = static_cast<int>(working->step[0]);
-  sws_scale(to_working_, frame_->data, frame_->linesize, 0, h, dst, dst_step);
+  ScaleToBgr(to_working_, frame_, ws, &scratch_, working);
   return true;
 }
 

@@ -41,9 +41,9 @@ struct TrackerOptions {
   float relink_similarity = 0.6f;  // cosine needed to re-link a new track to an ended one
   // Below this cosine between a track's new embedding and the mean of its earlier ones, the
   // face is taken to be someone else and the track is split (-1 = never). Same-person faces
-  // of one track score far above it, different people around 0 (docs/ACCURACY.md, "Tracks
-  // that change identity").
-  float split_similarity = 0.2f;
+  // of one track score far above it, different people around 0 (EdgeFace on LFW: impostor
+  // pairs 0.01 +- 0.08; docs/ACCURACY.md, "Tracks that change identity").
+  float split_similarity = 0.3f;
 };
 
 // One detection of the current frame after association.
