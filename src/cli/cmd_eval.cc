@@ -271,7 +271,7 @@ void AppendLfwIdentities(const std::vector<LfwPerson>& people, const std::vector
     auto it = sex.find(p.name);
     id.sex = it == sex.end() ? "unknown" : it->second;
     for (size_t j = 0; j < p.images.size(); ++j, ++*k) {
-      id.images.push_back({paths[*k].string(), std::move((*results)[*k])});
+      id.images.push_back({paths[*k].string(), std::move((*results)[*k]), {}});
     }
     ids->push_back(std::move(id));
   }

@@ -125,7 +125,9 @@ TEST(EvalDatasetCliTest, IdentifyOnOwnDataReportsPerGroupFiguresAndRefusesAMalfo
   // The text report prints the same groups; the DET plot and calibration table come out too.
   std::vector<std::string> text_args = base;
   const fs::path det = f.dir / "det", cal = f.dir / "cal.json";
-  for (const std::string& x : {"--det-plot", det.string(), "--write-calibration", cal.string()}) text_args.push_back(x);
+  for (const std::string& x : std::vector<std::string>{"--det-plot", det.string(), "--write-calibration", cal.string()}) {
+    text_args.push_back(x);
+  }
   auto t = RunLfr(text_args);
   ASSERT_EQ(t.code, 0) << t.err;
   EXPECT_THAT(t.out, HasSubstr("on data set " + f.identities.string()));

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 
 #include "store/watchlist_csv.h"
@@ -418,7 +419,7 @@ Status WriteDatasetCsv(const Dataset& d, const fs::path& dir) {
     for (const auto& c : d.columns) out << "," << c;
     out << "\n";
     auto row = [&](const DatasetImage& im, const std::string* identity) {
-      out << CsvField(im.path.string());
+      out << CsvField(Normal(im.path).string());
       if (identity) out << "," << CsvField(*identity);
       for (const auto& c : d.columns) {
         auto it = im.demographics.find(c);

@@ -23,9 +23,10 @@ uint64_t Fnv1a(const std::string& s) {
 
 const std::vector<float>& Emb(const ImageResult& r, bool flip) { return flip ? r.flip : r.plain; }
 
-// The person's image indices in the seeded per-person order.
+// The intersection column: "<ethnicity> <sex>" groups (FairFace's race x gender).
 const char* const kIntersection = "ethnicity x sex";
 
+// The person's image indices in the seeded per-person order.
 std::vector<int> PersonOrder(const EvalIdentity& id, uint64_t seed) {
   std::vector<int> order(id.images.size());
   std::iota(order.begin(), order.end(), 0);
