@@ -215,6 +215,7 @@ TEST(EvalDatasetCliTest, DefaultRunEqualsItsDatasetRun) {
   fs::create_symlink(*sex, data / "lfw" / "labels" / sex->filename());
   {
     std::ifstream in(*ff);
+    fs::create_directories(data / "fairface-dev");
     std::ofstream out(data / "fairface-dev" / "labels.csv");
     std::string line;
     for (int i = 0; i < 21 && std::getline(in, line); ++i) {
