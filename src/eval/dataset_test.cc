@@ -4,7 +4,9 @@
 // identification protocol's differentials by a data set's own columns.
 #include "eval/dataset.h"
 
+#include <cmath>
 #include <fstream>
+#include <random>
 #include <set>
 
 #include <gmock/gmock.h>
@@ -427,6 +429,121 @@ TEST(DatasetTest, IdentificationDifferentialsByTheDatasetsColumns) {
   EXPECT_EQ(p.fnir_by_sex[0].rate.events, 1);
   EXPECT_EQ(p.fpir_by_group.size(), 2u);
   EXPECT_TRUE(p.fpir_by_sex_lfw.empty());  // every identity enrolled: no identity-set non-mated probe
+}
+
+}  // namespace
+}  // namespace lfr::eval
+
+namespace lfr::eval {
+namespace {
+
+// The default run's identities as they were built before --dataset (LFW people with their
+// sex, FairFace images with their "race gender" group) and as LfwFairFaceDataset builds them
+// now give the same figures from the same embeddings (LFW's M/F read Male/Female).
+TEST(DatasetTest, LfwFairFaceDatasetGivesTheFiguresOfTheOlderIdentities) {
+  const fs::path lfw = "/lfw";
+  std::vector<LfwPerson> people;
+  std::map<std::string, std::string> sex;
+  for (int i = 0; i < 30; ++i) {
+    LfwPerson p{"P" + std::to_string(100 + i), {}};
+    for (int n = 1; n <= 1 + i % 4; ++n) p.images.push_back(n);
+    people.push_back(p);
+    if (i % 5 != 0) sex[p.name] = i % 2 ? "F" : "M";  // some people not in the labels
+  }
+  std::vector<FairFaceImage> ff;
+  const char* races[] = {"Black", "White", "Indian"};
+  for (int i = 0; i < 24; ++i) ff.push_back({"/ff/images/" + std::to_string(i) + ".jpg", "20-29", i % 2 ? "Female" : "Male", races[i % 3]});
+  const Dataset d = LfwFairFaceDataset(lfw, people, sex, ff);
+  // Random unit embeddings, each person's images near a centre of their own.
+  std::mt19937_64 rng(7);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  auto unit = [](std::vector<float> v) {
+    float n = 0;
+    for (float x : v) n += x * x;
+    for (float& x : v) x /= std::sqrt(n);
+    return v;
+  };
+  std::vector<ImageResult> results;
+  auto result = [&](const std::vector<float>& centre, float noise) {
+    std::vector<float> v(centre);
+    for (float& x : v) x += noise * g(rng);
+    ImageResult r;
+    r.found = r.quality_passed = r.enrolable = true;
+    r.faces = 1;
+    r.flip = r.plain = unit(v);
+    return r;
+  };
+  for (const auto& p : people) {
+    std::vector<float> c(16);
+    for (float& x : c) x = g(rng);
+    for (size_t k = 0; k < p.images.size(); ++k) results.push_back(result(c, 0.6f));
+  }
+  for (size_t k = 0; k < ff.size(); ++k) results.push_back(result(std::vector<float>(16, 0.0f), 1.0f));
+  ASSERT_EQ(results.size(), DatasetPaths(d).size());
+
+  // Before: what RunIdentify built from the LFW scan and FairFace's labels.
+  std::vector<EvalIdentity> before;
+  size_t k = 0;
+  for (const auto& p : people) {
+    EvalIdentity id;
+    id.name = p.name;
+    id.source = "lfw";
+    id.sex = sex.count(p.name) ? sex[p.name] : "unknown";
+    for (int n : p.images) id.images.push_back({LfwImagePath(lfw, {p.name, n}).string(), results[k++], {}});
+    before.push_back(std::move(id));
+  }
+  for (const auto& f : ff) {
+    EvalIdentity id;
+    id.name = "fairface:" + f.path.filename().string();
+    id.source = "fairface";
+    id.sex = f.gender;
+    id.group = f.group();
+    id.images.push_back({f.path.string(), results[k++], {}});
+    before.push_back(std::move(id));
+  }
+  std::vector<ImageResult> copy = results;
+  const std::vector<EvalIdentity> now = ToEvalIdentities(d, &copy);
+  IdentifyOptions o;
+  o.watchlist_sizes = {5, 20};
+  o.target_fpirs = {1e-1, 5e-2};
+  auto a = RunIdentification(before, o);
+  auto b = RunIdentification(now, o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto words = [](std::string s) { return s == "M" ? "Male" : s == "F" ? "Female" : s; };
+  for (size_t s = 0; s < a->size(); ++s) {
+    const SizeResult &x = (*a)[s], &y = (*b)[s];
+    EXPECT_EQ(x.rank1.events, y.rank1.events);
+    EXPECT_EQ(x.mated_searches, y.mated_searches);
+    EXPECT_EQ(x.nonmated_searches, y.nonmated_searches);
+    EXPECT_EQ(x.nonmated_fairface, y.nonmated_fairface);
+    EXPECT_EQ(x.nonmated_top, y.nonmated_top);
+    ASSERT_EQ(x.points.size(), y.points.size());
+    for (size_t i = 0; i < x.points.size(); ++i) {
+      const OperatingPoint &p = x.points[i], &q = y.points[i];
+      EXPECT_EQ(p.choice.threshold, q.choice.threshold);
+      EXPECT_EQ(p.fnir.events, q.fnir.events);
+      EXPECT_EQ(p.choice.achieved.events, q.choice.achieved.events);
+      EXPECT_EQ(p.fnir_sex_max_min, q.fnir_sex_max_min);
+      EXPECT_EQ(p.fpir_group_max_min, q.fpir_group_max_min);
+      ASSERT_EQ(p.fnir_by_sex.size(), q.fnir_by_sex.size());
+      for (size_t j = 0; j < p.fnir_by_sex.size(); ++j) {
+        EXPECT_EQ(words(p.fnir_by_sex[j].group), q.fnir_by_sex[j].group);
+        EXPECT_EQ(p.fnir_by_sex[j].rate.events, q.fnir_by_sex[j].rate.events);
+        EXPECT_EQ(p.fnir_by_sex[j].rate.trials, q.fnir_by_sex[j].rate.trials);
+      }
+      ASSERT_EQ(p.fpir_by_group.size(), q.fpir_by_group.size());
+      for (size_t j = 0; j < p.fpir_by_group.size(); ++j) {
+        EXPECT_EQ(p.fpir_by_group[j].group, q.fpir_by_group[j].group);
+        EXPECT_EQ(p.fpir_by_group[j].rate.events, q.fpir_by_group[j].rate.events);
+        EXPECT_EQ(p.fpir_by_group[j].rate.trials, q.fpir_by_group[j].rate.trials);
+      }
+      ASSERT_EQ(p.fpir_by_sex_lfw.size(), q.fpir_by_sex_lfw.size());
+      for (size_t j = 0; j < p.fpir_by_sex_lfw.size(); ++j) {  // F, M, unknown = Female, Male, unknown
+        EXPECT_EQ(p.fpir_by_sex_lfw[j].rate.events, q.fpir_by_sex_lfw[j].rate.events);
+        EXPECT_EQ(p.fpir_by_sex_lfw[j].rate.trials, q.fpir_by_sex_lfw[j].rate.trials);
+      }
+    }
+  }
 }
 
 }  // namespace
