@@ -1,5 +1,7 @@
 // `lfr eval verify` and `lfr eval identify`: OpenLFR measuring itself on the public LFW and
-// FairFace data ($LFR_DATA), through the same FaceAnalyzer the live system runs. See
+// FairFace data ($LFR_DATA), or on a force's own data set (--dataset, --non-mated; see
+// eval/dataset.h), through the same FaceAnalyzer the live system runs. The LFW + FairFace
+// identification run is itself built as a data set, so both take one path. See
 // docs/ACCURACY.md for the runs and src/eval/ for the protocols and metrics.
 #include <chrono>
 #include <cmath>
@@ -7,11 +9,13 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "eval/closed_set.h"
+#include "eval/dataset.h"
 #include "eval/det_plot.h"
 #include "eval/exclusions.h"
 #include "eval/line_plot.h"
@@ -38,8 +42,16 @@ struct EvalArgs {
   std::string exclusions;        // "" = the built-in list
   bool no_exclusions = false;
   DetectFlags flags;
+  // a force's own data (eval/dataset.h); "" = LFW (+ FairFace)
+  std::string dataset;
+  std::string non_mated;
+  std::string write_dataset;
+  // verify --dataset
+  int pairs = 3000;
+  int max_pairs_per_identity = 10;
   // identify
   std::string sizes = "100,1000,5000";
+  bool sizes_given = false;
   uint64_t seed = 1;
   int max_probes = 10;
   int enrol_images = 1;
@@ -117,6 +129,12 @@ std::string CommandLine(const EvalArgs& a) {
     s += " --seed " + std::to_string(a.seed);
     if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
   }
+  if (!a.dataset.empty()) s += " --dataset " + a.dataset;
+  if (!a.non_mated.empty()) s += " --non-mated " + a.non_mated;
+  if (a.subcommand == "verify" && !a.dataset.empty()) {
+    s += " --seed " + std::to_string(a.seed) + " --pairs " + std::to_string(a.pairs);
+    if (a.max_pairs_per_identity != 10) s += " --max-pairs-per-identity " + std::to_string(a.max_pairs_per_identity);
+  }
   if (a.subcommand == "identify") {
     s += " --watchlist-size " + a.sizes + " --seed " + std::to_string(a.seed);
     if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
@@ -141,11 +159,68 @@ nlohmann::json ExtractJson(const ExtractStats& st) {
 }
 
 // The images to leave out: --exclusions FILE, none with --no-exclusions, else the built-in
-// list (src/eval/exclusions.csv).
+// list (src/eval/exclusions.csv) for the public data; none for a --dataset (the built-in
+// list names LFW and FairFace files).
 Result<Exclusions> LoadExclusions(const EvalArgs& a) {
   if (a.no_exclusions) return Exclusions();
   if (!a.exclusions.empty()) return Exclusions::Load(a.exclusions);
+  if (!a.dataset.empty()) return Exclusions();
   return Exclusions::BuiltIn();
+}
+
+// Drops the excluded images of a data set (and identities left with none); returns how many.
+int64_t ExcludeFromDataset(const Exclusions& ex, Dataset* d) {
+  if (ex.size() == 0) return 0;
+  int64_t dropped = 0;
+  std::vector<DatasetIdentity> kept;
+  for (auto& id : d->identities) {
+    std::vector<DatasetImage> images;
+    for (auto& im : id.images) {
+      if (ex.Excludes(im.path)) ++dropped;
+      else images.push_back(std::move(im));
+    }
+    id.images = std::move(images);
+    if (!id.images.empty()) kept.push_back(std::move(id));
+  }
+  d->identities = std::move(kept);
+  std::vector<DatasetImage> nonmated;
+  for (auto& im : d->nonmated) {
+    if (ex.Excludes(im.path)) ++dropped;
+    else nonmated.push_back(std::move(im));
+  }
+  d->nonmated = std::move(nonmated);
+  return dropped;
+}
+
+// Loads --dataset (and --non-mated), applies the exclusions and checks the protocol's needs
+// (min_images per identity for at least one, min_identities in all).
+Result<Dataset> LoadUserDataset(const EvalArgs& a, const Exclusions& ex, int min_images, int min_identities,
+                                int64_t* excluded) {
+  auto d = LoadDataset(a.dataset);
+  if (!d.ok()) return d.status();
+  if (!a.non_mated.empty()) LFR_RETURN_IF_ERROR(LoadNonMated(a.non_mated, &*d));
+  *excluded = ExcludeFromDataset(ex, &*d);
+  LFR_RETURN_IF_ERROR(CheckProtocol(*d, min_images, min_identities));
+  return d;
+}
+
+// "data set X (folder, 12 identities, 40 images; non-mated set Y, 30 images; columns sex, ethnicity)".
+std::string DescribeDataset(const Dataset& d) {
+  std::string s = "data set " + d.origin + " (" + d.layout + ", " + std::to_string(d.identities.size()) +
+                  " identities, " + std::to_string(d.identity_images()) + " images";
+  if (!d.nonmated_origin.empty()) {
+    s += "; non-mated set " + d.nonmated_origin + ", " + std::to_string(d.nonmated.size()) + " images";
+  }
+  s += "; demographic columns ";
+  if (d.columns.empty()) s += "none";
+  for (size_t i = 0; i < d.columns.size(); ++i) s += (i ? ", " : "") + d.columns[i];
+  return s + ")";
+}
+
+nlohmann::json DatasetJson(const Dataset& d) {
+  return {{"origin", d.origin}, {"layout", d.layout}, {"identities", d.identities.size()},
+          {"identity_images", d.identity_images()}, {"nonmated_origin", d.nonmated_origin},
+          {"nonmated_images", d.nonmated.size()}, {"columns", d.columns}};
 }
 
 // Drops the excluded images of each LFW person (and people left with none); returns how
@@ -166,8 +241,11 @@ int64_t ExcludeLfw(const Exclusions& ex, const fs::path& lfw, std::vector<LfwPer
   return dropped;
 }
 
-std::string ExclusionLine(const Exclusions& ex, int64_t dropped, const std::string& what) {
-  if (ex.size() == 0) return "exclusions: none (--no-exclusions)\n";
+std::string ExclusionLine(const Exclusions& ex, int64_t dropped, const std::string& what, bool dataset = false) {
+  if (ex.size() == 0) {
+    return dataset ? "exclusions: none (--exclusions FILE leaves images of this data set out)\n"
+                   : "exclusions: none (--no-exclusions)\n";
+  }
   return "exclusions: " + std::to_string(dropped) + " " + what + " left out, listed in " + ex.origin() +
          " (label errors and duplicates; --no-exclusions keeps them)\n";
 }
@@ -193,7 +271,7 @@ void AppendLfwIdentities(const std::vector<LfwPerson>& people, const std::vector
     auto it = sex.find(p.name);
     id.sex = it == sex.end() ? "unknown" : it->second;
     for (size_t j = 0; j < p.images.size(); ++j, ++*k) {
-      id.images.push_back({paths[*k].string(), std::move((*results)[*k])});
+      id.images.push_back({paths[*k].string(), std::move((*results)[*k]), {}});
     }
     ids->push_back(std::move(id));
   }
@@ -202,37 +280,58 @@ void AppendLfwIdentities(const std::vector<LfwPerson>& people, const std::vector
 // ---------------------------------------------------------------- verify
 
 void RunVerify(const EvalArgs& a, Context& ctx) {
-  auto root = DataRoot(a, "lfw/pairs.txt");
-  if (!root.ok()) return Fail(ctx, root.status());
-  const fs::path lfw = *root / "lfw";
-  auto pairs = LoadLfwPairs(lfw / "pairs.txt");
-  if (!pairs.ok()) return Fail(ctx, pairs.status());
   auto exclusions = LoadExclusions(a);
   if (!exclusions.ok()) return Fail(ctx, exclusions.status());
+  // The pairs as indices into `paths`: LFW's pairs.txt, or drawn from --dataset.
+  std::vector<fs::path> paths;
+  std::vector<DatasetPair> pairs;
+  int folds = 10, per_fold = 0;
   int64_t pairs_excluded = 0;
-  {
-    std::vector<LfwPair> kept;
-    for (const auto& p : pairs->pairs) {
+  std::optional<Dataset> dataset;
+  if (!a.dataset.empty()) {
+    int64_t excluded = 0;
+    auto d = LoadUserDataset(a, *exclusions, 2, 2, &excluded);
+    if (!d.ok()) return Fail(ctx, d.status());
+    PairOptions po;
+    po.pairs = a.pairs;
+    po.max_pairs_per_identity = a.max_pairs_per_identity;
+    po.seed = a.seed;
+    auto drawn = DrawVerificationPairs(*d, po);
+    if (!drawn.ok()) return Fail(ctx, drawn.status());
+    pairs = std::move(drawn).value();
+    paths = DatasetPaths(*d);
+    pairs_excluded = excluded;  // images, for a data set
+    dataset = std::move(d).value();
+  } else {
+    auto root = DataRoot(a, "lfw/pairs.txt");
+    if (!root.ok()) return Fail(ctx, root.status());
+    const fs::path lfw = *root / "lfw";
+    auto lfw_pairs = LoadLfwPairs(lfw / "pairs.txt");
+    if (!lfw_pairs.ok()) return Fail(ctx, lfw_pairs.status());
+    folds = lfw_pairs->folds;
+    per_fold = lfw_pairs->per_fold;
+    // Every distinct image of the protocol, once.
+    std::map<LfwImageRef, int> index;
+    for (const auto& p : lfw_pairs->pairs) {
       if (exclusions->Excludes(LfwImagePath(lfw, p.a)) || exclusions->Excludes(LfwImagePath(lfw, p.b))) {
         ++pairs_excluded;
-      } else {
-        kept.push_back(p);
+        continue;
       }
+      DatasetPair dp{p.fold, p.same, 0, 0};
+      int* slot[2] = {&dp.a, &dp.b};
+      const LfwImageRef* refs[2] = {&p.a, &p.b};
+      for (int k = 0; k < 2; ++k) {
+        auto [it, fresh] = index.emplace(*refs[k], static_cast<int>(paths.size()));
+        if (fresh) paths.push_back(LfwImagePath(lfw, *refs[k]));
+        *slot[k] = it->second;
+      }
+      pairs.push_back(dp);
     }
-    pairs->pairs = std::move(kept);
   }
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
 
-  // Every distinct image of the protocol, once.
-  std::map<LfwImageRef, size_t> index;
-  std::vector<fs::path> paths;
-  for (const auto& p : pairs->pairs) {
-    for (const LfwImageRef* r : {&p.a, &p.b}) {
-      if (index.emplace(*r, paths.size()).second) paths.push_back(LfwImagePath(lfw, *r));
-    }
-  }
   std::vector<ImageResult> results;
   ExtractStats st;
   Status s = (*ex)->Run(paths, "verify: embedding", &results, &st);
@@ -242,9 +341,9 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
   std::vector<VerificationPair> vp;
   int pairs_with_failure = 0;
   std::vector<float> genuine, impostor;
-  for (const auto& p : pairs->pairs) {
-    const ImageResult& ra = results[index[p.a]];
-    const ImageResult& rb = results[index[p.b]];
+  for (const auto& p : pairs) {
+    const ImageResult& ra = results[p.a];
+    const ImageResult& rb = results[p.b];
     VerificationPair v;
     v.fold = p.fold;
     v.same = p.same;
@@ -260,30 +359,35 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
     (p.same ? genuine : impostor).push_back(v.score);
     vp.push_back(v);
   }
-  const VerificationResult cv = CrossValidate(vp, pairs->folds);
+  const VerificationResult cv = CrossValidate(vp, folds);
   const ThresholdChoice far3 = ThresholdForRate(impostor, 1e-3);
   const Rate tar_miss = RateBelow(genuine, far3.threshold);
   const double tar = genuine.empty() ? 0.0 : 1.0 - tar_miss.value();
   const Interval tar_ci = ClopperPearson(tar_miss.trials - tar_miss.events, tar_miss.trials);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string protocol =
+      dataset ? "pairs drawn from the data set (seed " + std::to_string(a.seed) + "): " +
+                    std::to_string(genuine.size()) + " mated (at most " + std::to_string(a.max_pairs_per_identity) +
+                    " per identity) + " + std::to_string(impostor.size()) + " non-mated, " + std::to_string(folds) +
+                    "-fold, threshold chosen on " + std::to_string(folds - 1) + " folds"
+              : "LFW View 2, pairs.txt, 10-fold, threshold chosen on 9 folds";
 
   if (a.json) {
-    nlohmann::json folds = nlohmann::json::array();
+    nlohmann::json folds_json = nlohmann::json::array();
     for (const auto& f : cv.folds) {
-      folds.push_back({{"accuracy", f.accuracy}, {"threshold", f.threshold}, {"pairs", f.pairs}});
+      folds_json.push_back({{"accuracy", f.accuracy}, {"threshold", f.threshold}, {"pairs", f.pairs}});
     }
     nlohmann::json j = {
-        {"protocol", "LFW View 2, pairs.txt, 10-fold, threshold chosen on 9 folds"},
+        {"protocol", protocol},
         {"accuracy", cv.mean_accuracy},
         {"accuracy_std", cv.std_accuracy},
         {"pairs", vp.size()},
         {"mated_pairs", genuine.size()},
         {"nonmated_pairs", impostor.size()},
-        {"folds", folds},
+        {"folds", folds_json},
         {"failures_to_enrol", st.no_face},
         {"pairs_with_failure", pairs_with_failure},
-        {"pairs_excluded", pairs_excluded},
         {"exclusions", exclusions->origin()},
         {"failure_scoring", "an image with no detected face gives its pairs similarity -inf: "
                             "called 'different person' (wrong for mated pairs, right for non-mated)"},
@@ -298,20 +402,33 @@ void RunVerify(const EvalArgs& a, Context& ctx) {
         {"seconds", secs},
         {"command", CommandLine(a)},
     };
+    if (dataset) {
+      j["dataset"] = DatasetJson(*dataset);
+      j["seed"] = a.seed;
+      j["excluded_images"] = pairs_excluded;
+    } else {
+      j["pairs_excluded"] = pairs_excluded;
+    }
     *ctx.out << j.dump(2) << "\n";
     return;
   }
   std::ostream& o = *ctx.out;
-  o << "LFW View 2 verification: " << vp.size() << " pairs (" << pairs->folds << " folds x "
-    << pairs->per_fold << " mated + " << pairs->per_fold << " non-mated), detector "
-    << (*ex)->detector_id() << ", recogniser " << (*ex)->recogniser_id()
+  if (dataset) {
+    o << "Verification on " << DescribeDataset(*dataset) << ": " << vp.size() << " pairs (" << genuine.size()
+      << " mated, at most " << a.max_pairs_per_identity << " per identity, + " << impostor.size()
+      << " non-mated, drawn with seed " << a.seed << "; " << folds << " folds)";
+  } else {
+    o << "LFW View 2 verification: " << vp.size() << " pairs (" << folds << " folds x " << per_fold << " mated + "
+      << per_fold << " non-mated)";
+  }
+  o << ", detector " << (*ex)->detector_id() << ", recogniser " << (*ex)->recogniser_id()
     << (flip ? " (face + mirror averaged)" : " (face only)") << "\n";
   o << "accuracy " << Pct(cv.mean_accuracy) << " +/- " << Pct(cv.std_accuracy)
-    << " (mean +/- std over folds; threshold chosen on the other 9 folds)\n";
+    << " (mean +/- std over folds; threshold chosen on the other " << folds - 1 << " folds)\n";
   o << "TAR " << Pct(tar) << " [" << Pct(tar_ci.lo) << ", " << Pct(tar_ci.hi) << "] at FAR <= 1e-3 (threshold "
     << Num(far3.threshold) << "; " << impostor.size() << " non-mated pairs allow " << far3.allowed
     << " false accepts)\n";
-  o << ExclusionLine(*exclusions, pairs_excluded, "pairs");
+  o << ExclusionLine(*exclusions, pairs_excluded, dataset ? "images" : "pairs", dataset.has_value());
   o << "failures to detect: " << st.no_face << " of " << st.images << " images, in "
     << pairs_with_failure << " pairs, scored as 'different person' (never dropped)\n";
   o << "images: " << st.cached << " from cache, " << st.computed << " embedded; " << Num(secs, 1) << " s\n";
@@ -358,53 +475,68 @@ void PrintGroups(std::ostream& o, const std::string& title, const std::vector<Gr
 void RunIdentify(const EvalArgs& a, Context& ctx) {
   auto sizes = ParseSizes(a.sizes);
   if (!sizes.ok()) return Fail(ctx, sizes.status());
-  auto root = DataRoot(a, "lfw/images");
-  if (!root.ok()) return Fail(ctx, root.status());
-  const fs::path lfw = *root / "lfw";
-  auto people = ScanLfwPeople(lfw);
-  if (!people.ok()) return Fail(ctx, people.status());
   auto exclusions = LoadExclusions(a);
   if (!exclusions.ok()) return Fail(ctx, exclusions.status());
-  int64_t excluded = ExcludeLfw(*exclusions, lfw, &*people);
-  std::map<std::string, std::string> sex;
-  if (auto labels = LoadLfwSexLabels(lfw / "labels" / "lfw_identity_sex_from_gender_lists.csv"); labels.ok()) {
-    sex = std::move(labels).value();
-  } else {
-    *ctx.err << "lfr: warning: " << labels.status().message() << " (FNIR by sex not available)\n";
-  }
-  std::vector<FairFaceImage> fairface;
-  if (!a.no_fairface) {
-    auto ff = LoadFairFace(*root / "fairface-dev");
-    if (!ff.ok()) return Fail(ctx, ff.status());
-    for (auto& f : *ff) {
-      if (exclusions->Excludes(f.path)) ++excluded;
-      else fairface.push_back(std::move(f));
+  const int reserve = std::max(a.reserve, a.enrol_images);
+  // The data set: --dataset (+ --non-mated), or LFW (identities) + FairFace (non-mated).
+  Dataset data;
+  int64_t excluded = 0;
+  const bool own = !a.dataset.empty();
+  if (own) {
+    auto d = LoadUserDataset(a, *exclusions, reserve + 1, 2, &excluded);
+    if (!d.ok()) return Fail(ctx, d.status());
+    data = std::move(d).value();
+    if (!a.sizes_given) {
+      // The standard sizes the data supports as mated watchlists, else all it has.
+      int eligible = 0;
+      for (const auto& id : data.identities) eligible += static_cast<int>(id.images.size()) > reserve;
+      sizes->clear();
+      for (int n : {100, 1000, 5000}) {
+        if (n <= eligible) sizes->push_back(n);
+      }
+      if (sizes->empty()) sizes->push_back(eligible);
     }
+  } else {
+    auto root = DataRoot(a, "lfw/images");
+    if (!root.ok()) return Fail(ctx, root.status());
+    const fs::path lfw = *root / "lfw";
+    auto people = ScanLfwPeople(lfw);
+    if (!people.ok()) return Fail(ctx, people.status());
+    std::map<std::string, std::string> sex;
+    if (auto labels = LoadLfwSexLabels(lfw / "labels" / "lfw_identity_sex_from_gender_lists.csv"); labels.ok()) {
+      sex = std::move(labels).value();
+    } else {
+      *ctx.err << "lfr: warning: " << labels.status().message() << " (FNIR by sex not available)\n";
+    }
+    std::vector<FairFaceImage> fairface;
+    if (!a.no_fairface) {
+      auto ff = LoadFairFace(*root / "fairface-dev");
+      if (!ff.ok()) return Fail(ctx, ff.status());
+      fairface = std::move(ff).value();
+    }
+    data = LfwFairFaceDataset(lfw, *people, sex, fairface);
+    excluded = ExcludeFromDataset(*exclusions, &data);
+  }
+  std::string sizes_text;
+  for (int n : *sizes) sizes_text += (sizes_text.empty() ? "" : ",") + std::to_string(n);
+  EvalArgs args = a;  // as run (the sizes a --dataset run chose), for provenance
+  args.sizes = sizes_text;
+  if (!a.write_dataset.empty()) {
+    Status w = WriteDatasetCsv(data, a.write_dataset);
+    if (!w.ok()) return Fail(ctx, w);
   }
   auto ex = MakeExtractor(a, ctx);
   if (!ex.ok()) return FailModel(ctx, ex.status());
   const auto t0 = std::chrono::steady_clock::now();
 
-  std::vector<fs::path> paths = LfwPaths(lfw, *people);
-  for (const auto& f : fairface) paths.push_back(f.path);
+  const std::vector<fs::path> paths = DatasetPaths(data);
   std::vector<ImageResult> results;
   ExtractStats st;
   Status s = (*ex)->Run(paths, "identify: embedding", &results, &st);
   if (!s.ok()) return Fail(ctx, s);
-
-  std::vector<EvalIdentity> ids;
-  size_t k = 0;
-  AppendLfwIdentities(*people, paths, sex, &results, &k, &ids);
-  for (const auto& f : fairface) {
-    EvalIdentity id;
-    id.name = "fairface:" + f.path.filename().string();
-    id.source = "fairface";
-    id.sex = f.gender;
-    id.group = f.group();
-    id.images.push_back({paths[k].string(), std::move(results[k])});
-    ++k;
-    ids.push_back(std::move(id));
-  }
+  std::vector<EvalIdentity> ids = ToEvalIdentities(data, &results);
+  const std::string data_name = own ? "data set " + data.origin : a.no_fairface ? "LFW" : "LFW + FairFace";
+  const std::string nonmated_name = own ? "from the non-mated set" : "FairFace";
 
   IdentifyOptions io;
   io.watchlist_sizes = *sizes;
@@ -442,12 +574,13 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
         {"flip_average", io.flip},
         {"method",
          "Per-comparison impostor score tail (false match rate FMR(t) = count_ge / comparisons) over "
-         "every pair of face images of different identities in LFW and FairFace-dev; "
+         "every pair of face images of different identities in " + (own ? "the data set" : std::string("LFW and FairFace-dev")) + "; "
          "FPIR(t, N) = 1 - (1 - FMR(t))^N (independent comparisons). The validation entries are FPIRs "
          "measured directly with `lfr eval identify` at the same thresholds."},
         {"provenance",
-         {{"command", CommandLine(a)},
-          {"data", "LFW (13,233 images, 5,749 people) + FairFace-dev (2,100 images): $LFR_DATA"},
+         {{"command", CommandLine(args)},
+          {"data", own ? DescribeDataset(data)
+                       : std::string("LFW (13,233 images, 5,749 people) + FairFace-dev (2,100 images): $LFR_DATA")},
           {"seed", a.seed},
           {"date", UtcNow()},
           {"lfr_version", LFR_VERSION}}},
@@ -481,7 +614,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
     std::vector<DetSeries> series;
     for (const auto& r : *res) series.push_back({"N=" + std::to_string(r.watchlist_size), r.det});
     DetPlotOptions po;
-    po.title = "Open-set identification on LFW + FairFace, " + (*ex)->recogniser_id() + " (seed " +
+    po.title = "Open-set identification on " + data_name + ", " + (*ex)->recogniser_id() + " (seed " +
                std::to_string(a.seed) + ")";
     Status ps = WriteDetPlots(a.det_plot, series, po);
     if (!ps.ok()) return Fail(ctx, ps);
@@ -491,35 +624,39 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
     nlohmann::json sizes_json = nlohmann::json::array();
     for (const auto& r : *res) sizes_json.push_back(SizeResultToJson(r));
     nlohmann::json j = {
-        {"protocol", "open-set 1:N, rank 1; watchlist from LFW people with >= 2 images, one enrolment "
-                     "image each; mated probes capped per person; non-mated: LFW people not enrolled + "
-                     "FairFace-dev"},
+        {"protocol", own ? "open-set 1:N, rank 1; watchlist from the data set's identities with more images than "
+                           "the enrolment reserve; mated probes capped per identity; non-mated: identities not "
+                           "enrolled + the non-mated set"
+                         : "open-set 1:N, rank 1; watchlist from LFW people with >= 2 images, one enrolment "
+                           "image each; mated probes capped per person; non-mated: LFW people not enrolled + "
+                           "FairFace-dev"},
+        {"dataset", DatasetJson(data)},
         {"seed", a.seed},
         {"max_probes_per_person", a.max_probes},
         {"enrol_images", a.enrol_images},
         {"reserve", std::max(a.reserve, a.enrol_images)},
         {"flip_average", io.flip},
         {"quality_gate", io.quality_gate},
-        {"fairface", !a.no_fairface},
+        {"fairface", !own && !a.no_fairface},
         {"excluded_images", excluded},
         {"exclusions", exclusions->origin()},
         {"detector", (*ex)->detector_id()},
         {"recogniser", (*ex)->recogniser_id()},
         {"images", ExtractJson(st)},
         {"seconds", secs},
-        {"command", CommandLine(a)},
+        {"command", CommandLine(args)},
         {"results", sizes_json},
     };
     *ctx.out << j.dump(2) << "\n";
     return;
   }
   std::ostream& o = *ctx.out;
-  o << "Open-set identification (rank 1), detector " << (*ex)->detector_id() << ", recogniser "
+  o << "Open-set identification (rank 1) on " << (own ? DescribeDataset(data) : data_name) << ", detector " << (*ex)->detector_id() << ", recogniser "
     << (*ex)->recogniser_id() << (io.flip ? " (face + mirror averaged)" : " (face only)")
     << ", seed " << a.seed << ", enrolment images " << a.enrol_images
     << (io.quality_gate ? ", quality-gated probes" : "")
     << (io.enrolment_rules ? ", enrolment by the product's rules" : ", every enrolment image with a face used") << "\n";
-  o << ExclusionLine(*exclusions, excluded, "images");
+  o << ExclusionLine(*exclusions, excluded, "images", own);
   o << "images: " << st.images << " (" << st.no_face << " without a detected face; " << st.cached
     << " from cache, " << st.computed << " embedded)\n";
   for (const auto& r : *res) {
@@ -536,7 +673,7 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
     }
     o << "  searches: " << r.mated_searches << " mated (" << r.mated_not_searched << " not searched: no face"
       << (io.quality_gate ? "/quality" : "") << "), " << r.nonmated_searches << " non-mated ("
-      << r.nonmated_fairface << " FairFace; " << r.nonmated_not_searched << " not searched)\n";
+      << r.nonmated_fairface << " " << nonmated_name << "; " << r.nonmated_not_searched << " not searched)\n";
     const Interval r1 = r.rank1.ci();
     o << "  rank-1 (investigation, no threshold): " << Pct(r.rank1.value()) << " [" << Pct(r1.lo) << ", "
       << Pct(r1.hi) << "]\n";
@@ -552,8 +689,11 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
         << Num(fn.lo) << ", " << Num(fn.hi) << "] (" << p.fnir.events << "/" << p.fnir.trials << "), FPIR "
         << Num(p.choice.achieved.value(), 5) << " [" << Num(fp.lo, 5) << ", " << Num(fp.hi, 5) << "] ("
         << p.choice.achieved.events << "/" << p.choice.achieved.trials << ")\n";
-      PrintGroups(o, "FNIR by sex (LFW mated)", p.fnir_by_sex, p.fnir_sex_max_min);
-      PrintGroups(o, "FPIR by race x gender (FairFace non-mated)", p.fpir_by_group, p.fpir_group_max_min);
+      for (const auto& d : p.differentials) {
+        PrintGroups(o, (d.rate == "fnir" ? "FNIR by " : "FPIR by ") + d.column +
+                           (d.rate == "fnir" ? " (mated searches)" : " (non-mated searches)"),
+                    d.groups, d.max_min);
+      }
     }
   }
   o << "\n" << Num(secs, 1) << " s\n";
@@ -662,6 +802,19 @@ void AddCommon(CLI::App* cmd, EvalArgs* a) {
   AddDetectFlags(cmd, &a->flags);
 }
 
+// --dataset and --non-mated: a force's own data instead of $LFR_DATA's LFW (+ FairFace).
+void AddDataset(CLI::App* cmd, EvalArgs* a) {
+  auto* ds = cmd->add_option(
+      "--dataset", a->dataset,
+      "Evaluate on your own data instead of LFW: a folder with one sub-folder per identity (its images inside), or "
+      "a CSV with a header and columns image,identity and optional sex, ethnicity (or race), age_band (image paths "
+      "relative to the CSV's folder or absolute). Figures by group come from the demographic columns it has");
+  cmd->add_option("--non-mated", a->non_mated,
+                  "With --dataset: people on no watchlist, each image a different person: a folder of images or a "
+                  "CSV with image and the same optional sex, ethnicity, age_band columns")
+      ->needs(ds);
+}
+
 // --seed and --max-probes, for the protocols that sample probes.
 void AddSampling(CLI::App* cmd, EvalArgs* a) {
   cmd->add_option("--seed", a->seed, "Sampling seed (recorded in the output)")->capture_default_str();
@@ -674,25 +827,48 @@ void AddSampling(CLI::App* cmd, EvalArgs* a) {
 
 void RegisterEvalCommand(CLI::App& app, Context& ctx) {
   CLI::App* eval = app.add_subcommand(
-      "eval", "Measure accuracy on public data ($LFR_DATA): LFW verification, open-set and closed-set identification, "
-              "demographic differentials, threshold calibration (docs/ACCURACY.md).");
+      "eval", "Measure accuracy on public data ($LFR_DATA) or your own (--dataset): LFW verification, open-set and "
+              "closed-set identification, demographic differentials, threshold calibration (docs/ACCURACY.md).");
   eval->require_subcommand(1);
 
   auto va = std::make_shared<EvalArgs>();
   CLI::App* verify = eval->add_subcommand(
       "verify", "LFW View 2: 6,000 pairs, 10-fold accuracy (threshold chosen on 9 folds), TAR at FAR 1e-3, "
-                "failures to detect.");
+                "failures to detect. With --dataset: the same figures on mated and non-mated pairs drawn from your "
+                "data (seeded, deterministic).");
   AddCommon(verify, va.get());
   va->subcommand = "verify";
+  AddDataset(verify, va.get());
+  verify->add_option("--seed", va->seed, "With --dataset: the seed the pairs are drawn with (recorded in the output)")
+      ->capture_default_str();
+  verify->add_option("--pairs", va->pairs,
+                     "With --dataset: mated pairs to draw (as many non-mated pairs of images of different identities; "
+                     "10 folds, pair k in fold k mod 10)")
+      ->check(CLI::Range(10, 10000000))
+      ->capture_default_str();
+  verify->add_option("--max-pairs-per-identity", va->max_pairs_per_identity,
+                     "With --dataset: mated pairs of one identity at most (all its pairs if it has no more)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   verify->callback([va, &ctx] { RunVerify(*va, ctx); });
 
   auto ia = std::make_shared<EvalArgs>();
   ia->subcommand = "identify";
   CLI::App* identify = eval->add_subcommand(
-      "identify", "Open-set 1:N on LFW + FairFace: FNIR at FPIR 1e-2/1e-3/smallest, thresholds, rank-1, "
-                  "95 % intervals, FNIR by sex and FPIR by race x gender, DET curves, calibration tables.");
+      "identify", "Open-set 1:N on LFW + FairFace, or on your own data (--dataset, --non-mated): FNIR at FPIR "
+                  "1e-2/1e-3/smallest, thresholds, rank-1, 95 % intervals, FNIR and FPIR per group of every "
+                  "demographic column (LFW: sex; FairFace: sex, ethnicity, age band), DET curves, calibration "
+                  "tables.");
   AddCommon(identify, ia.get());
-  identify->add_option("--watchlist-size", ia->sizes, "Comma-separated watchlist sizes")->capture_default_str();
+  auto* sizes_opt = identify->add_option("--watchlist-size", ia->sizes,
+                                         "Comma-separated watchlist sizes (with --dataset the default is those of "
+                                         "100,1000,5000 the data set has enough identities for, else all it has)")
+                        ->capture_default_str();
+  AddDataset(identify, ia.get());
+  identify->add_option("--write-dataset", ia->write_dataset,
+                       "Write the run's data set (after exclusions) as DIR/identities.csv and DIR/non-mated.csv, the "
+                       "--dataset/--non-mated format: the LFW + FairFace run fed back through --dataset gives the "
+                       "same figures");
   AddSampling(identify, ia.get());
   identify->add_option("--enrol-images", ia->enrol_images, "Images averaged into each enrolment")
       ->check(CLI::Range(1, 20))
@@ -710,7 +886,10 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
   identify->add_option("--write-calibration", ia->write_calibration,
                        "Write the recogniser's calibration table (models/calibration/<id>.json) to this file");
   identify->add_option("--det-plot", ia->det_plot, "Write the DET curves to PREFIX.png and PREFIX.svg");
-  identify->callback([ia, &ctx] { RunIdentify(*ia, ctx); });
+  identify->callback([ia, sizes_opt, &ctx] {
+    ia->sizes_given = sizes_opt->count() > 0;
+    RunIdentify(*ia, ctx);
+  });
 
   auto ca = std::make_shared<EvalArgs>();
   ca->subcommand = "closed-set";

@@ -23,6 +23,9 @@ uint64_t Fnv1a(const std::string& s) {
 
 const std::vector<float>& Emb(const ImageResult& r, bool flip) { return flip ? r.flip : r.plain; }
 
+// The intersection column: "<ethnicity> <sex>" groups (FairFace's race x gender).
+const char* const kIntersection = "ethnicity x sex";
+
 // The person's image indices in the seeded per-person order.
 std::vector<int> PersonOrder(const EvalIdentity& id, uint64_t seed) {
   std::vector<int> order(id.images.size());
@@ -35,7 +38,45 @@ std::vector<int> PersonOrder(const EvalIdentity& id, uint64_t seed) {
 struct Probe {
   int identity = -1;
   const ImageResult* image = nullptr;
+  const EvalImage* source = nullptr;  // the image (path, demographics)
 };
+
+// The image's label in a column: its own demographics, else the identity's older fields
+// (sex; the "ethnicity sex" group for the intersection). "" = not recorded.
+std::string Label(const EvalIdentity& id, const EvalImage& im, const std::string& column) {
+  if (column == kIntersection) {
+    const std::string e = Label(id, im, "ethnicity"), x = Label(id, im, "sex");
+    if (!e.empty() && !x.empty()) return e + " " + x;
+    return im.demographics.count("ethnicity") ? "" : id.group;
+  }
+  auto it = im.demographics.find(column);
+  if (it != im.demographics.end()) return it->second;
+  return column == "sex" ? id.sex : "";
+}
+
+// The columns present among the probes, in the order sex, ethnicity, age_band, others by
+// name, then the ethnicity x sex intersection if any probe has it.
+std::vector<std::string> Columns(const std::vector<EvalIdentity>& ids) {
+  std::set<std::string> seen;
+  bool intersection = false;
+  for (const auto& id : ids) {
+    if (!id.sex.empty()) seen.insert("sex");
+    if (!id.group.empty()) intersection = true;
+    for (const auto& im : id.images) {
+      for (const auto& [k, v] : im.demographics) {
+        if (!v.empty()) seen.insert(k);
+      }
+    }
+  }
+  intersection = intersection || (seen.count("sex") && seen.count("ethnicity"));
+  std::vector<std::string> out;
+  for (const char* c : {"sex", "ethnicity", "age_band"}) {
+    if (seen.erase(c)) out.push_back(c);
+  }
+  out.insert(out.end(), seen.begin(), seen.end());
+  if (intersection) out.push_back(kIntersection);
+  return out;
+}
 
 // "1e-3" for powers of ten below 1 (the JSON key style: fnir_at_fpir_1e-3), else "%.3g".
 std::string FormatRate(double r) {
@@ -65,10 +106,11 @@ GroupRate MakeGroup(const std::string& group, const Rate& rate, double reference
   return g;
 }
 
+// Max / min over the groups with searches, those named "unknown" left out.
 double RatioOf(const std::vector<GroupRate>& groups) {
   std::vector<double> v;
   for (const auto& g : groups) {
-    if (g.rate.trials > 0) v.push_back(g.rate.value());
+    if (g.rate.trials > 0 && g.group != "unknown") v.push_back(g.rate.value());
   }
   return MaxMinRatio(v);
 }
@@ -111,7 +153,7 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
   const int min_images = std::max(o.min_images, reserve + 1);
   std::vector<int> eligible, others, fairface;
   for (int i = 0; i < static_cast<int>(ids.size()); ++i) {
-    if (ids[i].source == "fairface") {
+    if (InNonMatedSet(ids[i])) {
       fairface.push_back(i);
     } else if (static_cast<int>(ids[i].images.size()) >= min_images) {
       eligible.push_back(i);
@@ -135,6 +177,7 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
   }
   if (dim == 0) return Status::InvalidArgument("identify: no image has an embedding");
 
+  const std::vector<std::string> columns = Columns(ids);
   std::vector<SizeResult> results;
   for (int n : o.watchlist_sizes) {
     if (n < 1) return Status::InvalidArgument("watchlist size must be >= 1, got " + std::to_string(n));
@@ -176,7 +219,7 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
         row_identity.push_back(idx);
       }
       for (int j = reserve; j < static_cast<int>(order.size()) && j < reserve + o.max_probes_per_person; ++j) {
-        mated_probes.push_back({idx, &id.images[order[j]].result});
+        mated_probes.push_back({idx, &id.images[order[j]].result, &id.images[order[j]]});
       }
     }
     // Filler.
@@ -209,13 +252,13 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
     for (int idx = 0; idx < static_cast<int>(ids.size()); ++idx) {
       if (enrolled.count(idx)) continue;
       const EvalIdentity& id = ids[idx];
-      if (id.source == "fairface") {
-        for (const auto& im : id.images) nonmated_probes.push_back({idx, &im.result});
+      if (InNonMatedSet(id)) {
+        for (const auto& im : id.images) nonmated_probes.push_back({idx, &im.result, &im});
         r.nonmated_fairface += static_cast<int64_t>(id.images.size());
       } else {
         const std::vector<int> order = PersonOrder(id, o.seed);
         for (int j = 0; j < static_cast<int>(order.size()) && j < o.max_probes_per_person; ++j) {
-          nonmated_probes.push_back({idx, &id.images[order[j]].result});
+          nonmated_probes.push_back({idx, &id.images[order[j]].result, &id.images[order[j]]});
         }
       }
     }
@@ -284,30 +327,50 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
       p.choice = ThresholdForRate(nm_top, target);
       const float t = p.choice.threshold;
       p.fnir = RateBelow(m_score, t);
-      // Demographics.
-      std::map<std::string, std::vector<float>> by_sex, by_group, by_sex_lfw;
-      for (size_t i = 0; i < mated_probes.size(); ++i) {
-        by_sex[ids[mated_probes[i].identity].sex].push_back(m_score[i]);
-      }
-      for (size_t i = 0; i < nonmated_probes.size(); ++i) {
-        const EvalIdentity& id = ids[nonmated_probes[i].identity];
-        if (id.source == "fairface") {
-          by_group[id.group].push_back(nm_top[i]);
-        } else {
-          by_sex_lfw[id.sex].push_back(nm_top[i]);
-        }
-      }
+      // Demographics: every column, FNIR over the mated searches, FPIR over the non-mated.
       const double fnir_ref = p.fnir.value();
       const double fpir_ref = p.choice.achieved.value() > 0 ? p.choice.achieved.value() : target;
-      for (const auto& [g, v] : by_sex) p.fnir_by_sex.push_back(MakeGroup(g, RateBelow(v, t), fnir_ref, "mated"));
-      for (const auto& [g, v] : by_group) p.fpir_by_group.push_back(MakeGroup(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
-      for (const auto& [g, v] : by_sex_lfw) p.fpir_by_sex_lfw.push_back(MakeGroup(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
-      std::vector<GroupRate> mf;
-      for (const auto& g : p.fnir_by_sex) {
-        if (g.group == "M" || g.group == "F") mf.push_back(g);
+      for (const std::string& column : columns) {
+        for (const bool mated : {true, false}) {
+          const std::vector<Probe>& probes = mated ? mated_probes : nonmated_probes;
+          const std::vector<float>& scores = mated ? m_score : nm_top;
+          std::map<std::string, std::vector<float>> by;
+          for (size_t i = 0; i < probes.size(); ++i) {
+            const std::string g = Label(ids[probes[i].identity], *probes[i].source, column);
+            if (!g.empty()) by[g].push_back(scores[i]);
+          }
+          if (by.empty()) continue;
+          Differential d;
+          d.column = column;
+          d.rate = mated ? "fnir" : "fpir";
+          for (const auto& [g, v] : by) {
+            d.groups.push_back(mated ? MakeGroup(g, RateBelow(v, t), fnir_ref, "mated")
+                                     : MakeGroup(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
+          }
+          d.max_min = RatioOf(d.groups);
+          if (mated && column == "sex") {
+            p.fnir_by_sex = d.groups;
+            p.fnir_sex_max_min = d.max_min;
+          }
+          if (!mated && column == kIntersection) {
+            p.fpir_by_group = d.groups;
+            p.fpir_group_max_min = d.max_min;
+          }
+          p.differentials.push_back(std::move(d));
+        }
       }
-      p.fnir_sex_max_min = RatioOf(mf);
-      p.fpir_group_max_min = RatioOf(p.fpir_by_group);
+      {
+        std::map<std::string, std::vector<float>> by_sex_lfw;  // identity-set non-mated probes
+        for (size_t i = 0; i < nonmated_probes.size(); ++i) {
+          const EvalIdentity& id = ids[nonmated_probes[i].identity];
+          if (InNonMatedSet(id)) continue;
+          const std::string g = Label(id, *nonmated_probes[i].source, "sex");
+          if (!g.empty()) by_sex_lfw[g].push_back(nm_top[i]);
+        }
+        for (const auto& [g, v] : by_sex_lfw) {
+          p.fpir_by_sex_lfw.push_back(MakeGroup(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
+        }
+      }
       r.points.push_back(std::move(p));
     }
     results.push_back(std::move(r));
@@ -328,6 +391,14 @@ nlohmann::json GroupsToJson(const std::vector<GroupRate>& groups) {
   return a;
 }
 nlohmann::json RatioJson(double r) { return r > 0 ? nlohmann::json(r) : nlohmann::json(nullptr); }
+nlohmann::json DifferentialsToJson(const std::vector<Differential>& ds) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& d : ds) {
+    a.push_back({{"column", d.column}, {"rate", d.rate}, {"groups", GroupsToJson(d.groups)},
+                 {"max_min_ratio", RatioJson(d.max_min)}});
+  }
+  return a;
+}
 }  // namespace
 
 nlohmann::json SizeResultToJson(const SizeResult& r) {
@@ -361,6 +432,7 @@ nlohmann::json SizeResultToJson(const SizeResult& r) {
         {"fpir_by_fairface_group", GroupsToJson(p.fpir_by_group)},
         {"fpir_fairface_group_max_min_ratio", RatioJson(p.fpir_group_max_min)},
         {"fpir_by_sex_lfw", GroupsToJson(p.fpir_by_sex_lfw)},
+        {"differentials", DifferentialsToJson(p.differentials)},
     };
     if (!p.choice.resolvable) {
       pj["note"] = std::to_string(r.nonmated_searches) + " non-mated searches cannot resolve FPIR " +

@@ -1,5 +1,7 @@
-// Open-set 1:N identification on LFW (+ FairFace), the live facial recognition question:
-// "is this passer-by on the watchlist, and if so who?"
+// Open-set 1:N identification on an evaluation data set (LFW + FairFace by default, or a
+// force's own, eval/dataset.h), the live facial recognition question: "is this passer-by
+// on the watchlist, and if so who?" Below, "LFW" stands for the identity set and
+// "FairFace" for the non-mated set.
 //
 // Protocol (all sampling from one seed; std::mt19937_64 and std::shuffle, so the same
 // seed gives the same sets on the same standard library):
@@ -24,6 +26,9 @@
 //     on) is not searched: a miss if mated, never a false positive if non-mated; both are
 //     counted and reported.
 // Scoring is rank 1 (see eval/metrics.h): hit = mate ranked first with score >= t.
+// Differentials: at each operating point, FNIR and FPIR per group of every demographic
+// column the images carry (EvalImage::demographics, else the identity's sex/group), with
+// 95 % intervals and a note when a group has too few searches to resolve the rate.
 //
 // Pure computation on embeddings already extracted; thread-compatible.
 #ifndef LFR_EVAL_IDENTIFY_H_
@@ -41,19 +46,32 @@
 
 namespace lfr::eval {
 
+// Demographic labels of an image: column ("sex", "ethnicity", "age_band", see
+// eval/dataset.h) -> value; a missing or empty value is "not recorded".
+using Demographics = std::map<std::string, std::string>;
+
 // One image with its pipeline result.
 struct EvalImage {
   std::string path;
   ImageResult result;
+  Demographics demographics;     // per image (a data set's labels); see EvalIdentity
 };
-// An identity of the evaluation set: an LFW person or a FairFace image.
+// An identity of the evaluation set: a person of the identity set (LFW, a --dataset) or
+// one image of the non-mated set (FairFace, --non-mated).
 struct EvalIdentity {
   std::string name;
-  std::string source;            // "lfw" or "fairface"
-  std::string sex;               // LFW: "M", "F", "unknown"; FairFace: "Male"/"Female"
-  std::string group;             // FairFace "race gender"; "" for LFW
+  std::string source;            // identity set: "lfw", "dataset"; non-mated set: "fairface", "non-mated"
+  // Older, per-identity labels, used where an image has no demographics of its own: `sex`
+  // as the image's "sex", `group` ("ethnicity sex", e.g. "White Male") as its ethnicity x
+  // sex group.
+  std::string sex;
+  std::string group;
   std::vector<EvalImage> images; // LFW: in image-number order
 };
+// True for an identity of the non-mated set (never enrolled, every image a non-mated probe).
+inline bool InNonMatedSet(const EvalIdentity& id) {
+  return id.source == "fairface" || id.source == "non-mated";
+}
 
 struct IdentifyOptions {
   std::vector<int> watchlist_sizes = {100, 1000, 5000};
@@ -75,14 +93,28 @@ struct GroupRate {
   bool resolvable = true;   // enough searches to resolve the reference rate
   std::string note;         // plain statement when not resolvable
 };
+// A rate per group of one demographic column (or the "ethnicity x sex" intersection) at
+// one threshold: FNIR over the mated searches whose probe has the label, or FPIR over the
+// non-mated searches whose probe has it (both non-mated sources pooled).
+struct Differential {
+  std::string column;       // "sex", "ethnicity", "age_band", "ethnicity x sex", ...
+  std::string rate;         // "fnir" or "fpir"
+  std::vector<GroupRate> groups;  // by group name
+  // Max / min of the groups' rates, groups named "unknown" left out; 0 = undefined (fewer
+  // than two groups, or a group with no events).
+  double max_min = 0.0;
+};
 struct OperatingPoint {
   std::string name;         // "1e-2", "1e-3", "min"
   double target_fpir = 0.0;
   ThresholdChoice choice;   // threshold and achieved FPIR
   Rate fnir;
-  std::vector<GroupRate> fnir_by_sex;          // mated searches, LFW sex labels
-  std::vector<GroupRate> fpir_by_group;        // FairFace race x gender, non-mated
-  std::vector<GroupRate> fpir_by_sex_lfw;      // LFW non-mated probes by sex
+  // Every column the data has: FNIR by each, FPIR by each, and FPIR by ethnicity x sex when
+  // both are recorded. The fields after it are views kept for scripts of the LFW run:
+  std::vector<Differential> differentials;
+  std::vector<GroupRate> fnir_by_sex;          // mated searches by sex (= differentials' fnir/sex)
+  std::vector<GroupRate> fpir_by_group;        // non-mated by "ethnicity sex" (FairFace race x gender)
+  std::vector<GroupRate> fpir_by_sex_lfw;      // identity-set (LFW) non-mated probes by sex
   double fnir_sex_max_min = 0.0;               // 0 = undefined (a zero rate)
   double fpir_group_max_min = 0.0;
 };
@@ -100,15 +132,15 @@ struct SizeResult {
   int64_t nonmated_searches = 0;
   int64_t mated_not_searched = 0;     // no face (or quality gate)
   int64_t nonmated_not_searched = 0;
-  int64_t nonmated_fairface = 0;
+  int64_t nonmated_fairface = 0;      // searches from the non-mated set (FairFace, --non-mated)
   Rate rank1;
   std::vector<OperatingPoint> points;
   std::vector<DetPoint> det;
   std::vector<float> nonmated_top;    // top score per non-mated search (for calibration)
 };
 
-// Runs the protocol for every watchlist size. `identities` must hold the LFW people (in a
-// stable order, e.g. by name) and the FairFace images. InvalidArgument for sizes < 1 or
+// Runs the protocol for every watchlist size. `identities` must hold the identity set's
+// people (in a stable order, e.g. by name) and the non-mated set's images. InvalidArgument for sizes < 1 or
 // bad options.
 Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity>& identities,
                                                   const IdentifyOptions& options);
