@@ -11,10 +11,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Layout 2 records carry the enrolment verdict; a layout-1 file (before it) is read, its
-// verdicts marked unknown, and rewritten as layout 2 (its embeddings are kept).
+// Layout 2 records carry the enrolment verdict, layout 3 also the version of the enrolment
+// rules that gave it. A file of an older layout is read (layout 1: verdicts unknown; layout
+// 2: verdicts of rules version 1) and rewritten as layout 3; its embeddings are kept.
 constexpr char kMagic1[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '1'};
-constexpr char kMagic[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '2'};
+constexpr char kMagic2[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '2'};
+constexpr char kMagic[8] = {'L', 'F', 'R', 'E', 'C', 'A', 'C', '3'};
 constexpr uint32_t kRecordMagic = 0x52434546;  // "FECR"
 
 uint64_t Fnv1a(const std::string& bytes) {
@@ -83,8 +85,8 @@ EmbeddingCache::~EmbeddingCache() {
   if (fp_ != nullptr) std::fclose(fp_);
 }
 
-std::string EmbeddingCache::Header(bool layout1) const {
-  std::string header(layout1 ? kMagic1 : kMagic, sizeof(kMagic));
+std::string EmbeddingCache::Header(int layout) const {
+  std::string header(layout == 1 ? kMagic1 : layout == 2 ? kMagic2 : kMagic, sizeof(kMagic));
   Put(&header, static_cast<uint32_t>(config_.size()));
   header += config_;
   return header;
@@ -92,8 +94,9 @@ std::string EmbeddingCache::Header(bool layout1) const {
 
 std::string EmbeddingCache::Record(const std::string& abs, const Key& key, const ImageResult& r) {
   // body: path_len u32, path, size u64, mtime i64, found u8, faces i32, det f32, quality
-  // f32, passed u8, verdict u8 (0 unknown, 1 enrolable, 2 refused), refusal_len u32,
-  // refusal, dim u32, flip[dim], plain[dim]. Layout 1 had no verdict and refusal.
+  // f32, passed u8, verdict u8 (0 unknown, 1 enrolable, 2 refused), rules u32 (the
+  // enrolment rules' version), refusal_len u32, refusal, dim u32, flip[dim], plain[dim].
+  // Layout 1 had no verdict, rules and refusal; layout 2 no rules.
   std::string body;
   Put(&body, static_cast<uint32_t>(abs.size()));
   body += abs;
@@ -105,6 +108,7 @@ std::string EmbeddingCache::Record(const std::string& abs, const Key& key, const
   Put(&body, r.quality_score);
   Put(&body, static_cast<uint8_t>(r.quality_passed ? 1 : 0));
   Put(&body, static_cast<uint8_t>(!r.enrol_known ? 0 : r.enrolable ? 1 : 2));
+  Put(&body, kEnrolmentRulesVersion);
   Put(&body, static_cast<uint32_t>(r.enrol_refusal.size()));
   body += r.enrol_refusal;
   Put(&body, static_cast<uint32_t>(r.flip.size()));
@@ -126,10 +130,14 @@ Status EmbeddingCache::Load() {
     while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) data.append(buf, n);
     std::fclose(in);
   }
-  const std::string header = Header(false), header1 = Header(true);
-  const bool layout1 = data.size() >= header1.size() && data.compare(0, header1.size(), header1) == 0;
+  const std::string header = Header(3);
+  int layout = 0;
+  for (int l : {1, 2, 3}) {
+    const std::string h = Header(l);
+    if (data.size() >= h.size() && data.compare(0, h.size(), h) == 0) layout = l;
+  }
   size_t good_end = 0;
-  if (layout1 || (data.size() >= header.size() && data.compare(0, header.size(), header) == 0)) {
+  if (layout != 0) {
     size_t pos = header.size();
     good_end = pos;
     while (pos < data.size()) {
@@ -149,15 +157,15 @@ Status EmbeddingCache::Load() {
       Key key;
       ImageResult r;
       uint8_t found = 0, passed = 0, verdict = 0;
-      uint32_t dim = 0, refusal_len = 0;
+      uint32_t dim = 0, refusal_len = 0, rules = 1;
       if (!Get(body, &p, &key.size) || !Get(body, &p, &key.mtime_ns) || !Get(body, &p, &found) ||
           !Get(body, &p, &r.faces) || !Get(body, &p, &r.detector_score) ||
           !Get(body, &p, &r.quality_score) || !Get(body, &p, &passed)) {
         break;
       }
-      if (!layout1) {
-        if (!Get(body, &p, &verdict) || verdict > 2 || !Get(body, &p, &refusal_len) ||
-            p + refusal_len > body.size()) {
+      if (layout >= 2) {
+        if (!Get(body, &p, &verdict) || verdict > 2 || (layout >= 3 && !Get(body, &p, &rules)) ||
+            !Get(body, &p, &refusal_len) || p + refusal_len > body.size()) {
           break;
         }
         r.enrol_refusal = body.substr(p, refusal_len);
@@ -166,7 +174,8 @@ Status EmbeddingCache::Load() {
       if (!Get(body, &p, &dim) || p + 2ULL * dim * sizeof(float) != body.size()) break;
       r.found = found != 0;
       r.quality_passed = passed != 0;
-      r.enrol_known = verdict != 0;
+      // A verdict of other enrolment rules is unknown today: worked out again (cheaply).
+      r.enrol_known = verdict != 0 && rules == kEnrolmentRulesVersion;
       r.enrolable = verdict == 1;
       r.flip.resize(dim);
       r.plain.resize(dim);
@@ -176,8 +185,9 @@ Status EmbeddingCache::Load() {
       good_end = pos;
     }
   }
-  if (layout1) {
-    // Upgrade: every good record rewritten in layout 2 (verdict unknown), atomically.
+  if (layout == 1 || layout == 2) {
+    // Upgrade: every good record rewritten in layout 3, atomically (a verdict of other rules
+    // rewritten as unknown).
     const fs::path tmp = file_.string() + ".tmp";
     std::string out = header;
     for (const auto& [path, entry] : entries_) out += Record(path, entry.first, entry.second);

@@ -11,8 +11,10 @@
 // entry is keyed by the image's absolute path, size in bytes and modification time (ns);
 // a changed file is simply a miss. Records are appended with a checksum; a torn or corrupt
 // tail (crash mid-write) is ignored and overwritten on the next append. Record layout 2 adds
-// the enrolment verdict; a layout-1 file is upgraded in place when opened (its verdicts
-// unknown, its embeddings kept), so a slow recogniser's cache survives the change.
+// the enrolment verdict, layout 3 the version of the enrolment rules that gave it
+// (kEnrolmentRulesVersion): a verdict of other rules reads as unknown and is worked out
+// again from detection alone. An older file is upgraded in place when opened (its
+// embeddings kept), so a slow recogniser's cache survives a change of layout or rules.
 //
 // Thread-safety: all methods are safe to call concurrently (internal mutex). Two processes
 // appending to the same file at once is not supported (entries may be lost, never mixed:
@@ -29,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "match/watchlist.h"
 #include "util/status.h"
 
 namespace lfr::eval {
@@ -44,7 +47,8 @@ struct ImageResult {
   // PickEnrolmentFace: exactly one usable face, central, through the quality gate and its
   // landmark-geometry checks): enrolable, or the refusal ("face fails the quality gate: …").
   // enrol_known is false for results cached before the verdict was recorded (a layout-1
-  // cache file): FaceExtractor then works it out again (detection and quality only).
+  // cache file) or under other enrolment rules: FaceExtractor then works it out again
+  // (detection and quality only).
   bool enrolable = false;
   bool enrol_known = true;
   std::string enrol_refusal;
@@ -78,7 +82,7 @@ class EmbeddingCache {
     int64_t mtime_ns = 0;
   };
   static bool Stat(const std::filesystem::path& p, std::string* abs, Key* key);
-  std::string Header(bool layout1) const;
+  std::string Header(int layout) const;
   static std::string Record(const std::string& abs, const Key& key, const ImageResult& r);
 
   std::filesystem::path file_;

@@ -100,27 +100,17 @@ TEST(EmbeddingCacheTest, TornTailIsIgnoredAndOverwritten) {
   EXPECT_EQ((*c)->size(), 2u);
 }
 
-// A cache written before the enrolment verdict existed (record layout 1): opened, its
-// embeddings are kept with the verdict unknown, the file is upgraded in place, and a
-// result with the verdict appended later wins.
-TEST(EmbeddingCacheTest, ALayoutOneFileIsUpgradedKeepingItsEmbeddings) {
-  const fs::path dir = lfr::testing::TempDir("cache");
-  const fs::path img = dir / "old.jpg";
-  std::ofstream(img) << "an image cached long ago";
-  fs::path file;
-  {
-    auto c = EmbeddingCache::Open(dir, "cfg-old");
-    ASSERT_TRUE(c.ok());
-    file = (*c)->file();
-  }
-  // Layout 1, byte for byte: magic, config, then one record without verdict and refusal.
+// The bytes of a cache file of an older record layout holding one record for img (config
+// "cfg-old", flip {0.6, 0.8}, plain {0.8, 0.6}): layout 1 (no verdict) or layout 2 (the
+// verdict `verdict` of enrolment rules version 1 with refusal `refusal`).
+std::string OldLayoutFile(const fs::path& img, int layout, uint8_t verdict, const std::string& refusal) {
   auto put = [](std::string* s, const auto& v) { s->append(reinterpret_cast<const char*>(&v), sizeof(v)); };
-  std::string bytes = "LFRECAC1";
+  std::string bytes = layout == 1 ? "LFRECAC1" : "LFRECAC2";
   put(&bytes, static_cast<uint32_t>(7));
   bytes += "cfg-old";
   const std::string abs = fs::absolute(img).lexically_normal().string();
   struct stat st {};
-  ASSERT_EQ(::stat(abs.c_str(), &st), 0);
+  EXPECT_EQ(::stat(abs.c_str(), &st), 0);
   std::string body;
   put(&body, static_cast<uint32_t>(abs.size()));
   body += abs;
@@ -131,6 +121,11 @@ TEST(EmbeddingCacheTest, ALayoutOneFileIsUpgradedKeepingItsEmbeddings) {
   put(&body, 0.9f);
   put(&body, 0.7f);
   put(&body, static_cast<uint8_t>(1));
+  if (layout == 2) {
+    put(&body, verdict);
+    put(&body, static_cast<uint32_t>(refusal.size()));
+    body += refusal;
+  }
   put(&body, static_cast<uint32_t>(2));
   for (float v : {0.6f, 0.8f, 0.8f, 0.6f}) put(&body, v);
   uint64_t h = 1469598103934665603ULL;
@@ -142,31 +137,58 @@ TEST(EmbeddingCacheTest, ALayoutOneFileIsUpgradedKeepingItsEmbeddings) {
   put(&bytes, static_cast<uint32_t>(body.size()));
   bytes += body;
   put(&bytes, h);
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
-  {
-    auto c = EmbeddingCache::Open(dir, "cfg-old");
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    ImageResult out;
-    ASSERT_TRUE((*c)->Lookup(img, &out));
-    EXPECT_EQ(out.flip, (std::vector<float>{0.6f, 0.8f}));
-    EXPECT_EQ(out.plain, (std::vector<float>{0.8f, 0.6f}));
-    EXPECT_FALSE(out.enrol_known);
-    out.enrol_known = true;
-    out.enrolable = true;
-    ASSERT_TRUE((*c)->Insert(img, out).ok());
-  }
+  return bytes;
+}
+
+std::string Magic(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::string head(8, '\0');
   in.read(head.data(), 8);
-  EXPECT_EQ(head, "LFRECAC2");
-  auto c = EmbeddingCache::Open(dir, "cfg-old");
-  ASSERT_TRUE(c.ok());
-  ImageResult out;
-  ASSERT_TRUE((*c)->Lookup(img, &out));
-  EXPECT_TRUE(out.enrol_known);
-  EXPECT_TRUE(out.enrolable);
-  EXPECT_EQ(out.flip, (std::vector<float>{0.6f, 0.8f}));
-  EXPECT_EQ((*c)->size(), 1u);
+  return head;
+}
+
+// A cache written before the enrolment verdict existed (record layout 1), or by rules that
+// have changed since (layout 2 holds verdicts of rules version 1): opened, its embeddings
+// are kept with the verdict unknown, the file is upgraded in place to layout 3, and a
+// result with today's verdict appended later wins.
+TEST(EmbeddingCacheTest, OlderLayoutFilesAreUpgradedKeepingTheirEmbeddings) {
+  for (int layout : {1, 2}) {
+    SCOPED_TRACE("layout " + std::to_string(layout));
+    const fs::path dir = lfr::testing::TempDir("cache");
+    const fs::path img = dir / "old.jpg";
+    std::ofstream(img) << "an image cached long ago";
+    fs::path file;
+    {
+      auto c = EmbeddingCache::Open(dir, "cfg-old");
+      ASSERT_TRUE(c.ok());
+      file = (*c)->file();
+    }
+    // Layout 2: refused under the old rules ("2 faces found"): today's rules may differ.
+    std::ofstream(file, std::ios::binary | std::ios::trunc)
+        << OldLayoutFile(img, layout, 2, "2 faces found (need exactly one)");
+    {
+      auto c = EmbeddingCache::Open(dir, "cfg-old");
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      EXPECT_EQ(Magic(file), "LFRECAC3");
+      ImageResult out;
+      ASSERT_TRUE((*c)->Lookup(img, &out));
+      EXPECT_EQ(out.flip, (std::vector<float>{0.6f, 0.8f}));
+      EXPECT_EQ(out.plain, (std::vector<float>{0.8f, 0.6f}));
+      EXPECT_FALSE(out.enrol_known);
+      out.enrol_known = true;
+      out.enrolable = true;
+      out.enrol_refusal.clear();
+      ASSERT_TRUE((*c)->Insert(img, out).ok());
+    }
+    auto c = EmbeddingCache::Open(dir, "cfg-old");
+    ASSERT_TRUE(c.ok());
+    ImageResult out;
+    ASSERT_TRUE((*c)->Lookup(img, &out));
+    EXPECT_TRUE(out.enrol_known);
+    EXPECT_TRUE(out.enrolable);
+    EXPECT_EQ(out.flip, (std::vector<float>{0.6f, 0.8f}));
+    EXPECT_EQ((*c)->size(), 1u);
+  }
 }
 
 TEST(EmbeddingCacheTest, ConcurrentInserts) {

@@ -143,7 +143,7 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
           if (s.ok()) {
             if (central >= 0 && r.found) w->faces[static_cast<size_t>(central)].embedding = cv::Mat(1, 1, CV_32F, 0.0f);
             r.enrol_refusal.clear();
-            r.enrolable = PickEnrolmentFace(w->faces, central, EnrolOptions{}, &r.enrol_refusal) >= 0;
+            r.enrolable = PickEnrolmentFace(w->faces, central, image->size(), EnrolOptions{}, &r.enrol_refusal) >= 0;
             r.enrol_known = true;
             if (cache_) s = cache_->Insert(paths[i], r);
           }
@@ -166,7 +166,7 @@ Status FaceExtractor::Run(const std::vector<fs::path>& paths, const std::string&
           if (s.ok()) {
             r.faces = static_cast<int32_t>(w->faces.size());
             // The product's enrolment verdict on this image (the rules `lfr watchlist add` applies).
-            r.enrolable = PickEnrolmentFace(w->faces, central, EnrolOptions{}, &r.enrol_refusal) >= 0;
+            r.enrolable = PickEnrolmentFace(w->faces, central, image->size(), EnrolOptions{}, &r.enrol_refusal) >= 0;
             if (central >= 0) {
               const AnalyzedFace& f = w->faces[central];
               r.found = true;

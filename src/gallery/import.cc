@@ -192,7 +192,7 @@ Result<GalleryItemOutcome> GalleryImporter::AddImage(const cv::Mat& image, const
     return s;
   }
   // The same face rules as every watchlist enrolment.
-  const int best = PickEnrolmentFace(faces_, central, options_, &out.rejection);
+  const int best = PickEnrolmentFace(faces_, central, image.size(), options_, &out.rejection);
   if (best < 0) {
     wipe_faces();
     return out;

@@ -94,27 +94,31 @@ std::string QualityReasons(const QualityReport& q) {
   return s.str();
 }
 
-int PickEnrolmentFace(const std::vector<AnalyzedFace>& faces, int central,
+int PickEnrolmentFace(const std::vector<AnalyzedFace>& faces, int central, cv::Size image,
                       const EnrolOptions& options, std::string* why) {
-  // Count faces that matter: ignore tiny faces far smaller than the largest.
-  float largest = 0;
-  for (const auto& f : faces) largest = std::max(largest, f.face.box.width);
-  int counted = 0;
-  for (const auto& f : faces) {
-    if (f.face.box.width >= options.ignore_faces_below * largest) ++counted;
-  }
   if (faces.empty() || central < 0) {
     *why = "no face found";
     return -1;
   }
+  // The subject is the largest face. Count it and every other face that could be the one
+  // meant: usable (through the quality gate), wholly in the picture and of comparable size.
+  const cv::Rect2f frame(0, 0, static_cast<float>(image.width), static_cast<float>(image.height));
+  int best = 0;
+  for (size_t i = 1; i < faces.size(); ++i) {
+    if (faces[i].face.box.width > faces[best].face.box.width) best = static_cast<int>(i);
+  }
+  const float largest = faces[best].face.box.width;
+  int counted = 1;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    const cv::Rect2f& box = faces[i].face.box;
+    if (static_cast<int>(i) != best && faces[i].quality.passed && (box & frame) == box &&
+        box.width >= options.ambiguous_face_ratio * largest) {
+      ++counted;
+    }
+  }
   if (counted > 1) {
     *why = std::to_string(counted) + " faces found (need exactly one)";
     return -1;
-  }
-  // The one counted face is the largest; make sure that is what was embedded.
-  int best = -1;
-  for (size_t i = 0; i < faces.size(); ++i) {
-    if (faces[i].face.box.width == largest) best = static_cast<int>(i);
   }
   if (best != central) {
     *why = "the face is not central in the image";
@@ -197,7 +201,7 @@ Result<EnrolmentReport> EnrolImages(const std::vector<SubjectImages>& subjects,
           return Status(s);
         }
         std::string why;
-        const int best = PickEnrolmentFace(faces, central, options, &why);
+        const int best = PickEnrolmentFace(faces, central, image->size(), options, &why);
         if (best < 0) {
           reject(why);
         } else {

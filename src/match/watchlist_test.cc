@@ -3,6 +3,7 @@
 #include "match/watchlist.h"
 
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
@@ -52,6 +53,60 @@ TEST(ListWatchlistDir, MissingEmptyAndNonFolder) {
   auto f = ListWatchlistDir(file);
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().code(), Status::Code::kInvalidArgument);
+}
+
+// PickEnrolmentFace on made-up detections in a 400 x 400 image: which other faces make a
+// photo ambiguous.
+AnalyzedFace FaceAt(float x, float w, bool usable) {
+  AnalyzedFace f;
+  f.face.box = cv::Rect2f(x, 50, w, w * 1.2f);
+  f.quality.passed = usable;
+  if (!usable) f.quality.reasons = {"turned: yaw 70 deg (> 45)"};
+  f.embedding = cv::Mat(1, 4, CV_32F, cv::Scalar(0.5f));
+  return f;
+}
+
+TEST(PickEnrolmentFace, OtherFacesCountOnlyWhenUsableWhollyInTheImageAndOfComparableSize) {
+  const cv::Size image(400, 400);
+  std::string why;
+  // The subject (index 0, central) and a usable face 0.4 of its width behind: enrolled.
+  std::vector<AnalyzedFace> faces = {FaceAt(150, 100, true), FaceAt(10, 40, true)};
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), 0) << why;
+  // The same face at 0.7 of the width: two people who could each be the one meant.
+  faces[1] = FaceAt(10, 70, true);
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), -1);
+  EXPECT_EQ(why, "2 faces found (need exactly one)");
+  // As large as the subject but cut by the image's left edge: ignored.
+  faces[1] = FaceAt(-20, 100, true);
+  why.clear();
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), 0) << why;
+  // ... or by the right edge.
+  faces[1] = FaceAt(320, 100, true);
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), 0) << why;
+  // As large as the subject, in the image, but failing the quality gate: ignored.
+  faces[1] = FaceAt(10, 100, false);
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), 0) << why;
+  // A stricter ratio counts the 0.4 face.
+  faces[1] = FaceAt(10, 40, true);
+  EnrolOptions strict;
+  strict.ambiguous_face_ratio = 0.35f;
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, strict, &why), -1);
+  EXPECT_EQ(why, "2 faces found (need exactly one)");
+  // Three usable faces of a size: all counted.
+  faces = {FaceAt(150, 100, true), FaceAt(10, 95, true), FaceAt(280, 90, true)};
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), -1);
+  EXPECT_EQ(why, "3 faces found (need exactly one)");
+  // The largest face is not the central one: refused.
+  faces = {FaceAt(150, 40, true), FaceAt(10, 100, true)};
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), -1);
+  EXPECT_EQ(why, "the face is not central in the image");
+  // No face, or a subject that fails the gate.
+  faces.clear();
+  EXPECT_EQ(PickEnrolmentFace(faces, -1, image, {}, &why), -1);
+  EXPECT_EQ(why, "no face found");
+  faces = {FaceAt(150, 100, false)};
+  EXPECT_EQ(PickEnrolmentFace(faces, 0, image, {}, &why), -1);
+  EXPECT_NE(why.find("face fails the quality gate: turned"), std::string::npos) << why;
 }
 
 class EnrolTest : public ::testing::Test {
@@ -136,6 +191,54 @@ TEST_F(EnrolTest, RejectsNoFaceSeveralFacesLowQualityAndUnreadableWithReasons) {
   EXPECT_NE(why["Tiny"].find("eyes"), std::string::npos) << why["Tiny"];
   EXPECT_EQ(why["Blank"], "no face found");
   EXPECT_NE(why["Broken"].find("broken.jpg"), std::string::npos) << why["Broken"];
+}
+
+// Real LFW press photos: a bystander cut off by the edge of LFW's crop, one who fails the
+// quality gate, or one far smaller than the subject does not stop the enrolment (rules
+// version 1 refused all of these as "2 faces found"); a second usable face in the picture
+// of at least half the subject's width still does. Widths from YuNet, relative to the
+// subject's.
+TEST_F(EnrolTest, LfwPhotosWithBystandersEnrolTheCentralFace) {
+  auto lfw = lfr::testing::FindData("lfw/images");
+  if (!lfw) LFR_MISSING_SHARED_("lfw/images");
+  auto image = [&](const std::string& name) { return *lfw / name / (name + "_0001.jpg"); };
+  const std::vector<std::string> enrolled = {
+      "Barbara_Walters",    // 0.74, cut by the left edge
+      "Ralph_Klein",        // 0.96, cut by the edge
+      "Susan_Sarandon",     // 0.99, fails the quality gate
+      "Tom_Harkin",         // 0.99, fails the quality gate
+      "Iain_Duncan_Smith",  // 0.46, behind
+  };
+  const std::vector<std::string> refused = {
+      "Ali_Abbas",    // 0.98, usable and in the picture
+      "Theresa_May",  // 0.61, usable and in the picture
+  };
+  std::vector<SubjectImages> subjects;
+  for (const auto& name : enrolled) subjects.push_back({name, {image(name)}});
+  for (const auto& name : refused) subjects.push_back({name, {image(name)}});
+  Watchlist wl;
+  auto r = EnrolImages(subjects, *analyzer_, {}, &wl);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::map<std::string, std::string> why;
+  for (const auto& rej : r->rejected) why[rej.subject] = rej.reason;
+  for (const auto& name : enrolled) EXPECT_GE(wl.FindSubject(name), 0) << name << ": " << why[name];
+  for (const auto& name : refused) {
+    EXPECT_EQ(wl.FindSubject(name), -1) << name;
+    EXPECT_EQ(why[name], "2 faces found (need exactly one)") << name;
+  }
+  // Version 1's rule (every face of at least 0.35 of the width counted, usable or not, in the
+  // picture or not) refused every one of them.
+  std::vector<AnalyzedFace> faces;
+  for (const auto& name : enrolled) {
+    cv::Mat img = *ReadImage(image(name));
+    int central = -1;
+    ASSERT_TRUE(analyzer_->Analyze(img, {}, &faces, &central).ok());
+    int counted = 0;
+    float largest = 0;
+    for (const auto& f : faces) largest = std::max(largest, f.face.box.width);
+    for (const auto& f : faces) counted += f.face.box.width >= 0.35f * largest;
+    EXPECT_GE(counted, 2) << name;
+  }
 }
 
 }  // namespace

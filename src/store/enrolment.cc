@@ -123,7 +123,7 @@ Result<EnrolmentOutcome> WatchlistEnroller::EnrolImage(const cv::Mat& image, con
     wipe_faces();
     return s;
   }
-  const int best = PickEnrolmentFace(faces_, central, options_, &out.rejection);
+  const int best = PickEnrolmentFace(faces_, central, image.size(), options_, &out.rejection);
   if (best < 0) {
     wipe_faces();
     return out;
