@@ -46,6 +46,7 @@ struct EvalArgs {
   std::string dataset;
   std::string non_mated;
   std::string write_dataset;
+  std::vector<std::string> group_by;
   // verify --dataset
   int pairs = 3000;
   int max_pairs_per_identity = 10;
@@ -131,6 +132,7 @@ std::string CommandLine(const EvalArgs& a) {
   }
   if (!a.dataset.empty()) s += " --dataset " + a.dataset;
   if (!a.non_mated.empty()) s += " --non-mated " + a.non_mated;
+  for (size_t i = 0; i < a.group_by.size(); ++i) s += (i ? "," : " --group-by ") + a.group_by[i];
   if (a.subcommand == "verify" && !a.dataset.empty()) {
     s += " --seed " + std::to_string(a.seed) + " --pairs " + std::to_string(a.pairs);
     if (a.max_pairs_per_identity != 10) s += " --max-pairs-per-identity " + std::to_string(a.max_pairs_per_identity);
@@ -196,9 +198,9 @@ int64_t ExcludeFromDataset(const Exclusions& ex, Dataset* d) {
 // (min_images per identity for at least one, min_identities in all).
 Result<Dataset> LoadUserDataset(const EvalArgs& a, const Exclusions& ex, int min_images, int min_identities,
                                 int64_t* excluded) {
-  auto d = LoadDataset(a.dataset);
+  auto d = LoadDataset(a.dataset, nullptr, a.group_by);
   if (!d.ok()) return d.status();
-  if (!a.non_mated.empty()) LFR_RETURN_IF_ERROR(LoadNonMated(a.non_mated, &*d));
+  if (!a.non_mated.empty()) LFR_RETURN_IF_ERROR(LoadNonMated(a.non_mated, &*d, nullptr, a.group_by));
   *excluded = ExcludeFromDataset(ex, &*d);
   LFR_RETURN_IF_ERROR(CheckProtocol(*d, min_images, min_identities));
   return d;
@@ -865,6 +867,12 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
                                          "100,1000,5000 the data set has enough identities for, else all it has)")
                         ->capture_default_str();
   AddDataset(identify, ia.get());
+  identify->add_option("--group-by", ia->group_by,
+                       "With a CSV --dataset: further columns to give FNIR and FPIR by at every operating point, "
+                       "besides sex, ethnicity and age_band (comma-separated names, e.g. camera,yaw_band); the "
+                       "identity CSV must have them")
+      ->delimiter(',')
+      ->needs(identify->get_option("--dataset"));
   identify->add_option("--write-dataset", ia->write_dataset,
                        "Write the run's data set (after exclusions) as DIR/identities.csv and DIR/non-mated.csv, the "
                        "--dataset/--non-mated format: the LFW + FairFace run fed back through --dataset gives the "

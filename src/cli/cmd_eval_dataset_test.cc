@@ -2,6 +2,7 @@
 // small LFW subset (CSV with sex) and a FairFace non-mated CSV (sex, race, age band), and
 // the default LFW + FairFace run reproduced through --dataset.
 #include <fstream>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -160,6 +161,65 @@ TEST(EvalDatasetCliTest, IdentifyOnOwnDataReportsPerGroupFiguresAndRefusesAMalfo
   EXPECT_THAT(b4.err, HasSubstr("does not exist"));
   auto b5 = RunLfr({"eval", "identify", "--non-mated", f.nonmated.string()});  // needs --dataset
   EXPECT_EQ(b5.code, kExitBadInput) << b5.err;
+}
+
+// --group-by: a column of the force's own (here the camera each photo came from, and one
+// the strangers' CSV lacks) gives FNIR and FPIR per value like the demographic ones; a
+// column the identity CSV lacks, a folder data set or no --dataset at all: exit 2.
+TEST(EvalDatasetCliTest, GroupByGivesFiguresPerValueOfAnyColumn) {
+  auto lfw = lfr::testing::FindData("lfw/images");
+  auto ff = lfr::testing::FindData("fairface-dev/labels.csv");
+  auto home = lfr::testing::HomeWithModels("eval-groupby", {"yunet-2022mar", "mobilefacenet-arcface"});
+  if (!lfw || !ff || !home) LFR_MISSING_SHARED_("models, lfw/images and fairface-dev");
+  const Fixture f = MakeCsvs(*lfw, ff->parent_path(), 24);
+  // people.csv with a camera column: odd lines "door", even lines "street".
+  std::ifstream in(f.identities);
+  std::string line, text;
+  for (int n = 0; std::getline(in, line); ++n) {
+    text += line + "," + (n == 0 ? "Camera" : n % 2 ? "door" : "street") + "\n";
+  }
+  in.close();
+  std::ofstream(f.identities, std::ios::trunc) << text;
+  lfr::testing::ScopedEnv env("LFR_HOME", home->string());
+  const std::vector<std::string> base = {"eval", "identify", "--dataset", f.identities.string(), "--non-mated",
+                                         f.nonmated.string(), "--recogniser", "mobilefacenet-arcface",
+                                         "--cache", (f.dir / "cache").string(), "--json"};
+  std::vector<std::string> args = base;
+  args.insert(args.end(), {"--group-by", "camera"});
+  auto r = RunLfr(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["dataset"]["columns"], (nlohmann::json{"sex", "ethnicity", "age_band", "camera"}));
+  EXPECT_NE(j["command"].get<std::string>().find("--group-by camera"), std::string::npos) << j["command"];
+  const auto& res = j["results"][0];
+  const auto& point = res["operating_points"].back();
+  const auto* fnir = Differential(point, "fnir", "camera");
+  ASSERT_NE(fnir, nullptr) << point.dump();
+  std::set<std::string> groups;
+  int64_t trials = 0;
+  for (const auto& g : (*fnir)["groups"]) {
+    groups.insert(g["group"].get<std::string>());
+    trials += g["trials"].get<int64_t>();
+  }
+  EXPECT_EQ(groups, (std::set<std::string>{"door", "street"}));
+  EXPECT_EQ(trials, res["mated_searches"].get<int64_t>());  // every mated probe has a camera
+  // FPIR by camera: only the six one-image people have one (the strangers' CSV has no camera).
+  const auto* fpir = Differential(point, "fpir", "camera");
+  ASSERT_NE(fpir, nullptr);
+  trials = 0;
+  for (const auto& g : (*fpir)["groups"]) trials += g["trials"].get<int64_t>();
+  EXPECT_EQ(trials, 6);
+
+  std::vector<std::string> missing = base;
+  missing.insert(missing.end(), {"--group-by", "camera,custody_suite"});
+  auto m = RunLfr(missing);
+  EXPECT_EQ(m.code, kExitBadInput) << m.err;
+  EXPECT_THAT(m.err, HasSubstr("no 'custody_suite' column to group by"));
+  auto folder = RunLfr({"eval", "identify", "--dataset", (f.dir / "photos").string(), "--group-by", "camera"});
+  EXPECT_EQ(folder.code, kExitBadInput) << folder.err;
+  EXPECT_THAT(folder.err, HasSubstr("needs a CSV data set"));
+  auto none = RunLfr({"eval", "identify", "--group-by", "camera"});
+  EXPECT_EQ(none.code, kExitBadInput) << none.err;
 }
 
 TEST(EvalDatasetCliTest, VerifyDrawsSeededPairsFromTheDataset) {

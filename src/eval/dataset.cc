@@ -55,13 +55,16 @@ std::string Canonical(const std::string& header) {
   return "";
 }
 
+// Merges found into columns: sex, ethnicity, age_band first, then the --group-by columns
+// by name.
 void AddColumns(const std::vector<std::string>& found, std::vector<std::string>* columns) {
   std::set<std::string> all(columns->begin(), columns->end());
   all.insert(found.begin(), found.end());
   columns->clear();
   for (const char* c : {kSex, kEthnicity, kAgeBand}) {
-    if (all.count(c)) columns->push_back(c);
+    if (all.erase(c)) columns->push_back(c);
   }
+  columns->insert(columns->end(), all.begin(), all.end());
 }
 
 struct CsvRow {
@@ -73,7 +76,8 @@ struct CsvRow {
 
 // Parses an identity-set CSV (need_identity) or a non-mated CSV; checks the images exist.
 Status ParseRows(const std::string& text, const fs::path& base_dir, const std::string& origin, bool need_identity,
-                 std::vector<CsvRow>* rows, std::vector<std::string>* columns, DatasetError* error) {
+                 const std::vector<std::string>& group_by, std::vector<CsvRow>* rows,
+                 std::vector<std::string>* columns, DatasetError* error) {
   std::vector<std::pair<int, std::vector<std::string>>> records;
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   const bool bom = std::string_view(text).substr(0, kBom.size()) == kBom;
@@ -106,6 +110,27 @@ Status ParseRows(const std::string& text, const fs::path& base_dir, const std::s
   std::vector<std::string> demo_cols;
   for (const char* c : {kSex, kEthnicity, kAgeBand}) {
     if (col.count(c)) demo_cols.push_back(c);
+  }
+  // --group-by: further columns to report by, under their own (lower-case) names. The
+  // identity set must have them; a non-mated set without one leaves it "not recorded".
+  for (const auto& g : group_by) {
+    const std::string name = Lower(Trim(g));
+    if (name.empty() || col.count(name) || !Canonical(name).empty()) continue;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (Lower(Trim(header[i])) == name) {
+        col[name] = i;
+        break;
+      }
+    }
+    if (col.count(name)) {
+      demo_cols.push_back(name);
+    } else if (need_identity) {
+      std::string found;
+      for (const auto& h : header) found += (found.empty() ? "" : ",") + Trim(h);
+      return Err(error, DatasetError::kMissingColumn,
+                 Status::InvalidArgument(origin + ": the header has no '" + name +
+                                         "' column to group by (header: " + found + ")"));
+    }
   }
   AddColumns(demo_cols, columns);
   for (size_t r = 1; r < records.size(); ++r) {
@@ -227,12 +252,12 @@ int64_t Dataset::identity_images() const {
 int64_t Dataset::images() const { return identity_images() + static_cast<int64_t>(nonmated.size()); }
 
 Result<Dataset> ParseDatasetCsv(const std::string& text, const fs::path& base_dir, const std::string& origin,
-                                DatasetError* error) {
+                                DatasetError* error, const std::vector<std::string>& group_by) {
   Dataset d;
   d.origin = origin;
   d.layout = "csv";
   std::vector<CsvRow> rows;
-  LFR_RETURN_IF_ERROR(ParseRows(text, base_dir, origin, true, &rows, &d.columns, error));
+  LFR_RETURN_IF_ERROR(ParseRows(text, base_dir, origin, true, group_by, &rows, &d.columns, error));
   std::map<std::string, std::string> seen;
   std::map<std::string, size_t> index;
   for (auto& row : rows) {
@@ -246,7 +271,7 @@ Result<Dataset> ParseDatasetCsv(const std::string& text, const fs::path& base_di
   return d;
 }
 
-Result<Dataset> LoadDataset(const fs::path& path, DatasetError* error) {
+Result<Dataset> LoadDataset(const fs::path& path, DatasetError* error, const std::vector<std::string>& group_by) {
   if (error) *error = DatasetError::kNone;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -257,7 +282,12 @@ Result<Dataset> LoadDataset(const fs::path& path, DatasetError* error) {
   if (!fs::is_directory(path, ec)) {
     auto text = ReadCsv(path, error);
     if (!text.ok()) return text.status();
-    return ParseDatasetCsv(*text, Normal(path).parent_path(), path.string(), error);
+    return ParseDatasetCsv(*text, Normal(path).parent_path(), path.string(), error, group_by);
+  }
+  if (!group_by.empty()) {
+    return Err(error, DatasetError::kMissingColumn,
+               Status::InvalidArgument("data set " + path.string() +
+                                       " is a folder: grouping by a column (--group-by) needs a CSV data set"));
   }
   Dataset d;
   d.origin = path.string();
@@ -292,7 +322,7 @@ Result<Dataset> LoadDataset(const fs::path& path, DatasetError* error) {
   return d;
 }
 
-Status LoadNonMated(const fs::path& path, Dataset* d, DatasetError* error) {
+Status LoadNonMated(const fs::path& path, Dataset* d, DatasetError* error, const std::vector<std::string>& group_by) {
   if (error) *error = DatasetError::kNone;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -315,7 +345,8 @@ Status LoadNonMated(const fs::path& path, Dataset* d, DatasetError* error) {
     auto text = ReadCsv(path, error);
     if (!text.ok()) return text.status();
     std::vector<CsvRow> rows;
-    LFR_RETURN_IF_ERROR(ParseRows(*text, Normal(path).parent_path(), path.string(), false, &rows, &d->columns, error));
+    LFR_RETURN_IF_ERROR(
+        ParseRows(*text, Normal(path).parent_path(), path.string(), false, group_by, &rows, &d->columns, error));
     for (auto& r : rows) images.push_back({std::move(r.image), std::move(r.demographics), r.line});
   }
   for (const auto& im : images) {

@@ -73,7 +73,7 @@ struct Dataset {
   std::vector<DatasetImage> nonmated;       // the non-mated set, in listing order
   std::string nonmated_origin;              // "" when there is none
   // Demographic columns present (in the identity set or the non-mated set), canonical
-  // order: sex, ethnicity, age_band.
+  // order: sex, ethnicity, age_band, then the --group-by columns by name.
   std::vector<std::string> columns;
 
   int64_t images() const;
@@ -81,15 +81,22 @@ struct Dataset {
 };
 
 // Loads the identity set from a folder or a .csv file (see above). `error` (optional)
-// receives the kind of a failure.
-Result<Dataset> LoadDataset(const std::filesystem::path& path, DatasetError* error = nullptr);
+// receives the kind of a failure. group_by names further CSV columns to report figures by
+// (`--group-by`: a camera, a custody suite, a quality band), read like the demographic
+// ones under their lower-case names; the identity set must have each (kMissingColumn),
+// and a folder data set cannot have any.
+Result<Dataset> LoadDataset(const std::filesystem::path& path, DatasetError* error = nullptr,
+                            const std::vector<std::string>& group_by = {});
 // Loads the non-mated set into dataset->nonmated (and its columns into dataset->columns);
-// an image already in the identity set is a kDuplicateImage error.
-Status LoadNonMated(const std::filesystem::path& path, Dataset* dataset, DatasetError* error = nullptr);
+// an image already in the identity set is a kDuplicateImage error. A group_by column the
+// non-mated CSV lacks is "not recorded" for its images.
+Status LoadNonMated(const std::filesystem::path& path, Dataset* dataset, DatasetError* error = nullptr,
+                    const std::vector<std::string>& group_by = {});
 // Parses CSV text of an identity set (base_dir resolves relative paths; origin names the
 // file in messages). Images are checked to exist.
 Result<Dataset> ParseDatasetCsv(const std::string& text, const std::filesystem::path& base_dir,
-                                const std::string& origin, DatasetError* error = nullptr);
+                                const std::string& origin, DatasetError* error = nullptr,
+                                const std::vector<std::string>& group_by = {});
 
 // The protocol's needs: at least one identity with min_images images (identify: enrolment
 // reserve + 1 probe; verify: 2 for a mated pair) and, for verify, two identities. An

@@ -189,6 +189,36 @@ TEST_F(DatasetErrorTest, MissingRequiredColumn) {
   EXPECT_THAT(s.message(), HasSubstr("no 'image' column"));
 }
 
+// --group-by columns: read under their lower-case names after the demographic ones; the
+// identity set must have each, a non-mated set may lack one, a folder cannot group.
+TEST_F(DatasetErrorTest, GroupByColumns) {
+  DatasetError kind;
+  Write(root_ / "d.csv", "image,identity,Camera,sex\na.jpg,A,door,Male\nb.jpg,A,street,\n");
+  auto d = LoadDataset(root_ / "d.csv", &kind, {"camera"});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->columns, (std::vector<std::string>{kSex, "camera"}));
+  EXPECT_EQ(d->identities[0].images[0].demographics.at("camera"), "door");
+  EXPECT_EQ(d->identities[0].images[1].demographics.at("camera"), "street");
+  // Without --group-by the column is not read.
+  auto plain = LoadDataset(root_ / "d.csv", &kind);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->identities[0].images[0].demographics.count("camera"), 0u);
+  // A non-mated CSV without the column: its images have it unrecorded.
+  Write(root_ / "nm.csv", "image\nc.jpg\n");
+  ASSERT_TRUE(LoadNonMated(root_ / "nm.csv", &*d, &kind, {"camera"}).ok());
+  EXPECT_EQ(d->nonmated[0].demographics.count("camera"), 0u);
+  auto missing = LoadDataset(root_ / "d.csv", &kind, {"camera", "suite"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(kind, DatasetError::kMissingColumn);
+  EXPECT_THAT(missing.status().message(), HasSubstr("no 'suite' column to group by"));
+  fs::create_directories(root_ / "folder" / "A");
+  Touch(root_ / "folder" / "A" / "x.jpg");
+  auto folder = LoadDataset(root_ / "folder", &kind, {"camera"});
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(kind, DatasetError::kMissingColumn);
+  EXPECT_THAT(folder.status().message(), HasSubstr("needs a CSV data set"));
+}
+
 TEST_F(DatasetErrorTest, UnreadableCsv) {
   DatasetError kind;
   auto quote = Csv("image,identity\na.jpg,\"A\n", &kind);
