@@ -205,8 +205,8 @@ TEST_F(EnrolTest, LfwPhotosWithBystandersEnrolTheCentralFace) {
   const std::vector<std::string> enrolled = {
       "Barbara_Walters",    // 0.74, cut by the left edge
       "Ralph_Klein",        // 0.96, cut by the edge
-      "Susan_Sarandon",     // 0.99, fails the quality gate
-      "Tom_Harkin",         // 0.99, fails the quality gate
+      "Susan_Sarandon",     // 0.99, fails the quality gate (turned 72 deg)
+      "Jose_Sarney",        // 0.95, fails the quality gate (a box wider than tall)
       "Iain_Duncan_Smith",  // 0.46, behind
   };
   const std::vector<std::string> refused = {
