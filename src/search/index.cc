@@ -281,10 +281,12 @@ struct RerankFaceIndex::Impl {
     for (int j = 0; j < dim; ++j) acc += faiss::decode_fp16(s[j]) * q[j];
     return acc;
   }
-  int64_t DefaultShortlist(Proposer p, int k) const {
-    return p == Proposer::kPqFastScan ? std::max<int64_t>(int64_t{200} * k, 4000) : std::max<int64_t>(16 * k, 256);
-  }
 };
+
+int64_t DefaultShortlist(Proposer p, int k, int64_t n) {
+  return p == Proposer::kPqFastScan ? std::max<int64_t>({int64_t{200} * k, 4000, n / 1250})
+                                    : std::max<int64_t>(int64_t{16} * k, 256);
+}
 
 namespace {
 // The largest m <= want that divides dim (PQ needs M | dim).
@@ -431,7 +433,7 @@ std::string RerankFaceIndex::Describe() const {
   }
   s << " + exact re-rank of "
     << (impl_->shortlist > 0 ? std::to_string(impl_->shortlist)
-                             : (impl_->ivf ? "max(16k, 256)" : "max(200k, 4000)"))
+                             : (impl_->ivf ? "max(16k, 256)" : "max(200k, 4000, n/1250)"))
     << " from " << (impl_->fp16 ? "float16" : "float32") << " vectors";
   return s.str();
 }
@@ -571,7 +573,7 @@ Result<std::vector<SearchHit>> RerankFaceIndex::Search(std::span<const float> qu
   std::vector<SearchHit> hits;
   if (n == 0) return hits;
   const int64_t want = impl_->shortlist > 0 ? std::max<int64_t>(impl_->shortlist, k)
-                                            : impl_->DefaultShortlist(proposer_, k);
+                                            : DefaultShortlist(proposer_, k, n);
   const int64_t kk = std::min(want, n);
   std::vector<float> d(kk);
   std::vector<int64_t> l(kk);

@@ -154,13 +154,21 @@ enum class Proposer {
   kIvfPq,       // IVF cells + 8-bit PQ, nprobe cells scanned
 };
 
+// The shortlist re-ranked exactly when ApproxOptions::shortlist is 0, for top-k of n faces.
+// Fast-scan: max(200 k, 4000, n / 1250): it grows with the gallery, because ten times the
+// faces need about twice the shortlist for the same recall@20 (docs/PERFORMANCE.md, `lfr
+// bench search`: 4,000 gives 0.994 at 1M but 0.989 at 10M; 8,000 gives 0.995 at 10M, p95
+// 57 ms). IVF-PQ: max(16 k, 256).
+int64_t DefaultShortlist(Proposer p, int k, int64_t n);
+
 struct ApproxOptions {
   Proposer proposer = Proposer::kPqFastScan;
   int pq_bytes = 0;        // bytes per face code; 0 = dim / 16 (fast-scan: 2 sub-quantisers of 4
                            // bits a byte, 8 dimensions each) or dim / 4 (IVF-PQ: one 8-bit
                            // sub-quantiser a byte)
   int shortlist = 0;       // candidates re-ranked exactly; 0 = the proposer's default
-                           // (fast-scan max(200 k, 4000): recall@20 0.989 at 2000, 0.994 at 4000 on 1M faces; IVF-PQ max(16 k, 256)), measured
+                           // (fast-scan max(200 k, 4000, n / 1250) for n faces: recall@20 0.994 at 4000 on 1M
+                           // faces, 0.995 at 8000 on 10M; IVF-PQ max(16 k, 256)), measured
                            // by `lfr bench search` (docs/PERFORMANCE.md)
   bool float16_store = false;  // keep the re-rank vectors as float16 (half the memory)
   int64_t train_size = 0;  // vectors used to train; 0 = min(n, 65536) (IVF: >= 32 * nlist)

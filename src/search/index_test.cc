@@ -304,6 +304,17 @@ TEST(FaceIndexFastScan, RemovedIdsAreNeverReturned) {
   ExpectRemovedNeverReturned(**built, s);
 }
 
+// The measured shortlists: 4,000 up to 5M faces, 8,000 at 10M (recall@20 0.9947 there,
+// 0.9885 with 4,000), more for a larger top-k.
+TEST(FaceIndexFastScan, DefaultShortlistGrowsWithTheGallery) {
+  EXPECT_EQ(DefaultShortlist(Proposer::kPqFastScan, 20, 100000), 4000);
+  EXPECT_EQ(DefaultShortlist(Proposer::kPqFastScan, 20, 1000000), 4000);
+  EXPECT_EQ(DefaultShortlist(Proposer::kPqFastScan, 20, 5000000), 4000);
+  EXPECT_EQ(DefaultShortlist(Proposer::kPqFastScan, 20, 10000000), 8000);
+  EXPECT_EQ(DefaultShortlist(Proposer::kPqFastScan, 50, 1000000), 10000);
+  EXPECT_EQ(DefaultShortlist(Proposer::kIvfPq, 20, 10000000), 320);
+}
+
 TEST(FaceIndexFastScan, IsTheDefaultAboveTheThreshold) {
   auto s = MakeFaces(300, 4, 32, 6);
   FaceIndexOptions o;
