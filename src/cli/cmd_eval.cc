@@ -1,4 +1,5 @@
-// `lfr eval verify` and `lfr eval identify`: OpenLFR measuring itself on the public LFW and
+// `lfr eval verify`, `lfr eval identify` and `lfr eval report` (the equitability report,
+// eval/equitability.h): OpenLFR measuring itself on the public LFW and
 // FairFace data ($LFR_DATA), or on a force's own data set (--dataset, --non-mated; see
 // eval/dataset.h), through the same FaceAnalyzer the live system runs. The LFW + FairFace
 // identification run is itself built as a data set, so both take one path. See
@@ -16,6 +17,7 @@
 #include "cli/common.h"
 #include "eval/closed_set.h"
 #include "eval/dataset.h"
+#include "eval/equitability.h"
 #include "eval/det_plot.h"
 #include "eval/exclusions.h"
 #include "eval/line_plot.h"
@@ -24,6 +26,7 @@
 #include "eval/lfw.h"
 #include "eval/metrics.h"
 #include "match/calibration.h"
+#include "models/catalog.h"
 #include "util/paths.h"
 
 namespace lfr::cli {
@@ -62,6 +65,12 @@ struct EvalArgs {
   bool no_fairface = false;
   std::string write_calibration;
   std::string det_plot;
+  // report
+  std::string out;
+  std::string target_fpir = "1e-3";
+  std::string thresholds = "0.20:0.80:0.05";
+  int min_searches = 20;
+  std::string title;
   // closed-set
   int max_rank = 50;
   std::string cmc_plot;
@@ -137,7 +146,11 @@ std::string CommandLine(const EvalArgs& a) {
     s += " --seed " + std::to_string(a.seed) + " --pairs " + std::to_string(a.pairs);
     if (a.max_pairs_per_identity != 10) s += " --max-pairs-per-identity " + std::to_string(a.max_pairs_per_identity);
   }
-  if (a.subcommand == "identify") {
+  if (a.subcommand == "report") {
+    s += " --target-fpir " + a.target_fpir + " --thresholds " + a.thresholds;
+    if (a.min_searches != 20) s += " --min-searches " + std::to_string(a.min_searches);
+  }
+  if (a.subcommand == "identify" || a.subcommand == "report") {
     s += " --watchlist-size " + a.sizes + " --seed " + std::to_string(a.seed);
     if (a.max_probes != 10) s += " --max-probes " + std::to_string(a.max_probes);
     if (a.enrol_images != 1) s += " --enrol-images " + std::to_string(a.enrol_images);
@@ -474,36 +487,59 @@ void PrintGroups(std::ostream& o, const std::string& title, const std::vector<Gr
   }
 }
 
-void RunIdentify(const EvalArgs& a, Context& ctx) {
-  auto sizes = ParseSizes(a.sizes);
-  if (!sizes.ok()) return Fail(ctx, sizes.status());
-  auto exclusions = LoadExclusions(a);
-  if (!exclusions.ok()) return Fail(ctx, exclusions.status());
-  const int reserve = std::max(a.reserve, a.enrol_images);
-  // The data set: --dataset (+ --non-mated), or LFW (identities) + FairFace (non-mated).
+// One open-set identification run as `lfr eval identify` and `lfr eval report` make it:
+// the data set loaded (--dataset or LFW + FairFace, exclusions applied), embedded, and
+// RunIdentification at the given sizes (empty: the standard sizes the data supports).
+struct IdentifyRun {
   Dataset data;
   int64_t excluded = 0;
-  const bool own = !a.dataset.empty();
+  bool own = false;
+  std::string data_name, nonmated_name;
+  Exclusions exclusions;
+  std::unique_ptr<FaceExtractor> ex;
+  ExtractStats st;
+  std::vector<EvalIdentity> ids;
+  IdentifyOptions io;
+  std::vector<SizeResult> res;
+  double secs = 0;
+  EvalArgs args;  // as run (the sizes a --dataset run chose), for provenance
+};
+
+// Runs it; on failure reports to ctx (exit code set) and returns nullptr.
+std::unique_ptr<IdentifyRun> RunIdentifyProtocol(const EvalArgs& a, Context& ctx, std::vector<int> sizes) {
+  auto run = std::make_unique<IdentifyRun>();
+  auto fail = [&](const Status& s) {
+    Fail(ctx, s);
+    return std::unique_ptr<IdentifyRun>();
+  };
+  auto exclusions = LoadExclusions(a);
+  if (!exclusions.ok()) return fail(exclusions.status());
+  run->exclusions = std::move(exclusions).value();
+  const int reserve = std::max(a.reserve, a.enrol_images);
+  // The data set: --dataset (+ --non-mated), or LFW (identities) + FairFace (non-mated).
+  Dataset& data = run->data;
+  int64_t& excluded = run->excluded;
+  const bool own = run->own = !a.dataset.empty();
   if (own) {
-    auto d = LoadUserDataset(a, *exclusions, reserve + 1, 2, &excluded);
-    if (!d.ok()) return Fail(ctx, d.status());
+    auto d = LoadUserDataset(a, run->exclusions, reserve + 1, 2, &excluded);
+    if (!d.ok()) return fail(d.status());
     data = std::move(d).value();
-    if (!a.sizes_given) {
+    if (sizes.empty()) {
       // The standard sizes the data supports as mated watchlists, else all it has.
       int eligible = 0;
       for (const auto& id : data.identities) eligible += static_cast<int>(id.images.size()) > reserve;
-      sizes->clear();
       for (int n : {100, 1000, 5000}) {
-        if (n <= eligible) sizes->push_back(n);
+        if (n <= eligible) sizes.push_back(n);
       }
-      if (sizes->empty()) sizes->push_back(eligible);
+      if (sizes.empty()) sizes.push_back(eligible);
     }
   } else {
+    if (sizes.empty()) sizes = {100, 1000, 5000};
     auto root = DataRoot(a, "lfw/images");
-    if (!root.ok()) return Fail(ctx, root.status());
+    if (!root.ok()) return fail(root.status());
     const fs::path lfw = *root / "lfw";
     auto people = ScanLfwPeople(lfw);
-    if (!people.ok()) return Fail(ctx, people.status());
+    if (!people.ok()) return fail(people.status());
     std::map<std::string, std::string> sex;
     if (auto labels = LoadLfwSexLabels(lfw / "labels" / "lfw_identity_sex_from_gender_lists.csv"); labels.ok()) {
       sex = std::move(labels).value();
@@ -513,35 +549,38 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
     std::vector<FairFaceImage> fairface;
     if (!a.no_fairface) {
       auto ff = LoadFairFace(*root / "fairface-dev");
-      if (!ff.ok()) return Fail(ctx, ff.status());
+      if (!ff.ok()) return fail(ff.status());
       fairface = std::move(ff).value();
     }
     data = LfwFairFaceDataset(lfw, *people, sex, fairface);
-    excluded = ExcludeFromDataset(*exclusions, &data);
+    excluded = ExcludeFromDataset(run->exclusions, &data);
   }
   std::string sizes_text;
-  for (int n : *sizes) sizes_text += (sizes_text.empty() ? "" : ",") + std::to_string(n);
-  EvalArgs args = a;  // as run (the sizes a --dataset run chose), for provenance
-  args.sizes = sizes_text;
+  for (int n : sizes) sizes_text += (sizes_text.empty() ? "" : ",") + std::to_string(n);
+  run->args = a;
+  run->args.sizes = sizes_text;
   if (!a.write_dataset.empty()) {
     Status w = WriteDatasetCsv(data, a.write_dataset);
-    if (!w.ok()) return Fail(ctx, w);
+    if (!w.ok()) return fail(w);
   }
   auto ex = MakeExtractor(a, ctx);
-  if (!ex.ok()) return FailModel(ctx, ex.status());
+  if (!ex.ok()) {
+    FailModel(ctx, ex.status());
+    return nullptr;
+  }
+  run->ex = std::move(ex).value();
   const auto t0 = std::chrono::steady_clock::now();
 
   const std::vector<fs::path> paths = DatasetPaths(data);
   std::vector<ImageResult> results;
-  ExtractStats st;
-  Status s = (*ex)->Run(paths, "identify: embedding", &results, &st);
-  if (!s.ok()) return Fail(ctx, s);
-  std::vector<EvalIdentity> ids = ToEvalIdentities(data, &results);
-  const std::string data_name = own ? "data set " + data.origin : a.no_fairface ? "LFW" : "LFW + FairFace";
-  const std::string nonmated_name = own ? "from the non-mated set" : "FairFace";
+  Status s = run->ex->Run(paths, "identify: embedding", &results, &run->st);
+  if (!s.ok()) return fail(s);
+  run->ids = ToEvalIdentities(data, &results);
+  run->data_name = own ? "data set " + data.origin : a.no_fairface ? "LFW" : "LFW + FairFace";
+  run->nonmated_name = own ? "from the non-mated set" : "FairFace";
 
-  IdentifyOptions io;
-  io.watchlist_sizes = *sizes;
+  IdentifyOptions& io = run->io;
+  io.watchlist_sizes = sizes;
   io.seed = a.seed;
   io.max_probes_per_person = a.max_probes;
   io.enrol_images = a.enrol_images;
@@ -549,10 +588,35 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
   io.flip = !a.no_flip;
   io.quality_gate = a.quality_gate;
   io.enrolment_rules = !a.no_enrolment_rules;
-  auto res = RunIdentification(ids, io);
-  if (!res.ok()) return Fail(ctx, res.status());
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto res = RunIdentification(run->ids, io);
+  if (!res.ok()) return fail(res.status());
+  run->res = std::move(res).value();
+  run->secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return run;
+}
 
+void RunIdentify(const EvalArgs& a, Context& ctx) {
+  std::vector<int> sizes;  // empty: the standard sizes the data supports (RunIdentifyProtocol)
+  if (a.dataset.empty() || a.sizes_given) {
+    auto parsed = ParseSizes(a.sizes);
+    if (!parsed.ok()) return Fail(ctx, parsed.status());
+    sizes = std::move(parsed).value();
+  }
+  std::unique_ptr<IdentifyRun> run = RunIdentifyProtocol(a, ctx, sizes);
+  if (!run) return;
+  const Dataset& data = run->data;
+  const int64_t excluded = run->excluded;
+  const bool own = run->own;
+  const Exclusions* exclusions = &run->exclusions;
+  const std::unique_ptr<FaceExtractor>* ex = &run->ex;
+  const std::vector<SizeResult>* res = &run->res;
+  const std::vector<EvalIdentity>& ids = run->ids;
+  const IdentifyOptions& io = run->io;
+  const EvalArgs& args = run->args;
+  const ExtractStats& st = run->st;
+  const double secs = run->secs;
+  const std::string& data_name = run->data_name;
+  const std::string& nonmated_name = run->nonmated_name;
   nlohmann::json calibration_json;
   if (!a.write_calibration.empty()) {
     const auto tc = std::chrono::steady_clock::now();
@@ -702,6 +766,156 @@ void RunIdentify(const EvalArgs& a, Context& ctx) {
 }
 
 // ---------------------------------------------------------------- closed-set
+
+// "1e-3", "0.001" or "1/6000" -> the rate; InvalidArgument unless 0 < rate < 1.
+Result<double> ParseRate(const std::string& text) {
+  double v = 0;
+  try {
+    size_t used = 0;
+    if (const size_t slash = text.find('/'); slash != std::string::npos) {
+      const double num = std::stod(text.substr(0, slash), &used);
+      if (used != slash) throw std::invalid_argument(text);
+      const std::string den_text = text.substr(slash + 1);
+      const double den = std::stod(den_text, &used);
+      if (used != den_text.size() || den <= 0) throw std::invalid_argument(text);
+      v = num / den;
+    } else {
+      v = std::stod(text, &used);
+      if (used != text.size()) throw std::invalid_argument(text);
+    }
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--target-fpir: '" + text + "' is not a rate (e.g. 1e-3, 0.001 or 1/6000)");
+  }
+  if (!(v > 0 && v < 1)) return Status::InvalidArgument("--target-fpir: " + text + " must lie between 0 and 1");
+  return v;
+}
+
+// "LO:HI:STEP" or "a,b,c" -> ascending thresholds in [-1, 1]; InvalidArgument otherwise.
+Result<std::vector<float>> ParseThresholds(const std::string& text) {
+  std::vector<float> out;
+  const auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("--thresholds: '" + text + "' " + why + " (e.g. 0.2:0.8:0.05 or 0.3,0.4,0.5)");
+  };
+  try {
+    if (text.find(':') != std::string::npos) {
+      std::vector<double> p;
+      std::stringstream ss(text);
+      std::string part;
+      while (std::getline(ss, part, ':')) {
+        size_t used = 0;
+        p.push_back(std::stod(part, &used));
+        if (used != part.size()) return bad("is not LO:HI:STEP");
+      }
+      if (p.size() != 3 || !(p[2] > 0) || !(p[1] >= p[0])) return bad("is not LO:HI:STEP with LO <= HI and STEP > 0");
+      const int n = static_cast<int>(std::floor((p[1] - p[0]) / p[2] + 1e-6)) + 1;
+      if (n > 1000) return bad("has more than 1,000 thresholds");
+      for (int k = 0; k < n; ++k) out.push_back(static_cast<float>(p[0] + k * p[2]));
+    } else {
+      std::stringstream ss(text);
+      std::string part;
+      while (std::getline(ss, part, ',')) {
+        size_t used = 0;
+        out.push_back(std::stof(part, &used));
+        if (used != part.size()) return bad("is not a list of numbers");
+      }
+    }
+  } catch (const std::exception&) {
+    return bad("is not a list of numbers");
+  }
+  if (out.empty()) return bad("is empty");
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (!(out[k] >= -1 && out[k] <= 1)) return bad("has a threshold outside [-1, 1]");
+    if (k > 0 && !(out[k] > out[k - 1])) return bad("is not ascending");
+  }
+  return out;
+}
+
+// lfr eval report: the equitability report (eval/equitability.h) of one identification run
+// at the deployment's watchlist size.
+void RunReport(const EvalArgs& a, Context& ctx) {
+  auto target = ParseRate(a.target_fpir);
+  if (!target.ok()) return Fail(ctx, target.status());
+  auto thresholds = ParseThresholds(a.thresholds);
+  if (!thresholds.ok()) return Fail(ctx, thresholds.status());
+  auto sizes = ParseSizes(a.sizes);
+  if (!sizes.ok()) return Fail(ctx, sizes.status());
+  if (sizes->size() != 1) {
+    return Fail(ctx, Status::InvalidArgument("--watchlist-size: the report is for one watchlist size (the deployment's)"));
+  }
+  std::unique_ptr<IdentifyRun> run = RunIdentifyProtocol(a, ctx, *sizes);
+  if (!run) return;
+  const SizeResult& r = run->res.front();
+  EquitabilityOptions eo;
+  eo.target_fpir = *target;
+  eo.thresholds = *thresholds;
+  eo.min_searches = a.min_searches;
+  auto report = BuildEquitabilityReport(r, eo);
+  if (!report.ok()) return Fail(ctx, report.status());
+
+  ReportDescription d;
+  if (!a.title.empty()) d.title = a.title;
+  d.data = run->own ? DescribeDataset(run->data)
+                    : std::string("LFW (people with their images, sex labels from the LFW gender lists)") +
+                          (a.no_fairface ? "" : " + FairFace-dev (one image per person; sex, race and age labels)") +
+                          ": " + std::to_string(run->st.images) + " images, " + std::to_string(run->st.no_face) +
+                          " without a detected face";
+  d.protocol = "Open-set 1:N identification at rank 1. A watchlist of " + std::to_string(r.watchlist_size) + " (" +
+               std::to_string(r.mated_people) + " people with further images + " + std::to_string(r.filler) +
+               " filler), " + std::to_string(a.enrol_images) + " enrolment image(s) each" +
+               (run->io.enrolment_rules ? ", chosen by the product's enrolment rules" : "") +
+               "; searches of the other images of the people on it (at most " + std::to_string(a.max_probes) +
+               " each) and of people not on it. Seed " + std::to_string(a.seed) + ".";
+  d.detector = run->ex->detector_id();
+  d.recogniser = run->ex->recogniser_id() + (run->io.flip ? " (face + mirror averaged)" : "");
+  if (auto catalog = Catalog::Load(); catalog.ok()) {
+    if (const ModelSpec* m = catalog->Find(run->ex->recogniser_id())) {
+      d.recogniser_licence = m->licence + (m->licence_note.empty() ? "" : ": " + m->licence_note);
+    }
+  }
+  d.command = CommandLine(run->args);
+  d.date = UtcNow();
+  d.version = LFR_VERSION;
+  d.notes.push_back(ExclusionLine(run->exclusions, run->excluded, "images", run->own));
+  if (run->io.enrolment_rules) {
+    std::string refused = "Failures to enrol: " + std::to_string(r.failures_to_enrol) +
+                          "; enrolment images the product refused: " + std::to_string(r.enrolment_refused);
+    const char* sep = " (";
+    for (const auto& [why, n] : r.enrolment_refusals) {
+      refused += sep + why + ": " + std::to_string(n);
+      sep = "; ";
+    }
+    d.notes.push_back(refused + (r.enrolment_refusals.empty() ? "" : ")"));
+  }
+  d.notes.push_back("Searches not made (no face found" + std::string(run->io.quality_gate ? " or below the quality gate" : "") +
+                    "): " + std::to_string(r.mated_not_searched) + " mated (counted as misses), " +
+                    std::to_string(r.nonmated_not_searched) + " non-mated.");
+  Status w = WriteEquitabilityReport(a.out, *report, d);
+  if (!w.ok()) return Fail(ctx, w);
+
+  const EquitabilityReport& e = *report;
+  if (a.json) {
+    *ctx.out << EquitabilityJson(e, d).dump(2) << "\n";
+    return;
+  }
+  std::ostream& o = *ctx.out;
+  o << "Equitability report: " << (fs::path(a.out) / "index.html").string() << "\n";
+  o << "watchlist " << e.watchlist_size << ", " << e.mated_searches << " mated and " << e.nonmated_searches
+    << " non-mated searches, recogniser " << d.recogniser << "\n";
+  if (e.operating.choice.resolvable) {
+    o << "threshold for FPIR " << a.target_fpir << ": " << Num(e.operating.choice.threshold) << " (FPIR "
+      << Num(e.operating.choice.achieved.value(), 5) << ", FNIR " << Num(e.operating.fnir.value()) << ")\n";
+  } else {
+    o << "FPIR " << a.target_fpir << " cannot be resolved with " << e.nonmated_searches << " non-mated searches\n";
+  }
+  o << "max/min FPIR ratio between groups there: "
+    << (e.fpir_max_min > 0 ? Num(e.fpir_max_min, 2) + " (by " + e.fpir_max_min_column + ")"
+                           : std::string("undefined (a group with no false positive)"))
+    << "\n";
+  auto text = [](const std::optional<float>& t) { return t ? Num(*t, 2) : std::string("none in the range"); };
+  o << "lowest threshold from which no group differs significantly: " << text(e.lowest_equitable)
+    << " (FPIR alone " << text(e.lowest_equitable_fpir) << ", FNIR alone " << text(e.lowest_equitable_fnir) << ")\n";
+}
+
 
 void RunClosedSetEval(const EvalArgs& a, Context& ctx) {
   auto root = DataRoot(a, "lfw/images");
@@ -898,6 +1112,39 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
     ia->sizes_given = sizes_opt->count() > 0;
     RunIdentify(*ia, ctx);
   });
+
+  auto ra = std::make_shared<EvalArgs>();
+  ra->subcommand = "report";
+  ra->sizes = "1000";
+  CLI::App* rep = eval->add_subcommand(
+      "report",
+      "The equitability report a force can publish (HTML, printable, with report.json and a DET per group as "
+      "PNG/SVG): the data described, FNIR and FPIR per demographic group with 95 % intervals over a range of "
+      "thresholds, the lowest threshold from which no group differs significantly, and the threshold for a "
+      "target FPIR at the deployment's watchlist size with the groups' max/min FPIR ratio there.");
+  AddCommon(rep, ra.get());
+  AddDataset(rep, ra.get());
+  AddSampling(rep, ra.get());
+  rep->add_option("--out", ra->out, "Folder to write index.html, report.json and det-<column>.png/.svg into")
+      ->required();
+  rep->add_option("--watchlist-size", ra->sizes, "The deployment's watchlist size")->capture_default_str();
+  rep->add_option("--target-fpir", ra->target_fpir, "The operating point: FPIR at that size (1e-3, 0.001, 1/6000)")
+      ->capture_default_str();
+  rep->add_option("--thresholds", ra->thresholds, "Thresholds of the tables: LO:HI:STEP or a,b,c (ascending)")
+      ->capture_default_str();
+  rep->add_option("--min-searches", ra->min_searches, "Groups with fewer searches are shown but not compared")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  rep->add_option("--title", ra->title, "The report's title");
+  rep->add_option("--enrol-images", ra->enrol_images, "Images averaged into each enrolment")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  rep->add_option("--reserve", ra->reserve, "Images per person reserved for enrolment before the probes start")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  rep->add_flag("--quality-gate", ra->quality_gate, "Do not search probes that fail the quality gate");
+  rep->add_flag("--no-fairface", ra->no_fairface, "Leave out the FairFace non-mated probes");
+  rep->callback([ra, &ctx] { RunReport(*ra, ctx); });
 
   auto ca = std::make_shared<EvalArgs>();
   ca->subcommand = "closed-set";

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "cli/cli.h"
 #include "eval/lfw.h"
@@ -253,6 +254,66 @@ TEST(EvalDatasetCliTest, VerifyDrawsSeededPairsFromTheDataset) {
   auto bad = RunLfr({"eval", "verify", "--dataset", small.string()});
   EXPECT_EQ(bad.code, kExitBadInput) << bad.err;
   EXPECT_THAT(bad.err, HasSubstr("fewer than the 10 folds"));
+}
+
+// lfr eval report on a force's own data (the CSVs above, EdgeFace as the strongest installed
+// recogniser): the page, report.json and a DET per sex group come out, the recogniser's
+// non-operational licence is on the page, and bad options are refused before any work.
+TEST(EvalDatasetCliTest, ReportWritesTheEquitabilityPageForOwnData) {
+  auto lfw = lfr::testing::FindData("lfw/images");
+  auto ff = lfr::testing::FindData("fairface-dev/labels.csv");
+  auto home = lfr::testing::HomeWithModels("eval-report", {"yunet-2022mar", "edgeface-xs-q"});
+  if (!lfw || !ff || !home) LFR_MISSING_SHARED_("models, lfw/images and fairface-dev");
+  const Fixture f = MakeCsvs(*lfw, ff->parent_path(), 24);
+  lfr::testing::ScopedEnv env("LFR_HOME", home->string());
+  const fs::path out = f.dir / "report";
+  const std::vector<std::string> base = {"eval", "report", "--dataset", f.identities.string(), "--non-mated",
+                                         f.nonmated.string(), "--cache", (f.dir / "cache").string(),
+                                         "--watchlist-size", "6", "--out", out.string()};
+  std::vector<std::string> args = base;
+  for (const char* x : {"--target-fpir", "1/30", "--thresholds", "0.2:0.6:0.1", "--title", "Force <X> report"}) {
+    args.push_back(x);
+  }
+  auto r = RunLfr(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr((out / "index.html").string()));
+  EXPECT_THAT(r.out, HasSubstr("recogniser edgeface-xs-q"));
+  EXPECT_THAT(r.out, HasSubstr("lowest threshold from which no group differs significantly"));
+  const std::string html = lfr::testing::ReadFileBytes(out / "index.html");
+  EXPECT_THAT(html, HasSubstr("<title>Force &lt;X&gt; report</title>"));
+  EXPECT_THAT(html, HasSubstr("FNIR by sex"));
+  EXPECT_THAT(html, HasSubstr("FPIR by ethnicity"));
+  EXPECT_THAT(html, HasSubstr("FPIR by age_band"));
+  EXPECT_THAT(html, HasSubstr("CC-BY-NC"));            // the licence warning
+  EXPECT_THAT(html, HasSubstr("lfr eval report --dataset"));
+  const auto j = nlohmann::json::parse(lfr::testing::ReadFileBytes(out / "report.json"));
+  EXPECT_EQ(j["watchlist_size"], 6);
+  EXPECT_EQ(j["nonmated_searches"], 30);             // 24 strangers + the 6 one-image people
+  EXPECT_GT(j["mated_searches"].get<int>(), 0);
+  ASSERT_EQ(j["thresholds"].size(), 5u);
+  EXPECT_NEAR(j["thresholds"][4]["threshold"].get<double>(), 0.6, 1e-6);
+  EXPECT_NEAR(j["operating_point"]["target_fpir"].get<double>(), 1.0 / 30, 1e-12);
+  EXPECT_TRUE(j["operating_point"]["resolvable"].get<bool>());
+  EXPECT_FALSE(cv::imread((out / "det-sex.png").string()).empty());
+
+  // Bad options: exit 2 with the reason, nothing written.
+  const fs::path none = f.dir / "not-written";
+  auto bad = [&](std::vector<std::string> extra, const std::string& why) {
+    std::vector<std::string> a = {"eval", "report", "--dataset", f.identities.string(), "--out", none.string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    auto b = RunLfr(a);
+    EXPECT_EQ(b.code, kExitBadInput) << b.err;
+    EXPECT_THAT(b.err, HasSubstr(why));
+    EXPECT_FALSE(fs::exists(none));
+  };
+  bad({"--target-fpir", "2"}, "must lie between 0 and 1");
+  bad({"--target-fpir", "one in six thousand"}, "is not a rate");
+  bad({"--thresholds", "0.5,0.4"}, "is not ascending");
+  bad({"--thresholds", "0.2:0.8"}, "LO:HI:STEP");
+  bad({"--watchlist-size", "6,10"}, "one watchlist size");
+  auto no_out = RunLfr({"eval", "report", "--dataset", f.identities.string()});
+  EXPECT_EQ(no_out.code, kExitBadInput);
+  EXPECT_THAT(no_out.err, HasSubstr("--out"));
 }
 
 // The default run (LFW-shaped folder + FairFace labels under --data) and the same data fed

@@ -78,7 +78,8 @@ std::vector<std::string> Columns(const std::vector<EvalIdentity>& ids) {
   return out;
 }
 
-// "1e-3" for powers of ten below 1 (the JSON key style: fnir_at_fpir_1e-3), else "%.3g".
+}  // namespace
+
 std::string FormatRate(double r) {
   if (r > 0 && r < 1) {
     const double l = std::log10(r);
@@ -89,8 +90,8 @@ std::string FormatRate(double r) {
   return buf;
 }
 
-GroupRate MakeGroup(const std::string& group, const Rate& rate, double reference,
-                    const std::string& what) {
+GroupRate MakeGroupRate(const std::string& group, const Rate& rate, double reference,
+                        const std::string& what) {
   GroupRate g;
   g.group = group;
   g.rate = rate;
@@ -106,16 +107,13 @@ GroupRate MakeGroup(const std::string& group, const Rate& rate, double reference
   return g;
 }
 
-// Max / min over the groups with searches, those named "unknown" left out.
-double RatioOf(const std::vector<GroupRate>& groups) {
+double GroupsMaxMin(const std::vector<GroupRate>& groups) {
   std::vector<double> v;
   for (const auto& g : groups) {
     if (g.rate.trials > 0 && g.group != "unknown") v.push_back(g.rate.value());
   }
   return MaxMinRatio(v);
 }
-
-}  // namespace
 
 nlohmann::json RateToJson(const Rate& r) {
   const Interval ci = r.ci();
@@ -315,6 +313,19 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
       }
     }
     r.nonmated_top = nm_top;
+    r.mated_scores = m_score;
+    for (const std::string& column : columns) {
+      for (const bool mated : {true, false}) {
+        const std::vector<Probe>& probes = mated ? mated_probes : nonmated_probes;
+        std::vector<std::string> labels(probes.size());
+        bool any = false;
+        for (size_t i = 0; i < probes.size(); ++i) {
+          labels[i] = Label(ids[probes[i].identity], *probes[i].source, column);
+          any = any || !labels[i].empty();
+        }
+        if (any) (mated ? r.mated_labels : r.nonmated_labels)[column] = std::move(labels);
+      }
+    }
     r.det = DetCurve(m_score, nm_top, o.det_points);
 
     std::vector<std::pair<std::string, double>> targets;
@@ -344,10 +355,10 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
           d.column = column;
           d.rate = mated ? "fnir" : "fpir";
           for (const auto& [g, v] : by) {
-            d.groups.push_back(mated ? MakeGroup(g, RateBelow(v, t), fnir_ref, "mated")
-                                     : MakeGroup(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
+            d.groups.push_back(mated ? MakeGroupRate(g, RateBelow(v, t), fnir_ref, "mated")
+                                     : MakeGroupRate(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
           }
-          d.max_min = RatioOf(d.groups);
+          d.max_min = GroupsMaxMin(d.groups);
           if (mated && column == "sex") {
             p.fnir_by_sex = d.groups;
             p.fnir_sex_max_min = d.max_min;
@@ -368,7 +379,7 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
           if (!g.empty()) by_sex_lfw[g].push_back(nm_top[i]);
         }
         for (const auto& [g, v] : by_sex_lfw) {
-          p.fpir_by_sex_lfw.push_back(MakeGroup(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
+          p.fpir_by_sex_lfw.push_back(MakeGroupRate(g, RateAtOrAbove(v, t), fpir_ref, "non-mated"));
         }
       }
       r.points.push_back(std::move(p));

@@ -137,7 +137,23 @@ struct SizeResult {
   std::vector<OperatingPoint> points;
   std::vector<DetPoint> det;
   std::vector<float> nonmated_top;    // top score per non-mated search (for calibration)
+  // Per search, so that rates can be recomputed at any threshold and per group
+  // (eval/equitability.h): each mated search's score (the mate's score when ranked first,
+  // else kNoScore (eval/metrics.h): a miss at every threshold), and per demographic column (as in the
+  // differentials) each mated / non-mated search's label, "" = not recorded.
+  std::vector<float> mated_scores;
+  std::map<std::string, std::vector<std::string>> mated_labels, nonmated_labels;
 };
+
+// "1e-3" for powers of ten below 1 (as in the JSON keys fnir_at_fpir_1e-3), else "%.3g".
+std::string FormatRate(double r);
+// A group's rate with its resolvability against a reference rate: resolvable when the
+// group has at least 3 / reference searches; else `note` says so in plain words.
+// `what` names the searches ("mated", "non-mated").
+GroupRate MakeGroupRate(const std::string& group, const Rate& rate, double reference, const std::string& what);
+// Max / min of the groups' rates, groups named "unknown" and groups without searches left
+// out; 0 = undefined (fewer than two groups, or a zero rate).
+double GroupsMaxMin(const std::vector<GroupRate>& groups);
 
 // Runs the protocol for every watchlist size. `identities` must hold the identity set's
 // people (in a stable order, e.g. by name) and the non-mated set's images. InvalidArgument for sizes < 1 or
