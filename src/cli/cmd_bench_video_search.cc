@@ -42,6 +42,7 @@ struct VideoSearchBenchArgs {
   int working_size = VideoSearchPipelineDefaults().detector.working_long_side;
   int detect_every = VideoSearchPipelineDefaults().detect_every;
   int embed_every = VideoSearchPipelineDefaults().tracker.embed_every;
+  float quality_gain = VideoSearchPipelineDefaults().tracker.quality_gain;
   int decoder_threads = 0;  // 0: the search's default
   float min_eye_px = QualityOptions{}.min_inter_eye_px;
   bool deblock = false;
@@ -103,7 +104,7 @@ void RunVideoSearchBench(const VideoSearchBenchArgs& args, Context& ctx) {
   nlohmann::json rows = nlohmann::json::array();
   if (!args.json) {
     *ctx.out << machine.str() << "; working size " << args.working_size << ", detect every " << args.detect_every
-             << ", embed every " << args.embed_every << ", eyes >= " << args.min_eye_px << " px, " << args.seconds << " s of video per run\n";
+             << ", embed every " << args.embed_every << ", quality gain " << args.quality_gain << ", eyes >= " << args.min_eye_px << " px, " << args.seconds << " s of video per run\n";
     *ctx.out << "clip                       thr  video_s  wall_s   x_rt  cpu_s  vid_s/cpu_s  load | ms/frame: "
                 "reader_cpu decode det align embed search | open_s  det_runs faces embeds | found\n";
   }
@@ -125,6 +126,7 @@ void RunVideoSearchBench(const VideoSearchBenchArgs& args, Context& ctx) {
       o.pipeline.detector.working_long_side = args.working_size;
       o.pipeline.detect_every = args.detect_every;
       o.pipeline.tracker.embed_every = args.embed_every;
+      o.pipeline.tracker.quality_gain = args.quality_gain;
       if (args.decoder_threads > 0) o.decoder_threads = args.decoder_threads;
       if (args.deblock) o.pipeline.camera.skip_loop_filter = false;
       o.pipeline.quality.min_inter_eye_px = args.min_eye_px;
@@ -158,6 +160,8 @@ void RunVideoSearchBench(const VideoSearchBenchArgs& args, Context& ctx) {
         st.detector_runs += u.stats.detector_runs;
         st.faces += u.stats.faces;
         st.embeddings += u.stats.embeddings;
+        st.faces_passed_quality += u.stats.faces_passed_quality;
+        st.tracks += u.stats.tracks;
       }
       // Appearances per unit (a unit loops its clip, so one person appears once per pass).
       std::map<std::string, int> per_subject;
@@ -192,6 +196,8 @@ void RunVideoSearchBench(const VideoSearchBenchArgs& args, Context& ctx) {
                             {"detector_runs", st.detector_runs},
                             {"faces", st.faces},
                             {"embeddings", st.embeddings},
+                            {"faces_passed_quality", st.faces_passed_quality},
+                            {"tracks", st.tracks},
                             {"appearances", per_subject},
                             {"best_fused", best}};
       rows.push_back(row);
@@ -246,6 +252,9 @@ void RegisterVideoSearchBench(CLI::App* bench, Context& ctx) {
       ->check(CLI::Range(1, 100))->capture_default_str();
   c->add_option("--embed-every", a->embed_every, "Re-embed a track at least every K frames")
       ->check(CLI::Range(0, 100000))->capture_default_str();
+  c->add_option("--quality-gain", a->quality_gain,
+                "Re-embed a track when its face quality beats the best embedded one by this much")
+      ->check(CLI::Range(0.0f, 1.0f))->capture_default_str();
   c->add_option("--decoder-threads", a->decoder_threads,
                 "Threads per video decoder (0 = the search's default: cores / threads)")
       ->check(CLI::Range(0, 64))->capture_default_str();
