@@ -50,6 +50,7 @@ void RegisterModelsCommand(CLI::App& app, Context& ctx);
 void RegisterDetectCommand(CLI::App& app, Context& ctx);
 void RegisterCompareCommand(CLI::App& app, Context& ctx);
 void RegisterEvalCommand(CLI::App& app, Context& ctx);
+void RegisterEvalVideoCommand(CLI::App* eval, Context& ctx);  // cmd_eval_video.cc
 void RegisterCalibrateCommand(CLI::App& app, Context& ctx);
 void RegisterWatchCommand(CLI::App& app, Context& ctx);
 void RegisterBenchCommand(CLI::App& app, Context& ctx);

@@ -1046,6 +1046,7 @@ void RegisterEvalCommand(CLI::App& app, Context& ctx) {
       "eval", "Measure accuracy on public data ($LFR_DATA) or your own (--dataset): LFW verification, open-set and "
               "closed-set identification, demographic differentials, threshold calibration (docs/ACCURACY.md).");
   eval->require_subcommand(1);
+  RegisterEvalVideoCommand(eval, ctx);
 
   auto va = std::make_shared<EvalArgs>();
   CLI::App* verify = eval->add_subcommand(

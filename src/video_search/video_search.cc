@@ -145,7 +145,9 @@ class CollectSink : public AlertSink {
       a.threshold = alert.threshold;
       a.unit_key = unit_.key;
       a.best_score = -2;
+      a.first_match_s = alert.media_time_s;
     }
+    a.first_match_s = std::min(a.first_match_s, alert.media_time_s);
     a.end_s = std::max(a.end_s, alert.media_time_s);
     a.start_s = std::min(a.start_s, alert.media_time_s);
     ++a.matches;
@@ -290,6 +292,7 @@ nlohmann::json AppearanceToJson(const Appearance& a) {
                       {"subject", a.subject},
                       {"start_s", Round(a.start_s, 0.001)},
                       {"end_s", Round(a.end_s, 0.001)},
+                      {"first_match_s", Round(a.first_match_s, 0.001)},
                       {"best", {{"score", Round(a.best_score, 1e-4)},
                                 {"fused_score", Round(a.best_fused, 1e-4)},
                                 {"quality", Round(a.best_quality, 1e-4)},
@@ -313,6 +316,7 @@ Result<Appearance> AppearanceFromJson(const nlohmann::json& j) {
     a.subject = j.at("subject").get<std::string>();
     a.start_s = j.at("start_s").get<double>();
     a.end_s = j.at("end_s").get<double>();
+    a.first_match_s = j.value("first_match_s", a.start_s);
     const auto& b = j.at("best");
     a.best_score = b.at("score").get<float>();
     a.best_fused = b.at("fused_score").get<float>();
@@ -363,6 +367,9 @@ std::vector<Appearance> MergeAppearances(std::vector<Appearance> in, double gap_
           if (FileKeyOf(a.unit_key) == FileKeyOf(m.unit_key) || a.end_utc_ms < 0) m.end_s = a.end_s;
         }
         m.matches += a.matches;
+        if (FileKeyOf(a.unit_key) == FileKeyOf(m.unit_key) || a.end_utc_ms < 0) {
+          m.first_match_s = std::min(m.first_match_s, a.first_match_s);
+        }
         if (a.best_score > m.best_score) {
           WipeMat(&m.best_crop);
           m.best_score = a.best_score;

@@ -96,6 +96,9 @@ struct Appearance {
   std::string source;
   std::string subject;           // the list's subject (watchlist name, entry or record reference)
   double start_s = 0, end_s = 0; // media seconds of the unit (merged: of the first unit)
+  // Media seconds of the first match at or above the threshold: when the live system would
+  // have alerted (start_s is when the track began, which may be earlier).
+  double first_match_s = 0;
   int64_t start_utc_ms = -1, end_utc_ms = -1;  // segments only
   // The best face: the highest single-search score among the track's matches.
   float best_score = 0, best_fused = 0, best_quality = -1;
