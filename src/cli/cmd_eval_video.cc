@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "cli/watch_common.h"
 #include "eval/video_eval.h"
+#include "match/calibration.h"
 #include "match/watchlist.h"
 #include "video_search/video_search.h"
 
@@ -34,7 +35,7 @@ struct EvalVideoArgs {
   std::vector<std::string> annotations;
   std::string data;
   std::string detector, recogniser;
-  float threshold = PipelineOptions{}.threshold;
+  std::string threshold = "fpir:1/6000";  // the NPL study's operating point, per recogniser
   double tolerance_s = 0.5;
   bool json = false;
 };
@@ -69,9 +70,14 @@ std::optional<VideoScore> EvaluateClip(const VideoAnnotations& an, const EvalVid
   }
   auto list = EnrolWatchlistFolder(an.watchlist.string(), *listing, store, det, rec, ctx);
   if (!list) return std::nullopt;
+  auto threshold = ResolveThreshold(args.threshold, rec.spec->id, list->subjects());
+  if (!threshold.ok()) {
+    Fail(ctx, threshold.status());
+    return std::nullopt;
+  }
   VideoSearchOptions o;
   o.threads = 1;
-  o.pipeline.threshold = args.threshold;
+  o.pipeline.threshold = *threshold;
   VideoSearch search(det, rec, &*list, o);
   std::vector<ScoredAlert> alerts;
   double media = 0;
@@ -86,7 +92,9 @@ std::optional<VideoScore> EvaluateClip(const VideoAnnotations& an, const EvalVid
     Fail(ctx, s);
     return std::nullopt;
   }
-  return eval::ScoreVideo(an, alerts, media, tracks, args.tolerance_s);
+  VideoScore score = eval::ScoreVideo(an, alerts, media, tracks, args.tolerance_s);
+  score.threshold = *threshold;
+  return score;
 }
 
 void RunEvalVideo(const EvalVideoArgs& args, Context& ctx) {
@@ -94,6 +102,7 @@ void RunEvalVideo(const EvalVideoArgs& args, Context& ctx) {
   for (const std::string& f : args.annotations) {
     auto a = LoadVideoAnnotations(f, args.data);
     if (!a.ok()) return Fail(ctx, a.status());
+    if (auto t = ParseThreshold(args.threshold); !t.ok()) return Fail(ctx, t.status());
     clips.push_back(std::move(a).value());
   }
   auto store = OpenStore();
@@ -115,10 +124,11 @@ void RunEvalVideo(const EvalVideoArgs& args, Context& ctx) {
     *ctx.out << j.dump(2) << "\n";
     return;
   }
-  *ctx.out << "threshold " << Fixed(args.threshold, 3) << ", detector " << det.spec->id << ", recogniser "
+  *ctx.out << "threshold " << args.threshold << ", detector " << det.spec->id << ", recogniser "
            << rec.spec->id << ", tolerance " << Fixed(args.tolerance_s, 2) << " s\n";
   for (const VideoScore& s : scores) {
-    *ctx.out << "\n" << s.clip << ": " << Fixed(s.video_s, 1) << " s, " << s.faces_seen << " faces seen\n";
+    *ctx.out << "\n" << s.clip << ": " << Fixed(s.video_s, 1) << " s, " << s.faces_seen << " faces seen, threshold "
+             << Fixed(s.threshold, 3) << "\n";
     for (const PassOutcome& p : s.passes) {
       *ctx.out << "  pass " << p.pass.subject << " " << Fixed(p.pass.start_s, 2) << "-" << Fixed(p.pass.end_s, 2)
                << " s: " << (p.identified ? "identified after " + Fixed(p.time_to_alert_s, 2) + " s" : "missed")
@@ -156,8 +166,9 @@ void RegisterEvalVideoCommand(CLI::App* eval, Context& ctx) {
   c->add_option("--annotations", a->annotations, "Annotation files (one per clip)")->required();
   c->add_option("--data", a->data,
                 "Folder the annotations' relative paths start from (default: $LFR_DATA, else each file's folder)");
-  c->add_option("--threshold", a->threshold, "Fused cosine score of an alert")
-      ->check(CLI::Range(-1.0f, 1.0f))
+  c->add_option("--threshold", a->threshold,
+                "Fused cosine score of an alert, or a target false-alert rate \"fpir:1/6000\" (resolved from the "
+                "recogniser's calibration for each clip's list size)")
       ->capture_default_str();
   c->add_option("--tolerance", a->tolerance_s, "Seconds an alert may fall outside its pass (annotation precision)")
       ->check(CLI::Range(0.0, 60.0))

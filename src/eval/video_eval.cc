@@ -144,7 +144,7 @@ nlohmann::json VideoScoreToJson(const VideoScore& s) {
       (list == &s.true_alerts ? t : f).push_back({{"subject", a.subject}, {"time_s", a.time_s}, {"score", a.score}});
     }
   }
-  return {{"clip", s.clip},     {"video_s", s.video_s},     {"faces_seen", s.faces_seen},
+  return {{"clip", s.clip},     {"threshold", s.threshold}, {"video_s", s.video_s},     {"faces_seen", s.faces_seen},
           {"passes", passes},   {"true_alerts", t},         {"false_alerts", f},
           {"identified", s.identified()}};
 }

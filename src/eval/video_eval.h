@@ -88,6 +88,7 @@ struct PassOutcome {
 
 struct VideoScore {
   std::string clip;
+  float threshold = 0;                   // the alert threshold the clip was run at
   double video_s = 0;
   int64_t faces_seen = 0;                // tracks started
   std::vector<PassOutcome> passes;
