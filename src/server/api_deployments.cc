@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+
+#include <sodium.h>
 
 #include "pipeline/camera.h"
 #include "report/notice.h"
@@ -261,6 +264,49 @@ void UploadEntry(Api& api, const httplib::Request& req, httplib::Response& res, 
   SendJson(res, 201, out);
 }
 
+// POST /api/deployments/ID/watchlist/check: a photo as enrolment sees it, before the
+// supervisor adds it (EnrolmentService::CheckPhoto): the verdict, the quality measures and
+// reasons, what makes it marginal, and the aligned face as a data: URL. Nothing stored.
+void CheckEntryPhoto(Api& api, const httplib::Request& req, httplib::Response& res) {
+  auto d = LoadDeployment(api, req, res);
+  if (!d) return;
+  if (!req.is_multipart_form_data()) return SendError(res, 400, "upload the photo as multipart/form-data (field image)");
+  if (!req.has_file("image") || req.get_file_value("image").content.empty()) {
+    return SendError(res, 400, "field 'image' (the photo file) is required");
+  }
+  const std::string& image = req.get_file_value("image").content;
+  if (Status s = CheckImagePixels(image, "the uploaded photo"); !s.ok()) {
+    return SendJson(res, 422, {{"error", s.message()}, {"rejection", s.message()}});
+  }
+  if (api.enrolment == nullptr) return SendError(res, 503, "enrolment is not available (no models loaded)");
+  auto check = api.enrolment->CheckPhoto(d->id, image);
+  if (!check.ok()) {
+    if (check.status().code() == Status::Code::kInvalidArgument) {
+      return SendJson(res, 422, {{"error", check.status().message()}, {"rejection", check.status().message()}});
+    }
+    return SendStatus(res, check.status());
+  }
+  nlohmann::json out = {{"verdict", check->verdict}, {"marginal", check->marginal}};
+  if (!check->rejection.empty()) out["rejection"] = check->rejection;
+  if (check->quality) {
+    const QualityReport& q = *check->quality;
+    out["quality"] = {{"score", q.score},           {"inter_eye_px", q.inter_eye_px},
+                      {"yaw_deg", q.yaw_deg},       {"roll_deg", q.roll_deg},
+                      {"sharpness", q.sharpness},   {"detector_score", q.detector_score},
+                      {"passed", q.passed},         {"reasons", q.reasons}};
+  }
+  if (!check->aligned_jpeg.empty()) {
+    const std::string& bytes = check->aligned_jpeg;
+    std::string b64(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    b64.resize(std::strlen(b64.c_str()));
+    out["aligned"] = "data:image/jpeg;base64," + b64;
+  }
+  res.set_header("Cache-Control", "no-store");
+  SendJson(res, 200, out);
+}
+
 // GET /api/deployments/ID/forecast: the watchlist's false-alert forecast against the
 // background cohort of its recogniser at its threshold (or ?threshold=), against the force's
 // cap (or ?cap=). Always 200 when the deployment exists: "status" says whether there was
@@ -448,6 +494,10 @@ void RegisterDeploymentRoutes(Api& api) {
   api.Route("POST", R"(/api/deployments/(\d+)/watchlist)", Permission::kManageDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {
               UploadEntry(api, req, res, c);
+            });
+  api.Route("POST", R"(/api/deployments/(\d+)/watchlist/check)", Permission::kManageDeployments,
+            [&api](const httplib::Request& req, httplib::Response& res, const Caller&) {
+              CheckEntryPhoto(api, req, res);
             });
   api.Route("GET", R"(/api/deployments/(\d+)/forecast)", Permission::kManageDeployments,
             [&api](const httplib::Request& req, httplib::Response& res, const Caller& c) {

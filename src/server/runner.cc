@@ -14,6 +14,9 @@
 #include "util/clock.h"
 #include "util/secure.h"
 #include "vision/image_io.h"
+#include "vision/quality.h"
+#include "match/watchlist.h"
+#include <opencv2/imgcodecs.hpp>
 
 namespace lfr::server {
 
@@ -281,6 +284,76 @@ StoreEnrolmentService::StoreEnrolmentService(Store* store, const ModelStore* mod
                                              std::filesystem::path cohort_home)
     : cohort_home_(std::move(cohort_home)), store_(store), models_(models), detector_id_(std::move(detector_id)) {}
 
+Status StoreEnrolmentService::EnsureAnalyzer(const Deployment& d) {
+  auto rec = models_->Locate(d.recogniser_id);
+  if (!rec.ok()) {
+    return Status::FailedPrecondition("the deployment's recogniser " + d.recogniser_id +
+                                      " is not installed: " + rec.status().message());
+  }
+  if (!analyzer_ || analyzer_recogniser_ != d.recogniser_id) {
+    auto a = FaceAnalyzer::FromStore(*models_, detector_id_, d.recogniser_id);
+    if (!a.ok()) return a.status();
+    analyzer_ = std::move(a).value();
+    analyzer_recogniser_ = d.recogniser_id;
+  }
+  return Status::Ok();
+}
+
+Result<EnrolmentService::PhotoCheck> StoreEnrolmentService::CheckPhoto(int64_t deployment_id,
+                                                                      const std::string& image_bytes) {
+  auto d = store_->GetDeployment(deployment_id);
+  if (!d.ok()) return d.status();
+  auto image = DecodeImage(image_bytes, "the uploaded photo");
+  if (!image.ok()) return image.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Status s = EnsureAnalyzer(*d); !s.ok()) {
+    WipeMat(&*image);
+    return s;
+  }
+  std::vector<AnalyzedFace> faces;
+  int central = -1;
+  AnalyzeOptions aopts;  // as enrolment: the central face embedded (face + mirror)
+  Status s = analyzer_->Analyze(*image, aopts, &faces, &central);
+  const cv::Size size = image->size();
+  WipeMat(&*image);
+  auto wipe = [&faces] {
+    for (auto& f : faces) {
+      WipeMat(&f.aligned);
+      WipeMat(&f.embedding);
+    }
+  };
+  if (!s.ok()) {
+    wipe();
+    return s;
+  }
+  PhotoCheck out;
+  const int picked = PickEnrolmentFace(faces, central, size, EnrolOptions{}, &out.rejection);
+  int shown = picked;  // the face enrolment takes, else the largest found
+  for (size_t i = 0; picked < 0 && i < faces.size(); ++i) {
+    if (shown < 0 || faces[i].face.box.width > faces[static_cast<size_t>(shown)].face.box.width) {
+      shown = static_cast<int>(i);
+    }
+  }
+  if (shown >= 0) {
+    const AnalyzedFace& f = faces[static_cast<size_t>(shown)];
+    out.quality = f.quality;
+    std::vector<uchar> jpeg;
+    if (!f.aligned.empty() && cv::imencode(".jpg", f.aligned, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92})) {
+      out.aligned_jpeg.assign(jpeg.begin(), jpeg.end());
+      WipeBytes(jpeg.data(), jpeg.size());
+    }
+  }
+  if (picked < 0) {
+    out.verdict = "refused";
+  } else {
+    out.rejection.clear();
+    out.marginal = MarginalNotes(faces[static_cast<size_t>(picked)].quality, analyzer_->quality_options());
+    out.verdict = out.marginal.empty() ? "good" : "marginal";
+  }
+  wipe();
+  return out;
+}
+
 Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEntry& meta,
                                                                const std::string& image_bytes,
                                                                const Actor& by, bool confirm_duplicate,
@@ -291,19 +364,9 @@ Result<EnrolmentService::Outcome> StoreEnrolmentService::Enrol(const WatchlistEn
   if (!image.ok()) return image.status();
   std::lock_guard<std::mutex> lock(mu_);
   auto rec = models_->Locate(d->recogniser_id);
-  if (!rec.ok()) {
+  if (Status s = EnsureAnalyzer(*d); !s.ok()) {
     WipeMat(&*image);
-    return Status::FailedPrecondition("the deployment's recogniser " + d->recogniser_id +
-                                      " is not installed: " + rec.status().message());
-  }
-  if (!analyzer_ || analyzer_recogniser_ != d->recogniser_id) {
-    auto a = FaceAnalyzer::FromStore(*models_, detector_id_, d->recogniser_id);
-    if (!a.ok()) {
-      WipeMat(&*image);
-      return a.status();
-    }
-    analyzer_ = std::move(a).value();
-    analyzer_recogniser_ = d->recogniser_id;
+    return s;
   }
   auto enroller = WatchlistEnroller::Create(store_, d->id, analyzer_.get(),
                                             rec->spec->card.verify_threshold, by);

@@ -82,8 +82,11 @@ class StoreEnrolmentService : public EnrolmentService {
   Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
                         const Actor& by, bool confirm_duplicate,
                         const std::string& accept_hub_reason) override;
+  Result<PhotoCheck> CheckPhoto(int64_t deployment_id, const std::string& image_bytes) override;
 
  private:
+  // The analyzer for a deployment's recogniser (mu_ held). FailedPrecondition if missing.
+  Status EnsureAnalyzer(const Deployment& d);
   std::filesystem::path cohort_home_;
   Store* store_;
   const ModelStore* models_;

@@ -51,6 +51,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/status.h"
+#include "vision/quality.h"
 
 namespace lfr {
 class VideoSearchJobs;  // video_search/jobs.h
@@ -85,6 +86,24 @@ class EnrolmentService {
   virtual Result<Outcome> Enrol(const WatchlistEntry& meta, const std::string& image_bytes,
                                 const Actor& by, bool confirm_duplicate,
                                 const std::string& accept_hub_reason) = 0;
+
+  // The photo as enrolment sees it, before the officer accepts it; nothing is enrolled,
+  // stored or logged. verdict: "good"; "marginal" (usable, but MarginalNotes names measures
+  // near their limits: look at the aligned face before accepting it); "refused" (rejection
+  // says why, as Enrol would). The face shown is the one enrolment takes (else the largest
+  // found): its quality measures and its aligned crop (the recogniser's input) as JPEG.
+  // InvalidArgument if image_bytes is not a decodable image; NotFound for no deployment.
+  struct PhotoCheck {
+    std::string verdict, rejection;
+    std::optional<QualityReport> quality;  // none when no face was found
+    std::vector<std::string> marginal;
+    std::string aligned_jpeg;               // "" when no face was found
+  };
+  virtual Result<PhotoCheck> CheckPhoto(int64_t deployment_id, const std::string& image_bytes) {
+    (void)deployment_id;
+    (void)image_bytes;
+    return Status::Unavailable("photo checks are not available on this server");
+  }
 };
 
 // Runs the camera pipelines of active deployments and reports on them.

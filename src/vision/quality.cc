@@ -216,4 +216,27 @@ QualityReport AssessQuality(const Face& face, const cv::Mat& aligned,
   return r;
 }
 
+std::vector<std::string> MarginalNotes(const QualityReport& q, const QualityOptions& options) {
+  std::vector<std::string> notes;
+  if (!q.passed) return notes;
+  if (options.min_inter_eye_px > 0 && q.inter_eye_px < 2 * options.min_inter_eye_px) {
+    notes.push_back(Format("small: eyes %.1f px apart (least %g, good from %g)", q.inter_eye_px,
+                           options.min_inter_eye_px, 2 * options.min_inter_eye_px));
+  }
+  if (options.min_sharpness > 0 && q.sharpness > 0 && q.sharpness < 2 * options.min_sharpness) {
+    notes.push_back(Format("soft: sharpness %.1f (least %g, good from %g)", q.sharpness, options.min_sharpness,
+                           2 * options.min_sharpness));
+  }
+  if (std::abs(q.yaw_deg) > 45.0f) {
+    notes.push_back(Format("turned: yaw %.0f\u00b0 (limit %g\u00b0)", std::abs(q.yaw_deg), options.max_abs_yaw_deg));
+  }
+  if (std::abs(q.roll_deg) > 20.0f) {
+    notes.push_back(Format("tilted: roll %.0f\u00b0 (limit %g\u00b0)", std::abs(q.roll_deg), options.max_abs_roll_deg));
+  }
+  if (q.detector_score < 0.8f) {
+    notes.push_back(Format("uncertain detection: score %.2f (least %.2f)", q.detector_score, options.min_detector_score));
+  }
+  return notes;
+}
+
 }  // namespace lfr

@@ -65,6 +65,14 @@ struct QualityReport {
 QualityReport AssessQuality(const Face& face, const cv::Mat& aligned,
                             const QualityOptions& options = {});
 
+// What makes a face that passed the gate a marginal one (an enrolment photo an officer
+// should look at before accepting it): each measure within reach of its limit, in words,
+// e.g. "turned: yaw 52° (limit 60°)". Near means: eyes or sharpness under twice their
+// minimum (where the quality score stops counting them as good), yaw beyond 45° (the
+// band ACCURACY.md measured separately), roll beyond 20°, detector score under 0.8. Empty
+// for a comfortable face, and for one that failed (its reasons say more). Pure.
+std::vector<std::string> MarginalNotes(const QualityReport& q, const QualityOptions& options = {});
+
 }  // namespace lfr
 
 #endif  // LFR_VISION_QUALITY_H_

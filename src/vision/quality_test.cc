@@ -199,3 +199,40 @@ TEST(QualityTest, SeveralProblemsAreAllReported) {
 
 }  // namespace
 }  // namespace lfr
+
+namespace lfr {
+namespace {
+
+TEST(MarginalNotes, NameEachMeasureNearItsLimitAndNothingForAComfortableOrFailedFace) {
+  QualityReport q;
+  q.passed = true;
+  q.inter_eye_px = 60;
+  q.sharpness = 200;
+  q.yaw_deg = 10;
+  q.roll_deg = 3;
+  q.detector_score = 0.95f;
+  EXPECT_TRUE(MarginalNotes(q).empty());
+
+  QualityReport m = q;
+  m.inter_eye_px = 20;   // passes 16, under 32
+  m.yaw_deg = -52;       // passes 60, beyond 45
+  m.detector_score = 0.7f;
+  const std::vector<std::string> notes = MarginalNotes(m);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_NE(notes[0].find("eyes 20.0 px apart"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[1].find("yaw 52"), std::string::npos) << notes[1];
+  EXPECT_NE(notes[1].find("limit 60"), std::string::npos) << notes[1];
+  EXPECT_NE(notes[2].find("0.70"), std::string::npos) << notes[2];
+
+  QualityReport t = q;
+  t.roll_deg = 25;
+  t.sharpness = 30;  // passes 20, under 40
+  EXPECT_EQ(MarginalNotes(t).size(), 2u);
+
+  QualityReport failed = m;
+  failed.passed = false;
+  EXPECT_TRUE(MarginalNotes(failed).empty());
+}
+
+}  // namespace
+}  // namespace lfr

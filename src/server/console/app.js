@@ -482,7 +482,52 @@ function uploadForm(d) {
     field('reason', 'Reason for inclusion', { required: true }),
     field('image_source', 'Image source'),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add to watchlist'), result));
+  // The photo as enrolment sees it, shown as soon as it is chosen: the aligned face and the
+  // quality reasons; a marginal photo is added only once the supervisor says they looked.
+  const check = h('div', { id: 'photo-check', role: 'status' });
+  form.insertBefore(check, form.querySelector('.actions'));
+  let checked = null;  // the last check's answer for the chosen file
+  const runCheck = async () => {
+    checked = null;
+    result.replaceChildren();  // what was said about the previous photo
+    const file = form.querySelector('#w-image').files[0];
+    if (!file) { check.replaceChildren(); return; }
+    check.replaceChildren(h('p', { class: 'muted' }, 'Checking the photo…'));
+    const body = new FormData();
+    body.set('image', file);
+    let c;
+    try { c = await api('POST', `/api/deployments/${d.id}/watchlist/check`, body); } catch (e) { check.replaceChildren(errorBox(e)); return; }
+    if (form.querySelector('#w-image').files[0] !== file) return;  // another photo was chosen meanwhile
+    checked = c;
+    const q = c.quality;
+    const verdict = c.verdict === 'good' ? ['ok', 'Good photo: one clear face.']
+      : c.verdict === 'marginal' ? ['warning', 'Marginal photo: usable, but look at the aligned face before adding it.']
+      : ['error', `Refused: ${c.rejection}.`];
+    const notes = (c.verdict === 'refused' ? (q ? q.reasons : []) : c.marginal);
+    check.dataset.verdict = c.verdict;
+    if (q) check.dataset.eyes = q.inter_eye_px;
+    check.replaceChildren(h('div', { class: 'row photo-check' },
+      c.aligned ? h('figure', {}, h('img', { id: 'photo-check-face', alt: 'aligned face', src: c.aligned }),
+        h('figcaption', {}, 'What the recogniser sees')) : '',
+      h('div', {},
+        h('p', { id: 'photo-check-verdict', class: verdict[0] }, verdict[1]),
+        notes.length ? h('ul', { id: 'photo-check-notes' }, notes.map((n) => h('li', {}, n))) : '',
+        q ? h('p', { class: 'muted' }, `Eyes ${Number(q.inter_eye_px).toFixed(0)} px apart, turned ${Math.abs(q.yaw_deg).toFixed(0)}°, tilted ${Math.abs(q.roll_deg).toFixed(0)}°, sharpness ${Number(q.sharpness).toFixed(0)}, detector ${Number(q.detector_score).toFixed(2)}, quality ${Number(q.score).toFixed(2)}`) : '',
+        c.verdict === 'marginal' ? h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'photo-check-confirm' }),
+          ' I have looked at the aligned face: it is this person and clear enough to search for') : '')));
+  };
+  form.querySelector('#w-image').addEventListener('change', runCheck);
   const enrol = async (confirmDuplicate, acceptHub) => {
+    if (checked && checked.verdict === 'refused') {
+      result.replaceChildren(h('p', { class: 'error' }, `This photo would be refused (${checked.rejection}): choose another.`));
+      return;
+    }
+    const confirmBox = form.querySelector('#photo-check-confirm');
+    if (checked && checked.verdict === 'marginal' && !(confirmBox && confirmBox.checked)) {
+      result.replaceChildren(h('p', { class: 'error', id: 'photo-check-needed' }, 'A marginal photo: look at the aligned face and tick the box before adding it.'));
+      if (confirmBox) confirmBox.focus();
+      return;
+    }
     result.replaceChildren('Enrolling…');
     const body = new FormData(form);
     if (confirmDuplicate) body.set('confirm_duplicate', 'true');

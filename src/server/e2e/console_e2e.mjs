@@ -141,8 +141,51 @@ try {
 
   const people = fs.readdirSync(stills).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
   if (people.length !== 2) fail(`expected 2 Hamilton stills, found ${people.length}`);
+  // Choosing a photo shows it as enrolment sees it. A face lying on its side whose
+  // landmarks cannot be one face: refused with the reason, and not sent.
+  const photoVerdict = async (want) => {
+    await page.waitForSelector(`#photo-check-verdict.${want}`, { timeout: 30000 });
+    return page.textContent('#photo-check-verdict');
+  };
+  await page.setInputFiles('#w-image', path.join(data, 'fairface-dev/images/13364.jpg'));
+  const sideways = await photoVerdict('error');
+  if (!/implausible landmarks/.test(sideways)) fail(`sideways photo: expected the landmark reason, got "${sideways}"`);
+  if (!(await page.isVisible('#photo-check-face'))) fail('sideways photo: the aligned face is not shown');
+  await snap(page, 'supervisor-photo-refused');
+  await page.fill('#w-reference', 'E2E-SIDE');
+  await page.fill('#w-name', 'lying down');
+  await page.fill('#w-category', 'test subject');
+  await page.fill('#w-reason', 'end-to-end test');
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForSelector('#upload-result p.error:has-text("would be refused")');
+  // The first still shrunk (in the page's own canvas) until the eyes are 20 px apart: a
+  // marginal photo, added only once the supervisor ticks that they looked at it.
+  await page.setInputFiles('#w-image', path.join(stills, people[0]));
+  await photoVerdict('ok');
+  const eyes = Number(await page.getAttribute('#photo-check', 'data-eyes'));
+  if (!(eyes > 40)) fail(`expected the still's eyes over 40 px apart, got ${eyes}`);
+  const small = await page.evaluate(async ({ src, scale }) => {
+    const img = new Image();
+    img.src = src;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = Math.round(img.naturalWidth * scale);
+    c.height = Math.round(img.naturalHeight * scale);
+    c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+    return c.toDataURL('image/png').split(',')[1];
+  }, { src: 'data:image/png;base64,' + fs.readFileSync(path.join(stills, people[0])).toString('base64'), scale: 20 / eyes });
+  await page.setInputFiles('#w-image', { name: 'small.png', mimeType: 'image/png', buffer: Buffer.from(small, 'base64') });
+  const marginal = await photoVerdict('warning');
+  if (!/Marginal/.test(marginal) || !/small: eyes/.test(await page.textContent('#photo-check-notes'))) {
+    fail(`small photo: expected a marginal verdict naming the eye distance, got "${marginal}"`);
+  }
+  await snap(page, 'supervisor-photo-marginal');
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForSelector('#photo-check-needed');
+  if (await page.isVisible(`#watchlist td:text-is("E2E-SIDE")`)) fail('a refused photo was enrolled');
   for (const [i, file] of people.entries()) {
     await page.setInputFiles('#w-image', path.join(stills, file));
+    await photoVerdict('ok');
     await page.fill('#w-reference', `E2E-${i + 1}`);
     await page.fill('#w-name', path.parse(file).name.replace(/[_-]/g, ' '));
     await page.fill('#w-category', 'test subject');
