@@ -14,28 +14,12 @@
 
 #include <pqxx/pqxx>
 
+#include "testing/free_port.h"
+
 namespace lfr::testing {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A port on 127.0.0.1 that was free a moment ago (0 on failure).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 std::string Tail(const fs::path& log, size_t max_chars = 1500) {
   std::ifstream f(log);
