@@ -87,6 +87,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   RegisterPurgeCommand(app, ctx);
   RegisterServeCommand(app, ctx);
   RegisterUserCommand(app, ctx);
+  RegisterNodeCommand(app, ctx);
   RegisterReportCommand(app, ctx);
   RegisterGalleryCommand(app, ctx);
   RegisterSearchCommand(app, ctx);

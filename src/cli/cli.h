@@ -63,6 +63,7 @@ void RegisterAuditCommand(CLI::App& app, Context& ctx);
 void RegisterPurgeCommand(CLI::App& app, Context& ctx);
 void RegisterServeCommand(CLI::App& app, Context& ctx);
 void RegisterUserCommand(CLI::App& app, Context& ctx);
+void RegisterNodeCommand(CLI::App& app, Context& ctx);  // cmd_node.cc
 void RegisterReportCommand(CLI::App& app, Context& ctx);
 void RegisterGalleryCommand(CLI::App& app, Context& ctx);
 void RegisterSearchCommand(CLI::App& app, Context& ctx);

@@ -83,7 +83,8 @@ TEST_F(NoticeRevisionSqliteTest, ASchema1DatabaseKeepsItsPublishedNoticeAsRevisi
     // Take the database back to schema 1 as an older OpenLFR left it: the notice only in
     // the deployments row.
     RawDb raw(db_path_);
-    ASSERT_EQ(raw.Exec("DROP TABLE footage_keys; "  // schema 6 (footage keys)
+    ASSERT_EQ(raw.Exec("DROP TABLE nodes; "  // schema 8 (fleet nodes)
+                       "DROP TABLE footage_keys; "  // schema 6 (footage keys)
                        "DROP TABLE search_reviews; DROP TABLE search_candidates; DROP TABLE searches; "
                        "DROP TABLE gallery_faces; DROP TABLE gallery_records; DROP TABLE gallery_imports; "
                        "DROP TABLE galleries; "  // schema 5 (retrospective search)

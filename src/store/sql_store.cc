@@ -1,5 +1,7 @@
 #include "store/sql_store.h"
 
+#include "bus/protocol.h"
+
 #include <sodium.h>
 
 #include <cmath>
@@ -175,6 +177,10 @@ class SqlStore : public Store, public GalleryStore {
   Result<User> GetUser(const std::string& name) override;
   Result<std::vector<User>> ListUsers() override;
   Status UpdateUser(const User& user, const Actor& by) override;
+
+  Result<FleetNode> RegisterNode(const std::string& name, const std::string& public_key, const Actor& by) override;
+  Result<std::vector<FleetNode>> ListNodes() override;
+  Status RevokeNode(const std::string& name, const Actor& by) override;
 
   // ---- GalleryStore (store/gallery_store.h) ----
   GalleryStore* galleries() override { return this; }
@@ -1514,6 +1520,71 @@ Result<std::vector<User>> SqlStore::ListUsers() {
     return Status::Ok();
   }));
   return out;
+}
+
+namespace {
+FleetNode NodeFromRow(const Stmt& st) {
+  FleetNode n;
+  n.id = st.Int(0);
+  n.name = st.Text(1);
+  const std::vector<uint8_t> key = st.Blob(2);
+  n.public_key.assign(key.begin(), key.end());
+  n.registered_by = st.Text(3);
+  n.registered_ms = st.Int(4);
+  n.revoked_ms = st.Int(5);
+  return n;
+}
+}  // namespace
+
+Result<FleetNode> SqlStore::RegisterNode(const std::string& name, const std::string& public_key, const Actor& by) {
+  if (!bus::ValidToken(name)) {
+    return Status::InvalidArgument("node name \"" + name + "\" must be 1-64 letters, digits, '-' or '_'");
+  }
+  if (public_key.size() != 32) {
+    return Status::InvalidArgument("node " + name + ": the public key must be 32 bytes (the one `lfr node init` printed)");
+  }
+  return Write(by, [&]() -> Result<FleetNode> {
+    auto taken = Sql("SELECT id FROM nodes WHERE name = ?").Bind(name).FirstInt();
+    if (!taken.ok()) return taken.status();
+    if (*taken) return Status::FailedPrecondition("a node named " + name + " is already registered (names are never reused)");
+    FleetNode n;
+    n.name = name;
+    n.public_key = public_key;
+    n.registered_by = by.name;
+    n.registered_ms = clock_->NowMs();
+    auto inserted = Sql("INSERT INTO nodes(name, public_key, registered_by, registered_ms) VALUES (?, ?, ?, ?) RETURNING id")
+                        .Bind(name).BindBlob(AsBytes(public_key)).Bind(by.name).Bind(n.registered_ms).Insert();
+    if (!inserted.ok()) return inserted.status();
+    n.id = *inserted;
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, reinterpret_cast<const unsigned char*>(public_key.data()), public_key.size());
+    LFR_RETURN_IF_ERROR(AppendAudit(by, "node.register", "node:" + name, json{{"public_key", hex}}));
+    return n;
+  });
+}
+
+Result<std::vector<FleetNode>> SqlStore::ListNodes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st = Sql("SELECT id, name, public_key, registered_by, registered_ms, revoked_ms FROM nodes ORDER BY name");
+  std::vector<FleetNode> out;
+  LFR_RETURN_IF_ERROR(st.EachRow([&]() -> Status {
+    out.push_back(NodeFromRow(st));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status SqlStore::RevokeNode(const std::string& name, const Actor& by) {
+  return Write(by, [&]() -> Status {
+    Stmt st = Sql("SELECT revoked_ms FROM nodes WHERE name = ?");
+    st.Bind(name);
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no node " + name);
+    if (st.Int(0) != 0) return Status::Ok();  // already revoked
+    LFR_RETURN_IF_ERROR(Sql("UPDATE nodes SET revoked_ms = ? WHERE name = ?").Bind(clock_->NowMs()).Bind(name).Run());
+    return AppendAudit(by, "node.revoke", "node:" + name, json::object());
+  });
 }
 
 Status SqlStore::UpdateUser(const User& user, const Actor& by) {

@@ -309,7 +309,20 @@ constexpr const char* kV7 = R"sql(
 ALTER TABLE galleries ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}};
+// Version 8. The fleet's edge nodes (issue 11): registered by a supervisor with the public
+// key the node made (`lfr node init`); a revoked node keeps its row (the audit log names it).
+constexpr const char* kV8 = R"sql(
+CREATE TABLE nodes(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  public_key BLOB NOT NULL,
+  registered_by TEXT NOT NULL,
+  registered_ms INTEGER NOT NULL,
+  revoked_ms INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}};
 
 }  // namespace
 

@@ -512,6 +512,41 @@ TEST_P(StoreTest, UsersAreCreatedUpdatedAndAudited) {
   EXPECT_EQ(store_->ListAudit(0, 100)->back().details, R"({"disabled":true,"role":"supervisor"})");
 }
 
+TEST_P(StoreTest, FleetNodesAreRegisteredOnceRevokedAndAudited) {
+  const std::string key(32, '\x07');
+  auto van = store_->RegisterNode("van-1", key, kCli);
+  ASSERT_TRUE(van.ok()) << van.status().ToString();
+  EXPECT_GT(van->id, 0);
+  EXPECT_EQ(van->registered_by, kCli.name);
+  EXPECT_EQ(van->registered_ms, kT0);
+  EXPECT_EQ(store_->RegisterNode("van-1", key, kCli).status().code(), Status::Code::kFailedPrecondition);
+  for (const char* bad : {"", "a.b", "van 1", ">", "*"}) {
+    EXPECT_EQ(store_->RegisterNode(bad, key, kCli).status().code(), Status::Code::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(store_->RegisterNode("site-2", std::string(31, 'k'), kCli).status().code(),
+            Status::Code::kInvalidArgument);
+  ASSERT_TRUE(store_->RegisterNode("site-2", std::string(32, '\0'), kCli).ok());
+  auto nodes = store_->ListNodes();
+  ASSERT_TRUE(nodes.ok());
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[1].name, "van-1");
+  EXPECT_EQ((*nodes)[1].public_key, key);
+  EXPECT_EQ((*nodes)[0].public_key, std::string(32, '\0'));  // binary-safe
+  ASSERT_TRUE(store_->RevokeNode("van-1", kCli).ok());
+  ASSERT_TRUE(store_->RevokeNode("van-1", kCli).ok());  // again: nothing more
+  EXPECT_EQ(store_->RevokeNode("ghost", kCli).code(), Status::Code::kNotFound);
+  EXPECT_EQ((*store_->ListNodes())[1].revoked_ms, kT0);
+  EXPECT_EQ(store_->RegisterNode("van-1", key, kCli).status().code(), Status::Code::kFailedPrecondition);
+  AuditQuery q;
+  q.action = "node.register";
+  auto reg = store_->ListAudit(q);
+  ASSERT_EQ(reg->size(), 2u);
+  EXPECT_EQ((*reg)[0].details, R"({"public_key":")" + std::string("0707070707070707070707070707070707070707070707070707070707070707") + R"("})");
+  q.action = "node.revoke";
+  EXPECT_EQ(store_->ListAudit(q)->size(), 1u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_P(StoreTest, AuditAppendsListsAndRefusesEditsInTheDatabase) {
   ASSERT_TRUE(store_->Audit(Actor{"alice"}, "login", "user:alice", R"({"ip":"10.0.0.1"})").ok());
   ASSERT_TRUE(store_->Audit(Actor{"alice"}, "export", "report:1", "").ok());

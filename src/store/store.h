@@ -281,6 +281,19 @@ struct User {
   int64_t created_ms = 0;
 };
 
+// An edge node of the fleet (issue 11), registered by a supervisor with the public key that
+// `lfr node init` made on the node (X25519, libsodium crypto_box: what a deployment's
+// watchlist is sealed to for that node). Revoked nodes keep their row; their key is not
+// used again.
+struct FleetNode {
+  int64_t id = 0;
+  std::string name;           // one subject token (bus/protocol.h ValidToken)
+  std::string public_key;     // 32 raw bytes
+  std::string registered_by;
+  int64_t registered_ms = 0;
+  int64_t revoked_ms = 0;     // 0: not revoked
+};
+
 // ---- The interface -----------------------------------------------------------------------
 
 class GalleryStore;  // store/gallery_store.h
@@ -399,6 +412,17 @@ class Store {
   virtual Result<User> GetUser(const std::string& name) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Status UpdateUser(const User& user, const Actor& by) = 0;  // role, hash, disabled
+
+  // Edge nodes (issue 11), audited as node.register / node.revoke. Register:
+  // InvalidArgument for a name that is not one subject token or a key that is not 32 bytes;
+  // FailedPrecondition if the name is taken (also by a revoked node). Revoke: NotFound.
+  virtual Result<FleetNode> RegisterNode(const std::string& name, const std::string& public_key, const Actor& by) {
+    return Status::FailedPrecondition("this store keeps no fleet nodes");
+  }
+  virtual Result<std::vector<FleetNode>> ListNodes() { return std::vector<FleetNode>{}; }
+  virtual Status RevokeNode(const std::string& name, const Actor& by) {
+    return Status::FailedPrecondition("this store keeps no fleet nodes");
+  }
 
   // Retrospective search's galleries and searches (store/gallery_store.h), sharing this
   // store's database, master key and audit log; nullptr for a store that holds none.
