@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli.h"
+#include "fleet/central_link.h"
 #include "cli/common.h"
 #include "cli/store_common.h"
 #include "privacy/harden.h"
@@ -49,6 +50,7 @@ struct ServeArgs {
   std::vector<std::string> metrics_allow;
   std::vector<std::string> camera_dirs;
   bool camera_allow_loopback = false;
+  std::string bus_url, bus_ca;  // the fleet's message server (fleet/central_link.h)
 };
 
 // The /metrics bearer token: from --metrics-token-file (a file only its owner may read) or
@@ -174,8 +176,18 @@ void RunServe(const ServeArgs& args, Context& ctx) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
+  std::unique_ptr<fleet::CentralLink> fleet_link;
+  if (!args.bus_url.empty()) {
+    bus::BusOptions bo;
+    bo.url = args.bus_url;
+    bo.ca_file = args.bus_ca;
+    auto link = fleet::CentralLink::Start(bo, store.get());
+    if (!link.ok()) return Fail(ctx, link.status());
+    fleet_link = std::move(link).value();
+  }
   auto srv = server::Server::Create(
-      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get(), &video_searches, &*models},
+      {store.get(), SystemClock(), &runner, &enrolment, &events, retrospective.get(), &video_searches, &*models,
+       fleet_link ? fleet_link->registry() : nullptr},
       sopts);
   if (!srv.ok()) return Fail(ctx, srv.status());
   if (Status s = (*srv)->Start(); !s.ok()) return Fail(ctx, s);
@@ -213,6 +225,10 @@ void RegisterServeCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--store", ctx.db_path,
                   "The store: a database file, or postgres://user@host[:port]/db for the central store on "
                   "PostgreSQL (default: --db, LFR_DB, else $LFR_HOME/lfr.db)");
+  cmd->add_option("--bus", args->bus_url,
+                  "The fleet's message server (nats://[user:password@]host:port or tls://…): edge nodes' heartbeats "
+                  "feed the Nodes view; without it the single box needs none");
+  cmd->add_option("--bus-ca", args->bus_ca, "CA certificate for a tls:// message server");
   cmd->add_option("--port", args->port, "Port (0 = any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
   cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", args->tls_key, "PEM private key for --tls-cert");

@@ -59,7 +59,13 @@ Result<int> NodeRegistry::Pump(bus::PullConsumer& consumer, int max, int wait_ms
   if (!got.ok()) return got.status();
   int taken = 0;
   for (bus::Delivery& d : *got) {
-    if (Observe(d.subject(), d.data()).ok()) ++taken;
+    const Status s = Observe(d.subject(), d.data());
+    if (s.ok()) {
+      ++taken;
+    } else {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_rejection_ = s.message();
+    }
     (void)d.Ack();  // dropped ones too: redelivery would not make them valid
   }
   return taken;
@@ -76,6 +82,11 @@ std::vector<NodeView> NodeRegistry::Nodes() const {
     out.push_back(std::move(v));
   }
   return out;
+}
+
+std::string NodeRegistry::last_rejection() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_rejection_;
 }
 
 int64_t NodeRegistry::rejected() const {

@@ -53,6 +53,7 @@ class NodeRegistry {
 
   std::vector<NodeView> Nodes() const;  // registered nodes, by name
   int64_t rejected() const;
+  std::string last_rejection() const;  // why the last dropped heartbeat was dropped
 
  private:
   int64_t down_after_ms_;
@@ -61,6 +62,7 @@ class NodeRegistry {
   std::set<std::string> registered_;
   std::map<std::string, NodeView> seen_;
   int64_t rejected_ = 0;
+  std::string last_rejection_;
 };
 
 }  // namespace lfr::fleet

@@ -47,6 +47,7 @@ struct Api {
   RetrospectiveService* retrospective = nullptr;  // may be null (503)
   VideoSearchJobs* video_searches = nullptr;      // may be null (503)
   const ModelStore* models = nullptr;              // may be null (footage export: 503)
+  fleet::NodeRegistry* nodes = nullptr;            // may be null (no bus: nodes without state)
 
   // Declares an authenticated route: the session cookie must be valid (else 401), the role
   // must have `permission` (else 403), state-changing methods must carry the session's CSRF
@@ -67,7 +68,8 @@ void RegisterPublicRoutes(Api& api);
 void RegisterSystemRoutes(Api& api);  // GET /api/system (api_system.cc)
 void RegisterRetrospectiveRoutes(Api& api);  // galleries and searches (api_retrospective.cc)
 void RegisterVideoSearchRoutes(Api& api);    // searches of recorded footage (api_video_search.cc)
-void RegisterFootageRoutes(Api& api);  // recorded footage: timeline, playback, export (api_footage.cc)
+void RegisterFootageRoutes(Api& api);
+void RegisterNodeRoutes(Api& api);     // the fleet's edge nodes (api_nodes.cc)  // recorded footage: timeline, playback, export (api_footage.cc)
 
 // Whether a model catalogue licence ("research-only", "CC-BY-NC-4.0", …) forbids
 // operational (commercial) use.

@@ -70,6 +70,7 @@ Server::Server(const ServerDeps& deps, ServerOptions options)
       enrolment_(deps.enrolment),
       retrospective_(deps.retrospective),
       video_searches_(deps.video_searches),
+      nodes_(deps.nodes),
       models_(deps.models),
       options_(std::move(options)),
       events_(deps.events != nullptr ? deps.events : &own_events_),
@@ -104,7 +105,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerDeps& deps, const Ser
   s->router_ = std::make_unique<Router>();
   s->impl_->api = Api{s->store_, s->clock_, s->runner_, s->enrolment_, s->events_, &s->sessions_,
                       &s->throttle_, &s->options_, s->router_.get(), s->retrospective_,
-                      s->video_searches_, s->models_};
+                      s->video_searches_, s->models_, s->nodes_};
   s->RegisterRoutes();
   Server* self = s.get();
   HttpTransport::Hooks hooks;
@@ -173,6 +174,7 @@ void Server::RegisterRoutes() {
   RegisterRetrospectiveRoutes(api);
   RegisterVideoSearchRoutes(api);
   RegisterFootageRoutes(api);
+  RegisterNodeRoutes(api);
   RegisterTransportRoutes();
 }
 

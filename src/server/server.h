@@ -56,6 +56,9 @@
 namespace lfr {
 class VideoSearchJobs;  // video_search/jobs.h
 }  // namespace lfr
+namespace lfr::fleet {
+class NodeRegistry;  // fleet/node_registry.h
+}  // namespace lfr::fleet
 
 namespace lfr::server {
 
@@ -146,6 +149,7 @@ struct ServerDeps {
   RetrospectiveService* retrospective = nullptr;  // null: searches and gallery imports answer 503
   VideoSearchJobs* video_searches = nullptr;      // null: searches of recorded footage answer 503
   const ModelStore* models = nullptr;    // null: footage export answers 503 (detector, recogniser)
+  fleet::NodeRegistry* nodes = nullptr;  // null: no bus (`lfr serve --bus`): nodes listed without state
 };
 
 struct ServerOptions {
@@ -209,6 +213,7 @@ class Server {
   EnrolmentService* enrolment_;
   RetrospectiveService* retrospective_;
   VideoSearchJobs* video_searches_;
+  fleet::NodeRegistry* nodes_;
   const ModelStore* models_;
   ServerOptions options_;
   EventBus own_events_;

@@ -98,7 +98,7 @@ void ApiFixture::SetUp() {
   o.recogniser_id = "mobilefacenet-arcface";
   o.cohort_home = cohort_home_;
   auto s = server::Server::Create({store_.get(), &clock_, &runner_, enrolment_service_, nullptr, retrospective_service_,
-                                   video_searches_, models_for_server_}, o);
+                                   video_searches_, models_for_server_, nodes_}, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   server_ = std::move(s).value();
   ASSERT_TRUE(server_->Start().ok());

@@ -75,6 +75,7 @@ class ApiFixture : public StoreFixture {
   server::RetrospectiveService* retrospective_service_ = nullptr;
   // The server's searches of recorded footage: none unless a test sets it in BeforeServer().
   VideoSearchJobs* video_searches_ = nullptr;
+  fleet::NodeRegistry* nodes_ = nullptr;  // set in BeforeServer() to serve the fleet's node state
   // The server's models (footage export): none unless a test sets them before SetUp().
   const ModelStore* models_for_server_ = nullptr;
   std::unique_ptr<server::Server> server_;

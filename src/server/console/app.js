@@ -229,6 +229,7 @@ const routes = {
   search: pageSearch,
   footage: pageFootage,
   galleries: pageGalleries,
+  nodes: pageNodes,
 };
 
 function route() {
@@ -871,6 +872,38 @@ async function pageAudit() {
     form, err, h('p', { class: 'muted' }, 'The newest 300 matching rows, newest first.'),
     h('table', {}, h('thead', {}, h('tr', {}, ...['#', 'Time', 'Actor', 'Action', 'Target', 'Details'].map((t) => h('th', {}, t)))), rows));
   await load();
+}
+
+// ---- nodes --------------------------------------------------------------------------------
+//
+// The fleet's edge nodes (GET /api/nodes): up or down as the control room last heard them,
+// refreshed every 2 s while the page is open, updated in place.
+
+async function pageNodes() {
+  const table = h('table', { id: 'nodes' });
+  const note = h('p', { class: 'muted', id: 'nodes-bus' });
+  render(h('h1', {}, 'Nodes'), note, table);
+  const draw = async () => {
+    if (state.route !== 'nodes' || !document.body.contains(table)) return false;
+    let r;
+    try { r = await api('GET', '/api/nodes'); } catch (e) { note.replaceChildren(errorBox(e)); return true; }
+    note.textContent = r.bus === 'configured'
+      ? 'Heard over the fleet bus; a node is down when no heartbeat arrived for 6 s.'
+      : 'No fleet bus is configured on this server (lfr serve --bus): nodes are listed without their state.';
+    const rows = r.nodes.map((n) => h('tr', { 'data-node': n.name },
+      h('td', {}, n.name),
+      h('td', {}, n.revoked ? pill('revoked') : n.up === undefined ? '—' : pill(n.up ? 'up' : 'down')),
+      h('td', {}, n.last_heard ? fmtTime(n.last_heard) : '—'),
+      h('td', {}, (n.cameras || []).map((c) => `${c.name} (${c.health})`).join(', ') || '—'),
+      h('td', {}, n.cpu_load === undefined ? '—' : `${Math.round(100 * n.cpu_load)} %`),
+      h('td', {}, n.outbox === undefined ? '—' : String(n.outbox))));
+    table.replaceChildren(h('tr', {}, ...['Node', 'State', 'Last heard', 'Cameras', 'CPU', 'Waiting to send'].map((t) => h('th', {}, t))),
+      rows.length ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No nodes registered (lfr node register NAME --public-key HEX).')));
+    return true;
+  };
+  if (await draw()) {
+    const timer = setInterval(async () => { if (!(await draw())) clearInterval(timer); }, 2000);
+  }
 }
 
 async function pageUsers() {
