@@ -11,10 +11,12 @@
 #include <gtest/gtest.h>
 
 #include "testing/nats_server.h"
+#include "testing/wait.h"
 #include "testing/shared.h"
 
 namespace lfr::bus {
 namespace {
+using lfr::testing::WaitFor;
 using lfr::testing::NatsServer;
 constexpr int64_t kFar = int64_t{1} << 60;
 
@@ -44,14 +46,6 @@ TEST(Outbox, KeepsEachIdOnceInOrderAcrossAReopenAndDropsWhatIsDue) {
   EXPECT_FALSE(Outbox::Open(lfr::testing::TempDir("outbox-bad") / "no" / "such" / "dir.db").ok());
 }
 
-bool WaitFor(const std::function<bool()>& cond, int seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
-}
 
 TEST(Forwarder, DeliversEverythingExactlyOnceAcrossAServerOutage) {
   auto server = NatsServer::Start();
@@ -77,17 +71,17 @@ TEST(Forwarder, DeliversEverythingExactlyOnceAcrossAServerOutage) {
   fwd.Start();
   for (int i = 1; i <= 20; ++i) ASSERT_TRUE(box.Put("m-" + std::to_string(i), "fwd.van1", "m-" + std::to_string(i), kFar).ok());
   fwd.Wake();
-  ASSERT_TRUE(WaitFor([&] { return *box.Size() == 0; }, 20)) << fwd.stats().last_error;
+  ASSERT_TRUE(WaitFor([&] { return *box.Size() == 0; }, 20000)) << fwd.stats().last_error;
 
   (*server)->Kill();  // the control room goes dark; the node goes on producing
   for (int i = 21; i <= 50; ++i) ASSERT_TRUE(box.Put("m-" + std::to_string(i), "fwd.van1", "m-" + std::to_string(i), kFar).ok());
   fwd.Wake();
-  ASSERT_TRUE(WaitFor([&] { return fwd.stats().failures > 0; }, 20));
+  ASSERT_TRUE(WaitFor([&] { return fwd.stats().failures > 0; }, 20000));
   EXPECT_EQ(*box.Size(), 30);  // held, not lost
   EXPECT_FALSE(fwd.stats().last_error.empty());
 
   ASSERT_TRUE((*server)->Restart().ok());
-  ASSERT_TRUE(WaitFor([&] { return *box.Size() == 0; }, 30)) << fwd.stats().last_error;
+  ASSERT_TRUE(WaitFor([&] { return *box.Size() == 0; }, 30000)) << fwd.stats().last_error;
   fwd.Stop();
   const ForwarderStats st = fwd.stats();
   EXPECT_EQ(st.forwarded, 51);

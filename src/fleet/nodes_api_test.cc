@@ -14,9 +14,11 @@
 #include "fleet/central_link.h"
 #include "testing/api_fixture.h"
 #include "testing/nats_server.h"
+#include "testing/wait.h"
 
 namespace lfr::fleet {
 namespace {
+using lfr::testing::WaitFor;
 using lfr::testing::ApiClient;
 using lfr::testing::BodyJson;
 using lfr::testing::kCli;
@@ -57,14 +59,6 @@ class NodesApiTest : public lfr::testing::ApiFixture {
   std::unique_ptr<CentralLink> link_;
 };
 
-bool WaitFor(const std::function<bool()>& cond, int ms) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return cond();
-}
 
 TEST_F(NodesApiTest, ANodeIsUpWhileItsHeartbeatsArriveAndDownSoonAfterTheyStop) {
   ASSERT_TRUE(store_->RegisterNode("van-1", std::string(32, 'k'), kCli).ok());
