@@ -55,15 +55,13 @@ TEST(NodeRegistry, UpWhileHeardDownAfterTheLimitAndOnlyRegisteredNodesCount) {
 TEST(NodeRegistry, HeartbeatsThroughJetStream) {
   auto server = lfr::testing::NatsServer::Start();
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  bus::BusOptions o;
-  o.url = (*server)->url();
-  auto central = bus::JetStreamBus::Connect(o);
-  ASSERT_TRUE(central.ok()) << central.status().ToString();
-  for (const auto& s : bus::FleetStreams()) ASSERT_TRUE((*central)->EnsureStream(s).ok()) << s.name;
-  auto consumer = (*central)->Subscribe(bus::kHealthStream, "", "central-health");
-  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  auto room = lfr::testing::ConnectControlRoom(**server);
+  ASSERT_TRUE(room.ok()) << room.status().ToString();
+  auto& consumer = room->health;
   NodeRegistry reg;
   reg.Register("van1");
+  bus::BusOptions o;
+  o.url = (*server)->url();
   o.name = "van1";
   auto node = bus::JetStreamBus::Connect(o);
   ASSERT_TRUE(node.ok());
@@ -71,7 +69,7 @@ TEST(NodeRegistry, HeartbeatsThroughJetStream) {
   ASSERT_TRUE((*node)->Publish(bus::HealthSubject("van2"), Beat("van2", 1), "").ok());  // not registered
   int taken = 0;
   for (int i = 0; i < 10 && taken < 1; ++i) {
-    auto n = reg.Pump(**consumer, 10, 500);
+    auto n = reg.Pump(*consumer, 10, 500);
     ASSERT_TRUE(n.ok()) << n.status().ToString();
     taken += *n;
   }

@@ -25,17 +25,12 @@ using lfr::testing::LfrProcess;
 TEST(NodeRun, TheControlRoomSeesANodeComeGoWithinTenSecondsAndComeBack) {
   auto server = lfr::testing::NatsServer::Start();
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  bus::BusOptions o;
-  o.url = (*server)->url();
-  auto central = bus::JetStreamBus::Connect(o);
-  ASSERT_TRUE(central.ok()) << central.status().ToString();
-  for (const auto& s : bus::FleetStreams()) ASSERT_TRUE((*central)->EnsureStream(s).ok());
-  auto consumer = (*central)->Subscribe(bus::kHealthStream, "", "central-health");
-  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  auto room = lfr::testing::ConnectControlRoom(**server);
+  ASSERT_TRUE(room.ok()) << room.status().ToString();
   fleet::NodeRegistry registry;  // the default limit: down after 6 s without a heartbeat
   registry.Register("van-1");
   auto up = [&] {
-    (void)registry.Pump(**consumer, 64, 200);
+    (void)registry.Pump(*room->health, 64, 200);
     return registry.Nodes()[0].up;
   };
   auto wait_until = [&](bool want, int seconds) {

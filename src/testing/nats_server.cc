@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bus/protocol.h"
 #include "testing/free_port.h"
 #include "testing/shared.h"
 
@@ -111,6 +112,23 @@ NatsServer::~NatsServer() {
   Kill();
   std::error_code ec;
   fs::remove_all(dir_, ec);
+}
+
+Result<ControlRoomBus> ConnectControlRoom(const NatsServer& server) {
+  bus::BusOptions o;
+  o.url = server.url();
+  o.name = "control-room";
+  auto b = bus::JetStreamBus::Connect(o);
+  if (!b.ok()) return b.status();
+  ControlRoomBus out;
+  out.bus = std::move(b).value();
+  for (const auto& spec : bus::FleetStreams()) {
+    if (Status s = out.bus->EnsureStream(spec); !s.ok()) return s;
+  }
+  auto c = out.bus->Subscribe(bus::kHealthStream, "", "central-health");
+  if (!c.ok()) return c.status();
+  out.health = std::move(c).value();
+  return out;
 }
 
 }  // namespace lfr::testing

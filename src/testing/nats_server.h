@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "bus/jetstream.h"
 #include "util/status.h"
 
 namespace lfr::testing {
@@ -47,6 +48,14 @@ class NatsServer {
   int port_ = 0;
   pid_t pid_ = -1;
 };
+
+// The control room's side of a test fleet on `server`: a connection that has made the
+// fleet's streams (bus/protocol.h) and a durable consumer of the nodes' heartbeats.
+struct ControlRoomBus {
+  std::unique_ptr<bus::JetStreamBus> bus;
+  std::unique_ptr<bus::PullConsumer> health;
+};
+Result<ControlRoomBus> ConnectControlRoom(const NatsServer& server);
 
 }  // namespace lfr::testing
 
