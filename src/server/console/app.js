@@ -898,7 +898,7 @@ async function pageNodes() {
       h('td', {}, n.cpu_load === undefined ? '—' : `${Math.round(100 * n.cpu_load)} %`),
       h('td', {}, n.outbox === undefined ? '—' : String(n.outbox))));
     table.replaceChildren(h('tr', {}, ...['Node', 'State', 'Last heard', 'Cameras', 'CPU', 'Waiting to send'].map((t) => h('th', {}, t))),
-      rows.length ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No nodes registered (lfr node register NAME --public-key HEX).')));
+      ...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No nodes registered (lfr node register NAME --public-key HEX).'))]));
     return true;
   };
   if (await draw()) {
