@@ -101,24 +101,12 @@ std::optional<float> LowestWithout(const std::vector<ThresholdRow>& rows, const 
 
 std::string ThresholdText(const std::optional<float>& t) { return t ? Fixed(*t, 2) : std::string("none in the range"); }
 
-nlohmann::json GroupsJson(const std::vector<GroupRate>& groups) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& g : groups) {
-    nlohmann::json j = RateToJson(g.rate);
-    j["group"] = g.group;
-    j["resolvable"] = g.resolvable;
-    if (!g.note.empty()) j["note"] = g.note;
-    a.push_back(std::move(j));
-  }
-  return a;
-}
-
 nlohmann::json DifferentialsJson(const std::vector<Differential>& ds) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& d : ds) {
     a.push_back({{"column", d.column},
                  {"rate", d.rate},
-                 {"groups", GroupsJson(d.groups)},
+                 {"groups", GroupsToJson(d.groups)},
                  {"max_min_ratio", d.max_min > 0 ? nlohmann::json(d.max_min) : nlohmann::json(nullptr)}});
   }
   return a;

@@ -389,7 +389,6 @@ Result<std::vector<SizeResult>> RunIdentification(const std::vector<EvalIdentity
   return results;
 }
 
-namespace {
 nlohmann::json GroupsToJson(const std::vector<GroupRate>& groups) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& g : groups) {
@@ -397,10 +396,12 @@ nlohmann::json GroupsToJson(const std::vector<GroupRate>& groups) {
     j["group"] = g.group;
     j["resolvable"] = g.resolvable;
     if (!g.note.empty()) j["note"] = g.note;
-    a.push_back(j);
+    a.push_back(std::move(j));
   }
   return a;
 }
+
+namespace {
 nlohmann::json RatioJson(double r) { return r > 0 ? nlohmann::json(r) : nlohmann::json(nullptr); }
 nlohmann::json DifferentialsToJson(const std::vector<Differential>& ds) {
   nlohmann::json a = nlohmann::json::array();

@@ -167,6 +167,8 @@ nlohmann::json SizeResultToJson(const SizeResult& r);
 // "several faces found", "the face is not central in the image", ...
 std::string RefusalKind(const std::string& why);
 nlohmann::json RateToJson(const Rate& r);
+// Per-group rates as JSON: each rate with its group, whether it resolves, and the note.
+nlohmann::json GroupsToJson(const std::vector<GroupRate>& groups);
 
 // The per-comparison impostor score distribution over every pair of images of different
 // identities: counts of scores >= t on a grid t = start, start + step, ... (until the

@@ -13,6 +13,7 @@
 #include "models/store.h"
 #include "server/runner.h"
 #include "testing/api_fixture.h"
+#include "testing/lfw.h"
 #include "testing/shared.h"
 #include "util/paths.h"
 
@@ -24,11 +25,6 @@ using lfr::testing::ApiClient;
 using lfr::testing::BodyJson;
 using lfr::testing::ErrorOf;
 using nlohmann::json;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // The aligned face of a check: the data: URL decoded.
 cv::Mat AlignedOf(const json& j) {
@@ -76,7 +72,7 @@ class PhotoCheckApiTest : public lfr::testing::ApiFixture {
 TEST_F(PhotoCheckApiTest, ShowsTheAlignedFaceAndSaysWhetherThePhotoIsGoodMarginalOrRefused) {
   ApiClient sue = Login("sue");
   const int64_t dep = NewDeployment("Theatre");
-  const std::string photo = ReadFile(*stills_ / "lin-manuel-miranda.png");
+  const std::string photo = lfr::testing::ReadFileBytes(*stills_ / "lin-manuel-miranda.png");
 
   auto good = Check(sue, dep, photo, "lin-manuel-miranda.png");
   ASSERT_EQ(good->status, 200) << good->body;
@@ -108,7 +104,7 @@ TEST_F(PhotoCheckApiTest, ShowsTheAlignedFaceAndSaysWhetherThePhotoIsGoodMargina
   // A photo of a face lying on its side whose landmarks cannot be one face: refused with
   // enrolment's reason, and the face it looked at is still shown.
   LFR_REQUIRE_DATA(ff, "fairface-dev/images");
-  auto refused = Check(sue, dep, ReadFile(ff / "13364.jpg"), "13364.jpg");
+  auto refused = Check(sue, dep, lfr::testing::ReadFileBytes(ff / "13364.jpg"), "13364.jpg");
   ASSERT_EQ(refused->status, 200) << refused->body;
   const json r = BodyJson(refused);
   EXPECT_EQ(r["verdict"], "refused");
@@ -139,10 +135,10 @@ TEST_F(PhotoCheckApiTest, BadInputGetsAClearRefusal) {
                                  sue.Headers(), httplib::MultipartFormDataItems{{"reference", "x", "", ""}});
   EXPECT_EQ(no_image->status, 400) << no_image->body;
   EXPECT_THAT(ErrorOf(no_image), HasSubstr("field 'image'"));
-  auto nowhere = Check(sue, 999999, ReadFile(*stills_ / "alex-lacamoire.png"), "alex.png");
+  auto nowhere = Check(sue, 999999, lfr::testing::ReadFileBytes(*stills_ / "alex-lacamoire.png"), "alex.png");
   EXPECT_EQ(nowhere->status, 404) << nowhere->body;
   ApiClient olly = Login("olly");
-  auto op = Check(olly, dep, ReadFile(*stills_ / "alex-lacamoire.png"), "alex.png");
+  auto op = Check(olly, dep, lfr::testing::ReadFileBytes(*stills_ / "alex-lacamoire.png"), "alex.png");
   EXPECT_EQ(op->status, 403) << op->body;
   EXPECT_TRUE(store_->ListWatchlist(dep, true)->empty());
 }
